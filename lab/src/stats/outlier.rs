@@ -1,0 +1,35 @@
+//! Outlier flagging with the modified z-score (Iglewicz and Hoaglin):
+//! `M_i = 0.6745 (x_i - median) / MAD`, flagged when `|M_i| > 3.5`. Robust to the
+//! outliers themselves, unlike a mean/σ rule. Flagged values are reported, never dropped.
+
+use super::{mad, median};
+
+/// Threshold on |modified z-score| above which a value is an outlier.
+pub const THRESHOLD: f64 = 3.5;
+
+/// Modified z-scores of `values` (all 0 when the MAD is 0).
+pub fn modified_z(values: &[f64]) -> Vec<f64> {
+    let m = median(values);
+    let d = mad(values);
+    values.iter().map(|v| if d == 0.0 { 0.0 } else { 0.6745 * (v - m) / d }).collect()
+}
+
+/// Indexes of the outliers in `values`.
+pub fn flag(values: &[f64]) -> Vec<usize> {
+    if values.len() < 3 {
+        return Vec::new();
+    }
+    modified_z(values).iter().enumerate().filter(|(_, z)| z.abs() > THRESHOLD).map(|(i, _)| i).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_the_far_value_only() {
+        assert_eq!(flag(&[10.0, 10.5, 9.5, 10.2, 9.8, 25.0]), vec![5]);
+        assert!(flag(&[1.0, 1.0, 1.0]).is_empty());
+        assert!(flag(&[1.0, 100.0]).is_empty());
+    }
+}

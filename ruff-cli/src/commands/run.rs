@@ -1,0 +1,112 @@
+//! `ruff run [OPTIONS] FILE [ARGS...]`: compile and run a program. The VM runs on a
+//! thread with a large stack so deep recursion through callbacks and deeply nested
+//! values end in the language's depth error, never a native stack overflow.
+
+use std::io::{BufWriter, Write};
+
+use ruff_core::api::{Options, Program};
+
+/// Native stack for the thread that runs the program.
+const RUN_STACK_BYTES: usize = 1 << 30;
+
+/// Execution tier requested with `--jit` / `RUFF_JIT`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum JitMode {
+    Off,
+    Auto,
+    Eager,
+}
+
+fn parse_jit(v: &str) -> Option<JitMode> {
+    match v {
+        "off" => Some(JitMode::Off),
+        "auto" => Some(JitMode::Auto),
+        "eager" => Some(JitMode::Eager),
+        _ => None,
+    }
+}
+
+struct RunArgs {
+    file: String,
+    options: Options,
+    _jit: JitMode,
+}
+
+fn parse(args: &[String]) -> Result<RunArgs, String> {
+    let mut options = Options::default();
+    let mut jit = match std::env::var("RUFF_JIT") {
+        Ok(v) => parse_jit(&v).ok_or_else(|| format!("RUFF_JIT must be off, auto or eager, not '{v}'"))?,
+        Err(_) => JitMode::Auto,
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if let Some(v) = a.strip_prefix("--jit=") {
+            jit = parse_jit(v).ok_or_else(|| format!("--jit must be off, auto or eager, not '{v}'"))?;
+        } else if a == "--max-depth" || a.starts_with("--max-depth=") {
+            let v = match a.strip_prefix("--max-depth=") {
+                Some(v) => v.to_string(),
+                None => {
+                    i += 1;
+                    args.get(i).cloned().ok_or("--max-depth needs a number")?
+                }
+            };
+            options.max_depth = v
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| (1..=10_000_000).contains(&n))
+                .ok_or_else(|| format!("--max-depth must be a number from 1 to 10000000, not '{v}'"))?;
+        } else if a.starts_with("--") && a != "--" {
+            return Err(format!("unknown option '{a}'"));
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    let file = args.get(i).ok_or("'ruff run' needs a FILE")?.clone();
+    let rest = &args[i + 1..];
+    let rest = if rest.first().map(String::as_str) == Some("--") { &rest[1..] } else { rest };
+    options.args = rest.to_vec();
+    Ok(RunArgs { file, options, _jit: jit })
+}
+
+/// Runs the command; returns the exit status.
+pub fn main(args: &[String]) -> i32 {
+    let run = match parse(args) {
+        Ok(r) => r,
+        Err(msg) => return crate::usage_error(&msg),
+    };
+    let text = match super::read_source(&run.file) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let worker = std::thread::Builder::new().stack_size(RUN_STACK_BYTES).spawn(move || execute(&run, &text));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => {
+            eprintln!("error: internal error (a bug in ruff): the interpreter panicked");
+            101
+        }
+        Err(e) => {
+            eprintln!("error: cannot start the interpreter thread: {e}");
+            1
+        }
+    }
+}
+
+fn execute(run: &RunArgs, text: &str) -> i32 {
+    let program = match Program::compile(&run.file, text) {
+        Ok(p) => p,
+        Err(f) => {
+            eprint!("{}", f.render());
+            return f.exit_code();
+        }
+    };
+    let out = Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout()));
+    let outcome = program.run(out, &run.options);
+    let _ = std::io::stdout().flush();
+    if let Some(e) = &outcome.error {
+        eprint!("{}", e.render());
+    }
+    outcome.exit_code
+}

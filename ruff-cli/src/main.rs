@@ -1,0 +1,53 @@
+//! The `ruff` command: argument parsing and dispatch to `commands/<name>.rs`.
+//! Exit statuses follow LANGUAGE.md §1: 2 usage error, 3 lexer/parser error,
+//! 4 runtime or compile error, 5 unreadable source file.
+
+mod commands;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+Ruff: a fast implementation of the Ruff scripting language
+
+Usage:
+  ruff run [OPTIONS] FILE [--] [ARGS...]   run a program (ARGS are visible through args())
+  ruff check FILE                          lex, parse and compile; report every diagnostic
+  ruff disasm FILE                         print the bytecode interleaved with source lines
+  ruff builtins                            list every builtin function by library
+  ruff help                                this text
+  ruff --version                           the version
+
+Options for run:
+  --jit=off|auto|eager   execution tier (also RUFF_JIT); this build interprets in every mode
+  --max-depth N          maximum nested calls before the depth error (default 100000)
+
+Exit status: 0 success, 2 usage error, 3 lexer/parser error, 4 runtime or compile
+error, 5 unreadable source file, N for exit(N).
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("run") => commands::run::main(&args[1..]),
+        Some("check") => commands::check::main(&args[1..]),
+        Some("disasm") => commands::disasm::main(&args[1..]),
+        Some("builtins") => commands::builtins::main(),
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            0
+        }
+        Some("--version" | "-V" | "version") => {
+            println!("ruff {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        Some(other) => usage_error(&format!("unknown command '{other}'")),
+        None => usage_error("no command given"),
+    };
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+/// Prints a usage error and returns status 2.
+pub fn usage_error(msg: &str) -> i32 {
+    eprintln!("error: {msg}\n\n{USAGE}");
+    2
+}

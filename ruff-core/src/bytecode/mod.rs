@@ -1,0 +1,9 @@
+//! Bytecode: the instruction set ([`Op`]), compiled functions ([`Proto`]) and the
+//! disassembler. Produced by `compile`, executed by `runtime::vm`, read by the JIT.
+
+pub mod disasm;
+pub mod op;
+pub mod proto;
+
+pub use op::{Op, Tag, Var};
+pub use proto::{Const, Proto};

@@ -1,0 +1,307 @@
+//! The instruction set. This enum is the one list of opcodes: names, stack effects
+//! and disassembly are exhaustive matches on it, so a new op that is missing anywhere
+//! is a compile error. Jump targets are absolute instruction indexes.
+
+/// Where a variable lives, resolved at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Var {
+    /// A frame slot of the running function.
+    Local(u16),
+    /// A captured copy owned by the running closure.
+    Capture(u16),
+    /// A global slot.
+    Global(u32),
+}
+
+/// Which tagged value a `MakeTagged` or `MatchTag` means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tag {
+    /// `Ok`
+    Ok,
+    /// `Err`
+    Err,
+    /// `Some`
+    Some,
+    /// `None`
+    None,
+}
+
+/// One bytecode instruction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// push constant K
+    Const(u32),
+    /// push a small int
+    Int(i32),
+    /// push null
+    Null,
+    /// push true
+    True,
+    /// push false
+    False,
+    /// pop and discard
+    Pop,
+    /// push a copy of the top
+    Dup,
+    /// push local slot
+    LoadLocal(u16),
+    /// pop into local slot
+    StoreLocal(u16),
+    /// push captured copy
+    LoadCapture(u16),
+    /// pop into captured copy
+    StoreCapture(u16),
+    /// push global (error if undefined)
+    LoadGlobal(u32),
+    /// pop into global: defines it (mutable) if undefined, else checks let/const
+    StoreGlobal(u32),
+    /// pop, declare global with kind (0 mut, 1 let, 2 const); duplicate declaration is an error
+    DefineGlobal(u32, u8),
+    /// push the running closure (a named nested function calling itself)
+    LoadSelf,
+    /// pop b, pop a, push a + b
+    Add,
+    /// pop b, pop a, push a - b
+    Sub,
+    /// pop b, pop a, push a * b
+    Mul,
+    /// pop b, pop a, push a / b
+    Div,
+    /// pop b, pop a, push a % b
+    Mod,
+    /// pop b, pop a, push a == b
+    Eq,
+    /// pop b, pop a, push a != b
+    Ne,
+    /// pop b, pop a, push a < b
+    Lt,
+    /// pop b, pop a, push a <= b
+    Le,
+    /// pop b, pop a, push a > b
+    Gt,
+    /// pop b, pop a, push a >= b
+    Ge,
+    /// pop a, push -a
+    Neg,
+    /// pop a, push !a
+    Not,
+    /// pop a, push truthiness of a as a bool
+    ToBool,
+    /// pop e, local slot := slot + e (in place for strings; same checks as Add)
+    AddLocal(u16),
+    /// local slot := slot + small int (same checks as Add)
+    IncLocal(u16, i32),
+    /// jump to target
+    Jump(u32),
+    /// loop back-edge: count it for the tier, then jump to target
+    Loop(u32),
+    /// pop a, jump if falsy
+    JumpIfFalse(u32),
+    /// pop a, jump if truthy
+    JumpIfTrue(u32),
+    /// if top is not null jump (keeping it), else pop it
+    JumpIfNotNull(u32),
+    /// pop b, pop a; jump if !(a < b) (fused compare and branch)
+    JumpIfNotLt(u32),
+    /// pop callee and N args, push the result
+    Call(u8),
+    /// like Call; arg 0 came from var V and the result is stored back to V, so a
+    /// builtin may take arg 0 without a copy (`arr := push(arr, x)`)
+    CallUpdate(u8, Var),
+    /// pop receiver and N args, call method named by constant K
+    CallMethod(u32, u8),
+    /// pop a value and return it from the running function
+    Return,
+    /// pop index, pop target, push target[index]
+    Index,
+    /// pop target, push field named by constant K
+    Field(u32),
+    /// pop target, push null if it is null, else its field named by constant K
+    OptField(u32),
+    /// pop value, pop N path keys, assign var.path := value; `fields` bit i set when
+    /// step i is a field (constant index on the stack) rather than an index
+    SetPath(Var, u8, u32),
+    /// pop N values, push an array
+    MakeArray(u16),
+    /// pop v, push v onto the array below it
+    ArrayPush,
+    /// pop array v, append its elements to the array below it
+    ArrayExtend,
+    /// pop N key/value pairs, push a dict
+    MakeDict(u16),
+    /// pop v, pop k, insert into the dict below
+    DictInsert,
+    /// pop dict d, merge into the dict below
+    DictExtend,
+    /// pop field values, push a struct (constant K holds name and field names)
+    MakeStruct(u32),
+    /// make a closure from nested proto P, copying its captures from this frame
+    MakeClosure(u32),
+    /// pop payload (none for None), push a tagged value
+    MakeTagged(Tag),
+    /// pop N payloads, push enum value (constant K holds enum and variant names)
+    MakeEnum(u32, u8),
+    /// register struct type (constant K) with its M methods popped from the stack
+    DefineStruct(u32, u8),
+    /// pop N values, push the concatenation of their display forms
+    Concat(u16),
+    /// pop a value and raise it as an error
+    Throw,
+    /// raise the error message constant K
+    Raise(u32),
+    /// push an exception handler that resumes at target
+    TryBegin(u32),
+    /// pop the innermost handler
+    TryEnd,
+    /// pop iterable, push its iteration snapshot (array, int count)
+    IterPrepare,
+    /// seq at slot S, index at slot S+1: push next element, or jump to target when done
+    IterNext(u16, u32),
+    /// pop scrutinee; if its tag matches push its payload (null for None), else jump
+    MatchTag(Tag, u32),
+    /// pop scrutinee; if it is enum variant K push its first payload (or null), else jump
+    MatchEnum(u32, u32),
+    /// pop scrutinee; if it is the string (or float printing as) K push null, else jump
+    MatchName(u32, u32),
+    /// pop e: if Ok(v)/Some(v) push v, else return e from the function
+    Unwrap,
+    /// pop array-ish, push its element I or null
+    ElemOrNull(u16),
+    /// pop array-ish, push the elements from I on as an array (or empty array)
+    RestFrom(u16),
+    /// pop dict-ish, push its key named by constant K or null
+    KeyOrNull(u32),
+    /// pop dict-ish, push a dict without the keys listed in constant K
+    RestWithout(u32),
+    /// import module named by constant K, push its namespace
+    Import(u32),
+    /// stop the program successfully (top-level `return` and `?`)
+    Halt,
+}
+
+impl Op {
+    /// The mnemonic shown by the disassembler.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Const(_) => "CONST",
+            Op::Int(_) => "INT",
+            Op::Null => "NULL",
+            Op::True => "TRUE",
+            Op::False => "FALSE",
+            Op::Pop => "POP",
+            Op::Dup => "DUP",
+            Op::LoadLocal(_) => "LOAD_LOCAL",
+            Op::StoreLocal(_) => "STORE_LOCAL",
+            Op::LoadCapture(_) => "LOAD_CAPTURE",
+            Op::StoreCapture(_) => "STORE_CAPTURE",
+            Op::LoadGlobal(_) => "LOAD_GLOBAL",
+            Op::StoreGlobal(_) => "STORE_GLOBAL",
+            Op::DefineGlobal(..) => "DEFINE_GLOBAL",
+            Op::LoadSelf => "LOAD_SELF",
+            Op::Add => "ADD",
+            Op::Sub => "SUB",
+            Op::Mul => "MUL",
+            Op::Div => "DIV",
+            Op::Mod => "MOD",
+            Op::Eq => "EQ",
+            Op::Ne => "NE",
+            Op::Lt => "LT",
+            Op::Le => "LE",
+            Op::Gt => "GT",
+            Op::Ge => "GE",
+            Op::Neg => "NEG",
+            Op::Not => "NOT",
+            Op::ToBool => "TO_BOOL",
+            Op::AddLocal(_) => "ADD_LOCAL",
+            Op::IncLocal(..) => "INC_LOCAL",
+            Op::Jump(_) => "JUMP",
+            Op::Loop(_) => "LOOP",
+            Op::JumpIfFalse(_) => "JUMP_IF_FALSE",
+            Op::JumpIfTrue(_) => "JUMP_IF_TRUE",
+            Op::JumpIfNotNull(_) => "JUMP_IF_NOT_NULL",
+            Op::JumpIfNotLt(_) => "JUMP_IF_NOT_LT",
+            Op::Call(_) => "CALL",
+            Op::CallUpdate(..) => "CALL_UPDATE",
+            Op::CallMethod(..) => "CALL_METHOD",
+            Op::Return => "RETURN",
+            Op::Index => "INDEX",
+            Op::Field(_) => "FIELD",
+            Op::OptField(_) => "OPT_FIELD",
+            Op::SetPath(..) => "SET_PATH",
+            Op::MakeArray(_) => "MAKE_ARRAY",
+            Op::ArrayPush => "ARRAY_PUSH",
+            Op::ArrayExtend => "ARRAY_EXTEND",
+            Op::MakeDict(_) => "MAKE_DICT",
+            Op::DictInsert => "DICT_INSERT",
+            Op::DictExtend => "DICT_EXTEND",
+            Op::MakeStruct(_) => "MAKE_STRUCT",
+            Op::MakeClosure(_) => "MAKE_CLOSURE",
+            Op::MakeTagged(_) => "MAKE_TAGGED",
+            Op::MakeEnum(..) => "MAKE_ENUM",
+            Op::DefineStruct(..) => "DEFINE_STRUCT",
+            Op::Concat(_) => "CONCAT",
+            Op::Throw => "THROW",
+            Op::Raise(_) => "RAISE",
+            Op::TryBegin(_) => "TRY_BEGIN",
+            Op::TryEnd => "TRY_END",
+            Op::IterPrepare => "ITER_PREPARE",
+            Op::IterNext(..) => "ITER_NEXT",
+            Op::MatchTag(..) => "MATCH_TAG",
+            Op::MatchEnum(..) => "MATCH_ENUM",
+            Op::MatchName(..) => "MATCH_NAME",
+            Op::Unwrap => "UNWRAP",
+            Op::ElemOrNull(_) => "ELEM_OR_NULL",
+            Op::RestFrom(_) => "REST_FROM",
+            Op::KeyOrNull(_) => "KEY_OR_NULL",
+            Op::RestWithout(_) => "REST_WITHOUT",
+            Op::Import(_) => "IMPORT",
+            Op::Halt => "HALT",
+        }
+    }
+
+    /// The jump target, for ops that branch.
+    pub fn target(&self) -> Option<u32> {
+        match *self {
+            Op::Jump(t)
+            | Op::Loop(t)
+            | Op::JumpIfFalse(t)
+            | Op::JumpIfTrue(t)
+            | Op::JumpIfNotNull(t)
+            | Op::JumpIfNotLt(t)
+            | Op::TryBegin(t)
+            | Op::IterNext(_, t)
+            | Op::MatchTag(_, t)
+            | Op::MatchEnum(_, t)
+            | Op::MatchName(_, t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Rewrites the jump target (used when patching forward jumps).
+    pub fn set_target(&mut self, to: u32) {
+        match self {
+            Op::Jump(t)
+            | Op::Loop(t)
+            | Op::JumpIfFalse(t)
+            | Op::JumpIfTrue(t)
+            | Op::JumpIfNotNull(t)
+            | Op::JumpIfNotLt(t)
+            | Op::TryBegin(t)
+            | Op::IterNext(_, t)
+            | Op::MatchTag(_, t)
+            | Op::MatchEnum(_, t)
+            | Op::MatchName(_, t) => *t = to,
+            other => unreachable!("set_target on non-branch op {}", other.name()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_stay_small() {
+        assert!(std::mem::size_of::<Op>() <= 16, "Op grew to {}", std::mem::size_of::<Op>());
+    }
+}

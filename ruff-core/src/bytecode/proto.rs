@@ -1,0 +1,83 @@
+//! A compiled function: code, constants, nested functions, capture sources, the
+//! pc → span table, and the counters the VM keeps for the tier (calls, loop
+//! back-edges, per-instruction operand-kind feedback).
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use super::op::{Op, Var};
+use crate::diag::{Source, Span};
+
+/// A constant referenced by an instruction.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Const {
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string value (shared with `Value::Str` so pushing it is a refcount bump).
+    Str(Rc<String>),
+    /// A name: field, method, struct or module.
+    Name(Rc<str>),
+    /// A list of names (struct literal fields, keys excluded by `...rest`).
+    Names(Rc<[Rc<str>]>),
+    /// A struct literal's type name and field names, in literal order.
+    Shape { name: Rc<str>, fields: Rc<[Rc<str>]> },
+    /// An enum variant.
+    Variant { enum_name: Rc<str>, variant: Rc<str> },
+    /// A struct declaration: name, declared fields and method names (in the order
+    /// their closures are pushed before `DefineStruct`).
+    StructDecl { name: Rc<str>, fields: Rc<[Rc<str>]>, methods: Rc<[Rc<str>]> },
+}
+
+/// Operand kinds seen by an instruction (bit set, recorded by the VM).
+pub mod feedback {
+    /// Both operands were ints.
+    pub const INT: u8 = 1;
+    /// At least one operand was a float, the rest numbers.
+    pub const FLOAT: u8 = 2;
+    /// Strings.
+    pub const STR: u8 = 4;
+    /// Anything else (arrays, dicts, structs, mixed).
+    pub const OTHER: u8 = 8;
+}
+
+/// A compiled function or top-level chunk.
+#[derive(Debug)]
+pub struct Proto {
+    /// `name`, `<lambda>`, `Struct.method` or `<main>`.
+    pub name: Rc<str>,
+    /// Parameters the caller must pass (a method's receiver not counted).
+    pub arity: u16,
+    /// Leading slots filled by the call: receiver (methods) plus parameters.
+    pub nparams: u16,
+    /// True for methods (slot 0 holds the receiver).
+    pub is_method: bool,
+    /// Frame slots in all (parameters, locals, temporaries).
+    pub nslots: u16,
+    /// The instructions.
+    pub code: Vec<Op>,
+    /// Source span of each instruction (same length as `code`).
+    pub spans: Vec<Span>,
+    /// Constants.
+    pub consts: Vec<Const>,
+    /// Nested functions, referenced by `MakeClosure`.
+    pub protos: Vec<Rc<Proto>>,
+    /// Where each captured copy comes from in the creating frame.
+    pub captures: Vec<Var>,
+    /// The file this function was compiled from.
+    pub source: Rc<Source>,
+    /// Calls so far (the tier's hotness counter).
+    pub calls: Cell<u32>,
+    /// Loop back-edges taken so far.
+    pub back_edges: Cell<u32>,
+    /// Operand kinds seen, per instruction (see [`feedback`]).
+    pub feedback: Vec<Cell<u8>>,
+}
+
+impl Proto {
+    /// The span of the instruction at `pc` (or an empty span).
+    pub fn span_at(&self, pc: usize) -> Span {
+        self.spans.get(pc).copied().unwrap_or_default()
+    }
+}

@@ -1,0 +1,174 @@
+//! The runtime value and its layout contract with compiled code.
+//!
+//! `Value` is a `#[repr(C, u8)]` enum: a one-byte tag at offset [`TAG_OFFSET`] and an
+//! 8-byte payload at offset [`PAYLOAD_OFFSET`], 16 bytes in all. Scalars (`Int`,
+//! `Float`, `Bool`) live in the payload unboxed; every heap kind is one thin `Rc`
+//! pointer. The JIT reads and writes values through these constants only, so the
+//! layout is checked by a test below. Collections have value semantics implemented
+//! by copy-on-write: mutation goes through `Rc::make_mut`, which copies only when the
+//! value is shared.
+//!
+//! Display and debug rendering live in `runtime::format`; equality and ordering in
+//! `runtime::compare`.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use super::builtins::Builtin;
+use super::object::{Closure, Dict, StructObj, Tagged};
+
+/// Offset of the tag byte inside a `Value`.
+pub const TAG_OFFSET: usize = 0;
+/// Offset of the 8-byte payload (i64, f64 bits, bool byte or pointer).
+pub const PAYLOAD_OFFSET: usize = 8;
+/// Size of a `Value` in bytes.
+pub const VALUE_SIZE: usize = 16;
+
+/// Tag of `Value::Null`.
+pub const TAG_NULL: u8 = 0;
+/// Tag of `Value::Bool` (payload byte 0 or 1).
+pub const TAG_BOOL: u8 = 1;
+/// Tag of `Value::Int` (payload i64).
+pub const TAG_INT: u8 = 2;
+/// Tag of `Value::Float` (payload f64).
+pub const TAG_FLOAT: u8 = 3;
+/// Tag of `Value::Str`.
+pub const TAG_STR: u8 = 4;
+/// Tag of `Value::Array`.
+pub const TAG_ARRAY: u8 = 5;
+/// Tag of `Value::Dict`.
+pub const TAG_DICT: u8 = 6;
+
+/// A Ruff value.
+#[repr(C, u8)]
+#[derive(Clone, Debug, Default)]
+pub enum Value {
+    /// `null`.
+    #[default]
+    Null = TAG_NULL,
+    /// `true` / `false`.
+    Bool(bool) = TAG_BOOL,
+    /// Checked 64-bit integer.
+    Int(i64) = TAG_INT,
+    /// IEEE double.
+    Float(f64) = TAG_FLOAT,
+    /// Immutable-by-value Unicode text (copy-on-write).
+    Str(Rc<String>) = TAG_STR,
+    /// Array (copy-on-write).
+    Array(Rc<Vec<Value>>) = TAG_ARRAY,
+    /// Insertion-ordered dict (copy-on-write).
+    Dict(Rc<Dict>) = TAG_DICT,
+    /// Struct instance (copy-on-write).
+    Struct(Rc<StructObj>) = 7,
+    /// `Ok`/`Err`/`Some`/`None` and user enum values.
+    Tagged(Rc<Tagged>) = 8,
+    /// User function or closure.
+    Func(Rc<Closure>) = 9,
+    /// Builtin function.
+    Native(&'static Builtin) = 10,
+    /// Set (insertion-ordered, elements unique by `==`).
+    Set(Rc<Vec<Value>>) = 11,
+    /// FIFO queue.
+    Queue(Rc<VecDeque<Value>>) = 12,
+    /// LIFO stack (top = last element).
+    Stack(Rc<Vec<Value>>) = 13,
+}
+
+impl Value {
+    /// A string value.
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(Rc::new(s.into()))
+    }
+
+    /// An array value.
+    pub fn array(v: Vec<Value>) -> Value {
+        Value::Array(Rc::new(v))
+    }
+
+    /// The name `type()` returns (§5.1).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
+            Value::Array(_) => "array",
+            Value::Dict(_) => "dict",
+            Value::Struct(_) => "struct",
+            Value::Tagged(t) => t.kind.type_name(),
+            Value::Func(_) | Value::Native(_) => "function",
+            Value::Set(_) => "set",
+            Value::Queue(_) => "queue",
+            Value::Stack(_) => "stack",
+        }
+    }
+
+    /// The type word used in `Invalid binary operation: LT OP RT` (§5.3).
+    pub fn op_type_name(&self) -> &'static str {
+        match self {
+            Value::Native(_) => "native_function",
+            Value::Func(_) => "value",
+            Value::Struct(s) if s.is_error() => "error",
+            other => other.type_name(),
+        }
+    }
+
+    /// Truthiness (§5.2).
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::Array(a) => !a.is_empty(),
+            Value::Dict(d) => !d.is_empty(),
+            _ => true,
+        }
+    }
+
+    /// True for `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag_of(v: &Value) -> u8 {
+        // SAFETY: reading the first byte of a repr(C, u8) enum is its discriminant.
+        unsafe { *(v as *const Value as *const u8).add(TAG_OFFSET) }
+    }
+
+    fn payload_of(v: &Value) -> u64 {
+        // SAFETY: the payload of every variant starts at PAYLOAD_OFFSET and is 8 bytes
+        // for Int and Float.
+        unsafe { *((v as *const Value as *const u8).add(PAYLOAD_OFFSET) as *const u64) }
+    }
+
+    #[test]
+    fn layout_matches_the_documented_contract() {
+        assert_eq!(std::mem::size_of::<Value>(), VALUE_SIZE);
+        assert_eq!(tag_of(&Value::Null), TAG_NULL);
+        assert_eq!(tag_of(&Value::Bool(true)), TAG_BOOL);
+        assert_eq!(tag_of(&Value::Int(-5)), TAG_INT);
+        assert_eq!(payload_of(&Value::Int(-5)) as i64, -5);
+        assert_eq!(tag_of(&Value::Float(2.5)), TAG_FLOAT);
+        assert_eq!(f64::from_bits(payload_of(&Value::Float(2.5))), 2.5);
+        assert_eq!(tag_of(&Value::str("a")), TAG_STR);
+        assert_eq!(tag_of(&Value::array(vec![])), TAG_ARRAY);
+    }
+
+    #[test]
+    fn truthiness_follows_the_reference() {
+        assert!(!Value::Int(0).truthy());
+        assert!(!Value::str("").truthy());
+        assert!(Value::str("0").truthy());
+        assert!(!Value::array(vec![]).truthy());
+        assert!(Value::array(vec![Value::Int(0)]).truthy());
+        assert!(!Value::Float(0.0).truthy());
+    }
+}

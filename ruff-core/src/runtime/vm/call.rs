@@ -1,0 +1,203 @@
+//! Calls: pushing frames for Ruff functions, invoking builtins with their arguments
+//! moved off the stack, method dispatch, closure creation and struct declarations.
+
+use std::rc::Rc;
+
+use smallvec::SmallVec;
+
+use super::{gstate, Frame, Vm};
+use crate::bytecode::{Const, Var};
+use crate::runtime::error::{fail, RuntimeError};
+use crate::runtime::object::{Closure, StructType};
+use crate::runtime::value::Value;
+
+/// The message for calling something that is not a function.
+pub(crate) const NOT_CALLABLE: &str = "Cannot call non-function; the value being called is not callable. Pass a function, closure, or imported callable value instead.";
+
+/// What a call instruction did.
+pub(crate) enum Called {
+    /// A Ruff frame was pushed: the dispatch loop must switch to it.
+    Frame,
+    /// The result is already on the stack.
+    Done,
+}
+
+impl Vm {
+    /// Pushes a frame for `closure` whose arguments are at `base..base+argc`.
+    pub(crate) fn push_frame(
+        &mut self,
+        closure: Rc<Closure>,
+        base: usize,
+        argc: usize,
+        ret: usize,
+    ) -> Result<(), RuntimeError> {
+        let proto = &closure.proto;
+        if argc != proto.nparams as usize {
+            let got = argc - usize::from(proto.is_method);
+            return fail(format!("{} expects {} arguments, got {got}", proto.name, proto.arity));
+        }
+        if self.frames.len() > self.options.max_depth {
+            return fail(format!(
+                "Maximum VM call stack depth of {} exceeded while calling {}",
+                self.options.max_depth, proto.name
+            ));
+        }
+        proto.calls.set(proto.calls.get().wrapping_add(1));
+        let top = base + proto.nslots as usize;
+        self.stack.resize(top, Value::Null);
+        self.frames.push(Frame { closure, pc: 0, base, ret });
+        Ok(())
+    }
+
+    /// Executes a call with the callee at `stack[len - argc - 1]`.
+    pub(crate) fn call(&mut self, argc: usize, update: Option<Var>) -> Result<Called, RuntimeError> {
+        let callee_at = self.stack.len() - argc - 1;
+        match &self.stack[callee_at] {
+            Value::Func(c) => {
+                let c = c.clone();
+                self.push_frame(c, callee_at + 1, argc, callee_at)?;
+                Ok(Called::Frame)
+            }
+            Value::Native(b) => {
+                let b = *b;
+                if !b.arity.accepts(argc) {
+                    return Err(b.arity_error(argc));
+                }
+                let mut args: SmallVec<[Value; 4]> = self.stack.drain(callee_at + 1..).collect();
+                // Let the builtin own the variable's value so an unshared array can grow
+                // in place; put it back if the builtin fails.
+                let moved = match update {
+                    Some(var) if !b.calls_back => self.take_var(var),
+                    _ => None,
+                };
+                match (b.func)(self, &mut args) {
+                    Ok(v) => {
+                        self.stack[callee_at] = v;
+                        Ok(Called::Done)
+                    }
+                    Err(e) => {
+                        if let Some(var) = moved {
+                            let original = std::mem::take(&mut args[0]);
+                            self.put_var(var, original);
+                        }
+                        self.stack.truncate(callee_at);
+                        Err(e)
+                    }
+                }
+            }
+            _ => fail(NOT_CALLABLE),
+        }
+    }
+
+    /// Empties a mutable variable so its value's only owner is the argument slot.
+    fn take_var(&mut self, var: Var) -> Option<Var> {
+        match var {
+            Var::Local(s) => {
+                let base = self.frames.last().expect("frame").base;
+                self.stack[base + s as usize] = Value::Null;
+                Some(var)
+            }
+            Var::Global(g) if self.gstates[g as usize] == gstate::MUT => {
+                self.globals[g as usize] = Value::Null;
+                Some(var)
+            }
+            _ => None,
+        }
+    }
+
+    fn put_var(&mut self, var: Var, v: Value) {
+        match var {
+            Var::Local(s) => {
+                let base = self.frames.last().expect("frame").base;
+                self.stack[base + s as usize] = v;
+            }
+            Var::Global(g) => self.globals[g as usize] = v,
+            Var::Capture(_) => {}
+        }
+    }
+
+    /// `receiver.name(args)`: struct methods, function-valued fields and dict
+    /// entries, and `x.f(args)` as `f(x, args)` for builtins.
+    pub(crate) fn call_method(&mut self, name: &Rc<str>, argc: usize) -> Result<Called, RuntimeError> {
+        let recv_at = self.stack.len() - argc - 1;
+        let method = match &self.stack[recv_at] {
+            Value::Struct(s) => {
+                let ty = s.ty.clone().or_else(|| self.structs.get(&s.name).cloned());
+                match ty.and_then(|t| t.methods.get(name).cloned()) {
+                    Some(m) => Some(m),
+                    None => match s.field(name) {
+                        Some(f) => {
+                            let f = f.clone();
+                            self.stack[recv_at] = f;
+                            return self.call(argc, None);
+                        }
+                        None => return fail(format!("Field not found: {name}")),
+                    },
+                }
+            }
+            Value::Dict(d) => match d.get(&crate::runtime::object::Key::from_str(name)) {
+                Some(f) => {
+                    let f = f.clone();
+                    self.stack[recv_at] = f;
+                    return self.call(argc, None);
+                }
+                None => return fail(format!("Field not found: {name}")),
+            },
+            _ => None,
+        };
+        match method {
+            Some(Value::Func(c)) => {
+                self.push_frame(c, recv_at, argc + 1, recv_at)?;
+                Ok(Called::Frame)
+            }
+            Some(other) => {
+                self.stack[recv_at] = other;
+                self.call(argc, None)
+            }
+            None => match crate::runtime::builtins::lookup(name) {
+                Some(b) => {
+                    self.stack.insert(recv_at, Value::Native(b));
+                    self.call(argc + 1, None)
+                }
+                None => fail(format!("Cannot access field or method '{name}' on non-struct value")),
+            },
+        }
+    }
+
+    /// Finds an operator method (`op_add`, `op_eq`, ...) on a struct value.
+    pub(crate) fn operator_method(&self, v: &Value, name: &str) -> Option<Value> {
+        let Value::Struct(s) = v else { return None };
+        let ty = s.ty.clone().or_else(|| self.structs.get(&s.name).cloned())?;
+        ty.methods.get(name).cloned()
+    }
+
+    /// Builds a closure for nested proto `idx` of the running function.
+    pub(crate) fn make_closure(&mut self, idx: u32) -> Value {
+        let frame = self.frames.last().expect("frame");
+        let proto = frame.closure.proto.protos[idx as usize].clone();
+        let captures = proto
+            .captures
+            .iter()
+            .map(|src| match *src {
+                Var::Local(s) => self.stack[frame.base + s as usize].clone(),
+                Var::Capture(i) => frame.closure.captures.borrow()[i as usize].clone(),
+                Var::Global(_) => unreachable!("globals are never captured"),
+            })
+            .collect();
+        Value::Func(Rc::new(Closure { proto, captures: std::cell::RefCell::new(captures) }))
+    }
+
+    /// Registers a struct type with the method closures on top of the stack.
+    pub(crate) fn define_struct(&mut self, decl: &Const, n: usize) {
+        let Const::StructDecl { name, fields, methods } = decl else {
+            unreachable!("DefineStruct constant is not a struct declaration")
+        };
+        let closures = self.stack.split_off(self.stack.len() - n);
+        let ty = StructType {
+            name: name.clone(),
+            fields: fields.to_vec(),
+            methods: methods.iter().cloned().zip(closures).collect(),
+        };
+        self.structs.insert(name.clone(), Rc::new(ty));
+    }
+}

@@ -1,0 +1,686 @@
+//! The dispatch loop. Hot cases (locals, int arithmetic and comparison, jumps,
+//! calls) are inline; everything else calls out to sibling modules. The loop keeps
+//! the running function's code and base in locals and reloads them only when the
+//! frame changes.
+
+use std::rc::Rc;
+
+use super::call::Called;
+use super::{access, gstate, iter, unwind, Handler, Vm};
+use crate::bytecode::proto::feedback;
+use crate::bytecode::{Const, Op, Proto};
+use crate::runtime::arith;
+use crate::runtime::compare;
+use crate::runtime::error::RuntimeError;
+use crate::runtime::format::write_display;
+use crate::runtime::object::{Dict, Key, StructObj, TagKind, Tagged};
+use crate::runtime::value::Value;
+use crate::syntax::ast::BinOp;
+
+/// What the `Return`-like instructions leave behind.
+enum Exit {
+    Continue,
+    Done(Value),
+}
+
+fn name_const(proto: &Proto, k: u32) -> &Rc<str> {
+    match &proto.consts[k as usize] {
+        Const::Name(n) => n,
+        other => unreachable!("expected a name constant, found {other:?}"),
+    }
+}
+
+fn const_value(c: &Const) -> Value {
+    match c {
+        Const::Int(i) => Value::Int(*i),
+        Const::Float(f) => Value::Float(*f),
+        Const::Str(s) => Value::Str(s.clone()),
+        other => unreachable!("constant {other:?} is not a value"),
+    }
+}
+
+fn kind_bits(a: &Value, b: &Value) -> u8 {
+    match (a, b) {
+        (Value::Int(_), Value::Int(_)) => feedback::INT,
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => feedback::FLOAT,
+        (Value::Str(_), Value::Str(_)) => feedback::STR,
+        _ => feedback::OTHER,
+    }
+}
+
+impl Vm {
+    /// Runs until the frame at index `stop_depth` returns; catches errors with
+    /// handlers above `stop_depth`.
+    pub(crate) fn run(&mut self, stop_depth: usize) -> Result<Value, RuntimeError> {
+        loop {
+            match self.execute(stop_depth) {
+                Ok(v) => return Ok(v),
+                Err(e) => self.unwind(e, stop_depth)?,
+            }
+        }
+    }
+
+    /// Pops the running frame, delivering `result` to its caller.
+    fn return_from_frame(&mut self, result: Value, stop_depth: usize) -> Exit {
+        let frame = self.frames.pop().expect("frame");
+        self.stack.truncate(frame.ret);
+        let depth = self.frames.len();
+        while self.handlers.last().is_some_and(|h| h.frame > depth) {
+            self.handlers.pop();
+        }
+        if depth == stop_depth {
+            return Exit::Done(result);
+        }
+        self.stack.push(result);
+        Exit::Continue
+    }
+
+    /// A binary operator on values: overloads, then arithmetic or comparison.
+    pub(crate) fn binary(&mut self, op: BinOp, a: Value, b: Value) -> Result<Value, RuntimeError> {
+        let method = match op {
+            BinOp::Add => "op_add",
+            BinOp::Sub => "op_sub",
+            BinOp::Mul => "op_mul",
+            BinOp::Div => "op_div",
+            BinOp::Mod => "op_mod",
+            BinOp::Eq => "op_eq",
+            BinOp::Ne => "op_ne",
+            BinOp::Lt => "op_lt",
+            BinOp::Le => "op_le",
+            BinOp::Gt => "op_gt",
+            BinOp::Ge => "op_ge",
+        };
+        if let Some(m) = self.operator_method(&a, method) {
+            return self.call_value(&m, &[a, b]);
+        }
+        match op {
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => arith::arith(op, &a, &b),
+            BinOp::Eq => Ok(Value::Bool(compare::equal(&a, &b))),
+            BinOp::Ne => Ok(Value::Bool(!compare::equal(&a, &b))),
+            _ => {
+                let Some(ord) = compare::order(&a, &b) else {
+                    if compare::comparable(&a, &b) {
+                        return Ok(Value::Bool(false));
+                    }
+                    return Err(arith::invalid(op, &a, &b));
+                };
+                Ok(Value::Bool(match op {
+                    BinOp::Lt => ord.is_lt(),
+                    BinOp::Le => ord.is_le(),
+                    BinOp::Gt => ord.is_gt(),
+                    _ => ord.is_ge(),
+                }))
+            }
+        }
+    }
+
+    fn unary(&mut self, neg: bool, v: Value) -> Result<Value, RuntimeError> {
+        if let Some(m) = self.operator_method(&v, if neg { "op_neg" } else { "op_not" }) {
+            return self.call_value(&m, &[v]);
+        }
+        if neg {
+            arith::negate(&v)
+        } else {
+            arith::not(&v)
+        }
+    }
+
+    fn execute(&mut self, stop_depth: usize) -> Result<Value, RuntimeError> {
+        'frames: loop {
+            let frame = self.frames.last().expect("no frame to run");
+            let closure = frame.closure.clone();
+            let proto: &Proto = &closure.proto;
+            let code: &[Op] = &proto.code;
+            let base = frame.base;
+            let mut pc = frame.pc;
+
+            macro_rules! throw {
+                ($e:expr) => {{
+                    let e = $e;
+                    self.frames.last_mut().expect("frame").pc = pc;
+                    return Err(e);
+                }};
+            }
+            macro_rules! tri {
+                ($e:expr) => {
+                    match $e {
+                        Ok(v) => v,
+                        Err(e) => throw!(e),
+                    }
+                };
+            }
+            macro_rules! pop {
+                () => {
+                    self.stack.pop().expect("operand stack underflow")
+                };
+            }
+            macro_rules! note {
+                ($bits:expr) => {{
+                    let cell = &proto.feedback[pc - 1];
+                    let bits = $bits;
+                    if cell.get() & bits == 0 {
+                        cell.set(cell.get() | bits);
+                    }
+                }};
+            }
+            macro_rules! arith_op {
+                ($op:expr, $checked:ident, $fop:tt) => {{
+                    let n = self.stack.len();
+                    match (&self.stack[n - 2], &self.stack[n - 1]) {
+                        (Value::Int(x), Value::Int(y)) => {
+                            note!(feedback::INT);
+                            match x.$checked(*y) {
+                                Some(r) => {
+                                    self.stack.pop();
+                                    self.stack[n - 2] = Value::Int(r);
+                                }
+                                None => throw!(arith::int_op($op, *x, *y).unwrap_err()),
+                            }
+                        }
+                        (Value::Float(x), Value::Float(y)) => {
+                            note!(feedback::FLOAT);
+                            let r = *x $fop *y;
+                            self.stack.pop();
+                            self.stack[n - 2] = Value::Float(r);
+                        }
+                        (a, b) => {
+                            note!(kind_bits(a, b));
+                            let b = pop!();
+                            let a = pop!();
+                            let r = tri!(self.binary($op, a, b));
+                            self.stack.push(r);
+                        }
+                    }
+                }};
+            }
+            macro_rules! compare_op {
+                ($op:expr, $cmp:tt) => {{
+                    let n = self.stack.len();
+                    if let (Value::Int(x), Value::Int(y)) = (&self.stack[n - 2], &self.stack[n - 1]) {
+                        note!(feedback::INT);
+                        let r = x $cmp y;
+                        self.stack.pop();
+                        self.stack[n - 2] = Value::Bool(r);
+                    } else {
+                        note!(kind_bits(&self.stack[n - 2], &self.stack[n - 1]));
+                        let b = pop!();
+                        let a = pop!();
+                        let r = tri!(self.binary($op, a, b));
+                        self.stack.push(r);
+                    }
+                }};
+            }
+
+            loop {
+                let op = code[pc];
+                pc += 1;
+                match op {
+                    Op::Const(k) => self.stack.push(const_value(&proto.consts[k as usize])),
+                    Op::Int(i) => self.stack.push(Value::Int(i as i64)),
+                    Op::Null => self.stack.push(Value::Null),
+                    Op::True => self.stack.push(Value::Bool(true)),
+                    Op::False => self.stack.push(Value::Bool(false)),
+                    Op::Pop => {
+                        self.stack.pop();
+                    }
+                    Op::Dup => {
+                        let v = self.stack.last().expect("dup on empty stack").clone();
+                        self.stack.push(v);
+                    }
+                    Op::LoadLocal(s) => {
+                        let v = self.stack[base + s as usize].clone();
+                        self.stack.push(v);
+                    }
+                    Op::StoreLocal(s) => {
+                        let v = pop!();
+                        self.stack[base + s as usize] = v;
+                    }
+                    Op::LoadCapture(i) => {
+                        let v = closure.captures.borrow()[i as usize].clone();
+                        self.stack.push(v);
+                    }
+                    Op::StoreCapture(i) => {
+                        let v = pop!();
+                        closure.captures.borrow_mut()[i as usize] = v;
+                    }
+                    Op::LoadGlobal(g) => {
+                        let g = g as usize;
+                        if self.gstates[g] == gstate::UNDEFINED {
+                            throw!(RuntimeError::new(format!("Undefined variable: {}", self.global_names[g])));
+                        }
+                        let v = self.globals[g].clone();
+                        self.stack.push(v);
+                    }
+                    Op::StoreGlobal(g) => {
+                        let g = g as usize;
+                        match self.gstates[g] {
+                            gstate::LET => throw!(RuntimeError::new(format!(
+                                "Cannot reassign immutable let binding: {}",
+                                self.global_names[g]
+                            ))),
+                            gstate::CONST => throw!(RuntimeError::new(format!(
+                                "Cannot reassign const binding: {}",
+                                self.global_names[g]
+                            ))),
+                            gstate::UNDEFINED | gstate::BUILTIN => self.gstates[g] = gstate::MUT,
+                            _ => {}
+                        }
+                        self.globals[g] = pop!();
+                    }
+                    Op::DefineGlobal(g, kind) => {
+                        let g = g as usize;
+                        if self.gstates[g] >= gstate::MUT {
+                            throw!(RuntimeError::new(format!(
+                                "Duplicate declaration in the same scope: {}",
+                                self.global_names[g]
+                            )));
+                        }
+                        self.gstates[g] = match kind {
+                            0 => gstate::MUT,
+                            1 => gstate::LET,
+                            _ => gstate::CONST,
+                        };
+                        self.globals[g] = pop!();
+                    }
+                    Op::LoadSelf => self.stack.push(Value::Func(closure.clone())),
+                    Op::Add => arith_op!(BinOp::Add, checked_add, +),
+                    Op::Sub => arith_op!(BinOp::Sub, checked_sub, -),
+                    Op::Mul => arith_op!(BinOp::Mul, checked_mul, *),
+                    Op::Div | Op::Mod => {
+                        let op = if matches!(op, Op::Div) { BinOp::Div } else { BinOp::Mod };
+                        let b = pop!();
+                        let a = pop!();
+                        note!(kind_bits(&a, &b));
+                        let r = match (&a, &b) {
+                            (Value::Int(x), Value::Int(y)) => tri!(arith::int_op(op, *x, *y)).into(),
+                            _ => tri!(self.binary(op, a, b)),
+                        };
+                        self.stack.push(r);
+                    }
+                    Op::Eq | Op::Ne => {
+                        let b = pop!();
+                        let a = pop!();
+                        let eq_op = matches!(op, Op::Eq);
+                        let r = match (&a, &b) {
+                            (Value::Int(x), Value::Int(y)) => Value::Bool((x == y) == eq_op),
+                            (Value::Struct(_), _) => {
+                                tri!(self.binary(if eq_op { BinOp::Eq } else { BinOp::Ne }, a, b))
+                            }
+                            _ => Value::Bool(compare::equal(&a, &b) == eq_op),
+                        };
+                        self.stack.push(r);
+                    }
+                    Op::Lt => compare_op!(BinOp::Lt, <),
+                    Op::Le => compare_op!(BinOp::Le, <=),
+                    Op::Gt => compare_op!(BinOp::Gt, >),
+                    Op::Ge => compare_op!(BinOp::Ge, >=),
+                    Op::Neg => {
+                        let v = pop!();
+                        let r = tri!(self.unary(true, v));
+                        self.stack.push(r);
+                    }
+                    Op::Not => {
+                        let v = pop!();
+                        let r = match v {
+                            Value::Bool(b) => Value::Bool(!b),
+                            other => tri!(self.unary(false, other)),
+                        };
+                        self.stack.push(r);
+                    }
+                    Op::ToBool => {
+                        let v = pop!();
+                        self.stack.push(Value::Bool(v.truthy()));
+                    }
+                    Op::AddLocal(s) => {
+                        let rhs = pop!();
+                        let slot = &mut self.stack[base + s as usize];
+                        match (&mut *slot, &rhs) {
+                            (Value::Int(x), Value::Int(y)) if x.checked_add(*y).is_some() => {
+                                note!(feedback::INT);
+                                *x += *y;
+                            }
+                            (Value::Float(x), Value::Float(y)) => *x += *y,
+                            (Value::Str(a), Value::Str(b)) => {
+                                note!(feedback::STR);
+                                Rc::make_mut(a).push_str(b);
+                            }
+                            _ => {
+                                let lhs = std::mem::take(slot);
+                                let r = self.binary(BinOp::Add, lhs.clone(), rhs);
+                                match r {
+                                    Ok(v) => self.stack[base + s as usize] = v,
+                                    Err(e) => {
+                                        self.stack[base + s as usize] = lhs;
+                                        throw!(e)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Op::IncLocal(s, k) => {
+                        let slot = &mut self.stack[base + s as usize];
+                        match slot {
+                            Value::Int(x) if x.checked_add(k as i64).is_some() => *x += k as i64,
+                            _ => {
+                                let lhs = slot.clone();
+                                let r = tri!(self.binary(BinOp::Add, lhs, Value::Int(k as i64)));
+                                self.stack[base + s as usize] = r;
+                            }
+                        }
+                    }
+                    Op::Jump(t) => pc = t as usize,
+                    Op::Loop(t) => {
+                        proto.back_edges.set(proto.back_edges.get().wrapping_add(1));
+                        pc = t as usize;
+                    }
+                    Op::JumpIfFalse(t) => {
+                        let v = pop!();
+                        let truthy = match v {
+                            Value::Bool(b) => b,
+                            other => other.truthy(),
+                        };
+                        if !truthy {
+                            pc = t as usize;
+                        }
+                    }
+                    Op::JumpIfTrue(t) => {
+                        if pop!().truthy() {
+                            pc = t as usize;
+                        }
+                    }
+                    Op::JumpIfNotNull(t) => {
+                        if self.stack.last().is_some_and(|v| !v.is_null()) {
+                            pc = t as usize;
+                        } else {
+                            self.stack.pop();
+                        }
+                    }
+                    Op::JumpIfNotLt(t) => {
+                        let n = self.stack.len();
+                        let lt = if let (Value::Int(x), Value::Int(y)) = (&self.stack[n - 2], &self.stack[n - 1]) {
+                            note!(feedback::INT);
+                            let r = x < y;
+                            self.stack.truncate(n - 2);
+                            r
+                        } else {
+                            note!(kind_bits(&self.stack[n - 2], &self.stack[n - 1]));
+                            let b = pop!();
+                            let a = pop!();
+                            tri!(self.binary(BinOp::Lt, a, b)).truthy()
+                        };
+                        if !lt {
+                            pc = t as usize;
+                        }
+                    }
+                    Op::Call(argc) => {
+                        self.frames.last_mut().expect("frame").pc = pc;
+                        match tri!(self.call(argc as usize, None)) {
+                            Called::Frame => continue 'frames,
+                            Called::Done => {}
+                        }
+                    }
+                    Op::CallUpdate(argc, var) => {
+                        self.frames.last_mut().expect("frame").pc = pc;
+                        match tri!(self.call(argc as usize, Some(var))) {
+                            Called::Frame => continue 'frames,
+                            Called::Done => {}
+                        }
+                    }
+                    Op::CallMethod(k, argc) => {
+                        self.frames.last_mut().expect("frame").pc = pc;
+                        let name = name_const(proto, k).clone();
+                        match tri!(self.call_method(&name, argc as usize)) {
+                            Called::Frame => continue 'frames,
+                            Called::Done => {}
+                        }
+                    }
+                    Op::Return => {
+                        let result = pop!();
+                        match self.return_from_frame(result, stop_depth) {
+                            Exit::Done(v) => return Ok(v),
+                            Exit::Continue => continue 'frames,
+                        }
+                    }
+                    Op::Index => {
+                        let idx = pop!();
+                        let target = pop!();
+                        note!(kind_bits(&target, &idx));
+                        let v = tri!(access::index(&target, &idx));
+                        self.stack.push(v);
+                    }
+                    Op::Field(k) => {
+                        let target = pop!();
+                        let v = tri!(access::field(&target, name_const(proto, k)));
+                        self.stack.push(v);
+                    }
+                    Op::OptField(k) => {
+                        let target = pop!();
+                        let v = if target.is_null() {
+                            Value::Null
+                        } else {
+                            tri!(access::field(&target, name_const(proto, k)))
+                        };
+                        self.stack.push(v);
+                    }
+                    Op::SetPath(var, n, fields) => {
+                        self.frames.last_mut().expect("frame").pc = pc;
+                        tri!(self.set_path(var, n as usize, fields));
+                    }
+                    Op::MakeArray(n) => {
+                        let items = self.stack.split_off(self.stack.len() - n as usize);
+                        self.stack.push(Value::array(items));
+                    }
+                    Op::ArrayPush => {
+                        let v = pop!();
+                        if let Some(Value::Array(a)) = self.stack.last_mut() {
+                            Rc::make_mut(a).push(v);
+                        }
+                    }
+                    Op::ArrayExtend => {
+                        let v = pop!();
+                        let Value::Array(src) = v else {
+                            throw!(RuntimeError::new(format!(
+                                "Cannot spread a value of type {} into an array",
+                                v.type_name()
+                            )))
+                        };
+                        if let Some(Value::Array(a)) = self.stack.last_mut() {
+                            Rc::make_mut(a).extend(src.iter().cloned());
+                        }
+                    }
+                    Op::MakeDict(n) => {
+                        let items = self.stack.split_off(self.stack.len() - 2 * n as usize);
+                        let mut d = Dict::with_capacity(n as usize);
+                        let mut it = items.into_iter();
+                        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                            let Value::Str(k) = k else { throw!(RuntimeError::new("Dict keys must be strings")) };
+                            d.insert(Key::from_str(&k), v);
+                        }
+                        self.stack.push(Value::Dict(Rc::new(d)));
+                    }
+                    Op::DictInsert => {
+                        let v = pop!();
+                        let k = pop!();
+                        let Value::Str(k) = k else { throw!(RuntimeError::new("Dict keys must be strings")) };
+                        if let Some(Value::Dict(d)) = self.stack.last_mut() {
+                            Rc::make_mut(d).insert(Key::from_str(&k), v);
+                        }
+                    }
+                    Op::DictExtend => {
+                        let v = pop!();
+                        let Value::Dict(src) = v else {
+                            throw!(RuntimeError::new(format!(
+                                "Cannot spread a value of type {} into a dict",
+                                v.type_name()
+                            )))
+                        };
+                        if let Some(Value::Dict(d)) = self.stack.last_mut() {
+                            let d = Rc::make_mut(d);
+                            for (k, v) in src.iter() {
+                                d.insert(k.clone(), v.clone());
+                            }
+                        }
+                    }
+                    Op::MakeStruct(k) => {
+                        let Const::Shape { name, fields } = &proto.consts[k as usize] else {
+                            unreachable!("MakeStruct without a shape")
+                        };
+                        let values = self.stack.split_off(self.stack.len() - fields.len());
+                        let ty = self.structs.get(name).cloned();
+                        let obj = StructObj { name: name.clone(), ty, shape: fields.clone(), values };
+                        self.stack.push(Value::Struct(Rc::new(obj)));
+                    }
+                    Op::MakeClosure(idx) => {
+                        let v = self.make_closure(idx);
+                        self.stack.push(v);
+                    }
+                    Op::MakeTagged(tag) => {
+                        let (kind, payload) = match tag {
+                            crate::bytecode::Tag::Ok => (TagKind::Ok, vec![pop!()]),
+                            crate::bytecode::Tag::Err => (TagKind::Err, vec![pop!()]),
+                            crate::bytecode::Tag::Some => (TagKind::Some, vec![pop!()]),
+                            crate::bytecode::Tag::None => (TagKind::None, Vec::new()),
+                        };
+                        self.stack.push(Value::Tagged(Rc::new(Tagged { kind, payload })));
+                    }
+                    Op::MakeEnum(k, n) => {
+                        let Const::Variant { enum_name, variant } = &proto.consts[k as usize] else {
+                            unreachable!("MakeEnum without a variant")
+                        };
+                        let payload = self.stack.split_off(self.stack.len() - n as usize);
+                        let kind = TagKind::Enum { enum_name: enum_name.clone(), variant: variant.clone() };
+                        self.stack.push(Value::Tagged(Rc::new(Tagged { kind, payload })));
+                    }
+                    Op::DefineStruct(k, n) => self.define_struct(&proto.consts[k as usize], n as usize),
+                    Op::Concat(n) => {
+                        let parts = self.stack.split_off(self.stack.len() - n as usize);
+                        let mut s = String::new();
+                        for p in &parts {
+                            write_display(&mut s, p, 0);
+                        }
+                        self.stack.push(Value::str(s));
+                    }
+                    Op::Throw => {
+                        let v = pop!();
+                        let mut e = RuntimeError::new(unwind::thrown_message(&v));
+                        e.thrown = Some(v);
+                        throw!(e)
+                    }
+                    Op::Raise(k) => {
+                        let Const::Str(msg) = &proto.consts[k as usize] else {
+                            unreachable!("Raise without a message")
+                        };
+                        throw!(RuntimeError::new(msg.to_string()))
+                    }
+                    Op::TryBegin(t) => {
+                        self.handlers.push(Handler { frame: self.frames.len(), sp: self.stack.len(), pc: t });
+                    }
+                    Op::TryEnd => {
+                        self.handlers.pop();
+                    }
+                    Op::IterPrepare => {
+                        let v = pop!();
+                        let seq = tri!(iter::prepare(v));
+                        self.stack.push(seq);
+                    }
+                    Op::IterNext(s, t) => {
+                        let at = base + s as usize;
+                        let Value::Int(i) = self.stack[at + 1] else { unreachable!("iteration index is not an int") };
+                        match iter::element(&self.stack[at], i) {
+                            Some(v) => {
+                                self.stack[at + 1] = Value::Int(i + 1);
+                                self.stack.push(v);
+                            }
+                            None => pc = t as usize,
+                        }
+                    }
+                    Op::MatchTag(tag, t) => {
+                        let v = pop!();
+                        match iter::match_tag(&v, tag) {
+                            Some(p) => self.stack.push(p),
+                            None => pc = t as usize,
+                        }
+                    }
+                    Op::MatchEnum(k, t) => {
+                        let Const::Variant { enum_name, variant } = &proto.consts[k as usize] else {
+                            unreachable!("MatchEnum without a variant")
+                        };
+                        let v = pop!();
+                        match iter::match_enum(&v, enum_name, variant) {
+                            Some(p) => self.stack.push(p),
+                            None => pc = t as usize,
+                        }
+                    }
+                    Op::MatchName(k, t) => {
+                        let v = pop!();
+                        if iter::match_name(&v, name_const(proto, k)) {
+                            self.stack.push(Value::Null);
+                        } else {
+                            pc = t as usize;
+                        }
+                    }
+                    Op::Unwrap => {
+                        let v = pop!();
+                        let Value::Tagged(t) = &v else {
+                            throw!(RuntimeError::new("Try operator requires Result or Option"))
+                        };
+                        match t.kind {
+                            TagKind::Ok | TagKind::Some => {
+                                let p = t.payload.first().cloned().unwrap_or(Value::Null);
+                                self.stack.push(p);
+                            }
+                            TagKind::Err | TagKind::None => {
+                                if self.frames.len() == 1 {
+                                    return Ok(self.halt(stop_depth));
+                                }
+                                match self.return_from_frame(v, stop_depth) {
+                                    Exit::Done(v) => return Ok(v),
+                                    Exit::Continue => continue 'frames,
+                                }
+                            }
+                            TagKind::Enum { .. } => throw!(RuntimeError::new("Try operator requires Result or Option")),
+                        }
+                    }
+                    Op::ElemOrNull(i) => {
+                        let v = pop!();
+                        self.stack.push(iter::elem_or_null(&v, i as usize));
+                    }
+                    Op::RestFrom(i) => {
+                        let v = pop!();
+                        self.stack.push(iter::rest_from(&v, i as usize));
+                    }
+                    Op::KeyOrNull(k) => {
+                        let v = pop!();
+                        self.stack.push(access::key_or_null(&v, name_const(proto, k)));
+                    }
+                    Op::RestWithout(k) => {
+                        let Const::Names(names) = &proto.consts[k as usize] else {
+                            unreachable!("RestWithout without names")
+                        };
+                        let v = pop!();
+                        self.stack.push(access::rest_without(&v, names));
+                    }
+                    Op::Import(k) => {
+                        let name = name_const(proto, k);
+                        throw!(RuntimeError::new(format!(
+                            "Module not found: {name}; modules are not supported by this build"
+                        )))
+                    }
+                    Op::Halt => return Ok(self.halt(stop_depth)),
+                }
+            }
+        }
+    }
+
+    fn halt(&mut self, stop_depth: usize) -> Value {
+        self.frames.truncate(stop_depth);
+        self.handlers.clear();
+        Value::Null
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::Int(i)
+    }
+}

@@ -1,0 +1,227 @@
+//! The bytecode VM: value stack, call frames, globals, exception handlers. The
+//! dispatch loop is in `dispatch`; calls and returns in `call`; indexing, fields and
+//! path assignment in `access`; iteration, `match` and destructuring helpers in
+//! `iter`; error unwinding in `unwind`.
+
+mod access;
+mod call;
+mod dispatch;
+mod iter;
+mod unwind;
+
+use std::io::Write;
+use std::rc::Rc;
+use std::time::Instant;
+
+use rustc_hash::FxHashMap;
+
+use super::builtins;
+use super::error::{fail, RuntimeError};
+use super::object::{Closure, StructType};
+use super::value::Value;
+use crate::compile::GlobalNames;
+
+/// Default limit on nested Ruff calls (`--max-depth` changes it).
+pub const DEFAULT_MAX_DEPTH: usize = 100_000;
+
+/// Nested re-entries of the dispatch loop (callbacks from builtins, operator
+/// methods) are limited separately because each one uses native stack.
+const MAX_REENTRY: usize = 2_000;
+
+/// Global slot states.
+pub(crate) mod gstate {
+    pub const UNDEFINED: u8 = 0;
+    pub const BUILTIN: u8 = 1;
+    pub const MUT: u8 = 2;
+    pub const LET: u8 = 3;
+    pub const CONST: u8 = 4;
+}
+
+/// One active call.
+#[derive(Debug)]
+pub(crate) struct Frame {
+    pub closure: Rc<Closure>,
+    /// Next instruction to execute (saved when the frame is not on top).
+    pub pc: usize,
+    /// Stack index of slot 0.
+    pub base: usize,
+    /// Stack height to restore on return (the callee's position; for a method
+    /// call, the receiver's), where the result is then pushed.
+    pub ret: usize,
+}
+
+/// An active `try`.
+#[derive(Debug)]
+pub(crate) struct Handler {
+    /// `frames.len()` when the `try` began.
+    pub frame: usize,
+    /// Stack height to restore.
+    pub sp: usize,
+    /// Where the `except` block starts.
+    pub pc: u32,
+}
+
+/// Options the embedder sets before running.
+#[derive(Clone, Debug)]
+pub struct VmOptions {
+    /// Maximum nested Ruff calls.
+    pub max_depth: usize,
+}
+
+impl Default for VmOptions {
+    fn default() -> Self {
+        VmOptions { max_depth: DEFAULT_MAX_DEPTH }
+    }
+}
+
+/// The virtual machine for one program run.
+pub struct Vm {
+    pub(crate) stack: Vec<Value>,
+    pub(crate) frames: Vec<Frame>,
+    pub(crate) handlers: Vec<Handler>,
+    pub(crate) globals: Vec<Value>,
+    pub(crate) gstates: Vec<u8>,
+    pub(crate) global_names: Vec<Rc<str>>,
+    pub(crate) structs: FxHashMap<Rc<str>, Rc<StructType>>,
+    pub(crate) reentry: usize,
+    pub(crate) options: VmOptions,
+    out: Box<dyn Write>,
+    err_sink: Option<Box<dyn Write>>,
+    args: Vec<String>,
+    clock: Instant,
+}
+
+impl Vm {
+    /// A VM writing program output to `out`.
+    pub fn new(out: Box<dyn Write>, args: Vec<String>, options: VmOptions) -> Vm {
+        Vm {
+            stack: Vec::with_capacity(1024),
+            frames: Vec::with_capacity(64),
+            handlers: Vec::new(),
+            globals: Vec::new(),
+            gstates: Vec::new(),
+            global_names: Vec::new(),
+            structs: FxHashMap::default(),
+            reentry: 0,
+            options,
+            out,
+            err_sink: None,
+            args,
+            clock: Instant::now(),
+        }
+    }
+
+    /// Sends `eprint` output somewhere other than the process's stderr (tests).
+    pub fn set_err_sink(&mut self, sink: Box<dyn Write>) {
+        self.err_sink = Some(sink);
+    }
+
+    /// Grows the global table to cover every name the compiler has interned, seeding
+    /// builtins for names that have one.
+    pub fn sync_globals(&mut self, names: &GlobalNames) {
+        for name in &names.names()[self.globals.len()..] {
+            match builtins::lookup(name) {
+                Some(b) => {
+                    self.globals.push(Value::Native(b));
+                    self.gstates.push(gstate::BUILTIN);
+                }
+                None => {
+                    self.globals.push(Value::Null);
+                    self.gstates.push(gstate::UNDEFINED);
+                }
+            }
+            self.global_names.push(name.clone());
+        }
+    }
+
+    /// Runs a top-level chunk to completion. `Ok` also covers a top-level `return`
+    /// and `?` on `Err`/`None`; `exit(n)` arrives as an `Exit` error.
+    pub fn run_main(&mut self, main: Rc<crate::bytecode::Proto>) -> Result<(), RuntimeError> {
+        let closure = Rc::new(Closure { proto: main, captures: Default::default() });
+        self.stack.push(Value::Func(closure.clone()));
+        let base = self.stack.len();
+        let nslots = closure.proto.nslots as usize;
+        self.stack.resize(base + nslots, Value::Null);
+        self.frames.push(Frame { closure, pc: 0, base, ret: base - 1 });
+        let depth = self.frames.len() - 1;
+        let r = self.run(depth).map(|_| ());
+        self.flush();
+        r
+    }
+
+    /// Calls a function value with arguments (builtins' callbacks, operator methods).
+    pub fn call_value(&mut self, f: &Value, args: &[Value]) -> Result<Value, RuntimeError> {
+        match f {
+            Value::Native(b) => {
+                if !b.arity.accepts(args.len()) {
+                    return Err(b.arity_error(args.len()));
+                }
+                let mut owned = args.to_vec();
+                (b.func)(self, &mut owned)
+            }
+            Value::Func(c) => {
+                if self.reentry >= MAX_REENTRY {
+                    return fail(format!(
+                        "Maximum VM call stack depth of {} exceeded while calling {}",
+                        self.options.max_depth, c.proto.name
+                    ));
+                }
+                let c = c.clone();
+                let height = self.stack.len();
+                self.stack.push(f.clone());
+                self.stack.extend_from_slice(args);
+                let depth = self.frames.len();
+                if let Err(e) = self.push_frame(c, height + 1, args.len(), height) {
+                    self.stack.truncate(height);
+                    return Err(e);
+                }
+                self.reentry += 1;
+                let r = self.run(depth);
+                self.reentry -= 1;
+                if r.is_err() {
+                    self.stack.truncate(height);
+                }
+                r
+            }
+            _ => fail(call::NOT_CALLABLE),
+        }
+    }
+
+    /// Writes program output.
+    pub fn write_out(&mut self, s: &str) -> Result<(), RuntimeError> {
+        match self.out.write_all(s.as_bytes()) {
+            Ok(()) => Ok(()),
+            // A closed pipe (`ruff run x | head`) ends the program quietly.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(RuntimeError::exit(0)),
+            Err(e) => fail(format!("cannot write to stdout: {e}")),
+        }
+    }
+
+    /// Writes to stderr, after flushing stdout so the two interleave as written.
+    pub fn write_err(&mut self, s: &str) {
+        let _ = self.out.flush();
+        match &mut self.err_sink {
+            Some(w) => {
+                let _ = w.write_all(s.as_bytes());
+            }
+            None => {
+                let _ = std::io::stderr().write_all(s.as_bytes());
+            }
+        }
+    }
+
+    /// Flushes program output.
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+
+    /// The program's arguments (after the script path).
+    pub fn program_args(&self) -> &[String] {
+        &self.args
+    }
+
+    /// The timer behind `performance_now` (started with the VM).
+    pub fn clock(&self) -> Instant {
+        self.clock
+    }
+}
