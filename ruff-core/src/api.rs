@@ -84,7 +84,7 @@ impl Program {
         }
         let ast = syntax::parse(text).map_err(fail)?;
         let mut globals = GlobalNames::default();
-        let main = compile::compile(&ast, source.clone(), &mut globals).map_err(fail)?;
+        let main = compile::compile(&ast, source.clone(), &mut globals).map_err(fail)?.main;
         Ok(Program { source, main, globals })
     }
 
@@ -114,7 +114,7 @@ impl Program {
         if let Some(err) = err {
             vm.set_err_sink(err);
         }
-        vm.sync_globals(&self.globals);
+        vm.load_program(self.globals.clone(), self.source.name());
         match vm.run_main(self.main.clone()) {
             Ok(()) => RunOutcome { exit_code: 0, error: None },
             Err(e) => match e.kind {

@@ -64,7 +64,8 @@ fn run_program(path: &Path) -> Outcome {
         .unwrap_or_else(|_| Outcome { stdout: String::new(), stderr: "PANIC".into(), exit: -1 })
 }
 
-fn programs(dir: &Path) -> Vec<PathBuf> {
+/// Every `.ruff` file under `dir` (only files called `only`, when given).
+fn programs_named(dir: &Path, only: Option<&str>) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -73,7 +74,9 @@ fn programs(dir: &Path) -> Vec<PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "ruff") {
+            } else if p.extension().is_some_and(|x| x == "ruff")
+                && only.is_none_or(|o| p.file_name().is_some_and(|n| n == o))
+            {
                 found.push(p);
             }
         }
@@ -119,9 +122,13 @@ fn check(path: &Path, bless: bool) -> Vec<String> {
 }
 
 fn run_corpus(dir: &str, must_pass: bool) {
+    run_corpus_of(dir, None, must_pass);
+}
+
+fn run_corpus_of(dir: &str, only: Option<&str>, must_pass: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let bless = std::env::var_os("RUFF_BLESS").is_some();
-    let all = programs(&root);
+    let all = programs_named(&root, only);
     assert!(!must_pass || !all.is_empty(), "no golden programs under {}", root.display());
     let mut failed = Vec::new();
     for p in &all {
@@ -142,6 +149,18 @@ fn run_corpus(dir: &str, must_pass: bool) {
 #[test]
 fn golden_programs() {
     run_corpus("tests/programs", true);
+}
+
+/// Multi-file fixtures: each folder's `main.ruff` imports its siblings.
+#[test]
+fn module_programs() {
+    run_corpus_of("tests/modules", Some("main.ruff"), true);
+}
+
+/// The realistic programs under the repository's `examples/`.
+#[test]
+fn example_programs() {
+    run_corpus("../examples", true);
 }
 
 #[test]

@@ -51,7 +51,7 @@ fn operands(proto: &Proto, op: &Op) -> String {
     };
     match op {
         Op::Const(k) | Op::Field(k) | Op::OptField(k) | Op::MakeStruct(k) | Op::Raise(k) | Op::KeyOrNull(k) => konst(k),
-        Op::RestWithout(k) | Op::Import(k) => konst(k),
+        Op::RestWithout(k) | Op::Import(k, _) => konst(k),
         Op::MakeEnum(k, n) | Op::DefineStruct(k, n) => format!("{} {n}", konst(k)),
         Op::CallMethod(k, n) => format!("{} argc={n}", konst(k)),
         Op::MatchEnum(k, t) | Op::MatchName(k, t) => format!("{} -> {t}", konst(k)),
@@ -59,7 +59,7 @@ fn operands(proto: &Proto, op: &Op) -> String {
         Op::LoadLocal(s) | Op::StoreLocal(s) | Op::AddLocal(s) => format!("%{s}"),
         Op::IncLocal(s, k) => format!("%{s} {k:+}"),
         Op::LoadCapture(i) | Op::StoreCapture(i) => format!("^{i}"),
-        Op::LoadGlobal(g) | Op::StoreGlobal(g) => format!("@{g}"),
+        Op::LoadGlobal(g) | Op::StoreGlobal(g) | Op::AddGlobal(g) => format!("@{g}"),
         Op::DefineGlobal(g, k) => format!("@{g} kind={k}"),
         Op::Call(n) => format!("argc={n}"),
         Op::CallUpdate(n, v) => format!("argc={n} {v:?}"),

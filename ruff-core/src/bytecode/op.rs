@@ -89,6 +89,8 @@ pub enum Op {
     ToBool,
     /// pop e, local slot := slot + e (in place for strings; same checks as Add)
     AddLocal(u16),
+    /// pop e, global G := G + e (in place for strings; checks as StoreGlobal and Add)
+    AddGlobal(u32),
     /// local slot := slot + small int (same checks as Add)
     IncLocal(u16, i32),
     /// jump to target
@@ -173,8 +175,9 @@ pub enum Op {
     KeyOrNull(u32),
     /// pop dict-ish, push a dict without the keys listed in constant K
     RestWithout(u32),
-    /// import module named by constant K, push its namespace
-    Import(u32),
+    /// import module named by constant K (running it the first time), push its
+    /// namespace; with `true` (plain `import m`) also define every export here
+    Import(u32, bool),
     /// stop the program successfully (top-level `return` and `?`)
     Halt,
 }
@@ -214,6 +217,7 @@ impl Op {
             Op::ToBool => "TO_BOOL",
             Op::AddLocal(_) => "ADD_LOCAL",
             Op::IncLocal(..) => "INC_LOCAL",
+            Op::AddGlobal(_) => "ADD_GLOBAL",
             Op::Jump(_) => "JUMP",
             Op::Loop(_) => "LOOP",
             Op::JumpIfFalse(_) => "JUMP_IF_FALSE",
@@ -254,7 +258,7 @@ impl Op {
             Op::RestFrom(_) => "REST_FROM",
             Op::KeyOrNull(_) => "KEY_OR_NULL",
             Op::RestWithout(_) => "REST_WITHOUT",
-            Op::Import(_) => "IMPORT",
+            Op::Import(..) => "IMPORT",
             Op::Halt => "HALT",
         }
     }

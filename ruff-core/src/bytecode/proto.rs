@@ -67,6 +67,8 @@ pub struct Proto {
     pub captures: Vec<Var>,
     /// The file this function was compiled from.
     pub source: Rc<Source>,
+    /// The module whose globals this code uses (0 for the main program).
+    pub module: u32,
     /// Calls so far (the tier's hotness counter).
     pub calls: Cell<u32>,
     /// Loop back-edges taken so far.

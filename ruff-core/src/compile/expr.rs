@@ -308,7 +308,8 @@ impl Compiler<'_> {
         self.emit(Op::Null, end);
         self.emit(Op::Return, end);
         let st = self.funcs.pop().expect("function state");
-        let proto = Rc::new(st.finish(self.source.clone()));
+        let module = self.globals.current_module();
+        let proto = Rc::new(st.finish(self.source.clone(), module));
         let f = self.f();
         f.protos.push(proto);
         let idx = f.protos.len() as u32 - 1;

@@ -17,43 +17,61 @@ use crate::syntax::ast::{AssignOp, DeclKind, PatElem, Pattern, Program, Stmt, St
 
 use scope::{Binding, FuncState};
 
-/// Global variable names by index; the VM sizes its global table from this.
+/// Global variable names by index; the VM sizes its global table from this. Each
+/// module has its own namespace: a name is interned together with the module that
+/// owns it (module 0 is the main program).
 #[derive(Clone, Debug, Default)]
 pub struct GlobalNames {
     names: Vec<Rc<str>>,
-    index: HashMap<String, u32>,
+    index: HashMap<(u32, String), u32>,
+    module: u32,
 }
 
 impl GlobalNames {
-    /// Index of a global, allocating one on first use.
+    /// Index of a global of the current module, allocating one on first use.
     pub fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.index.get(name) {
+        self.intern_in(self.module, name)
+    }
+
+    /// Index of a global of `module`, allocating one on first use.
+    pub fn intern_in(&mut self, module: u32, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(&(module, name.to_string())) {
             return i;
         }
         let i = self.names.len() as u32;
         self.names.push(Rc::from(name));
-        self.index.insert(name.to_string(), i);
+        self.index.insert((module, name.to_string()), i);
         i
     }
 
-    /// The index of an existing global.
+    /// The index of an existing global of the current module.
     pub fn get(&self, name: &str) -> Option<u32> {
-        self.index.get(name).copied()
+        self.index.get(&(self.module, name.to_string())).copied()
     }
 
-    /// All names, by index.
+    /// Makes `module` the current namespace; returns the previous one.
+    pub fn set_module(&mut self, module: u32) -> u32 {
+        std::mem::replace(&mut self.module, module)
+    }
+
+    /// The current namespace.
+    pub fn current_module(&self) -> u32 {
+        self.module
+    }
+
+    /// All names (without their module), by index.
     pub fn names(&self) -> &[Rc<str>] {
         &self.names
     }
 }
 
-/// A compiled program: the top-level chunk plus the global table.
+/// A compiled file: its top-level code and the names it exports.
 #[derive(Debug)]
 pub struct Compiled {
     /// The top-level code (`<main>`).
     pub main: Rc<Proto>,
-    /// Global names by index.
-    pub globals: GlobalNames,
+    /// Names declared with `export`, in order.
+    pub exports: Vec<String>,
 }
 
 /// What a name means at one point of the program.
@@ -65,12 +83,24 @@ enum Resolved {
     SelfFunc,
 }
 
-/// Compiles a parsed program. Returns every compile-time diagnostic on failure.
-pub fn compile(program: &Program, source: Rc<Source>, globals: &mut GlobalNames) -> Result<Rc<Proto>, Vec<Diagnostic>> {
+/// Compiles a parsed file into the current module of `globals`. Returns every
+/// compile-time diagnostic on failure.
+pub fn compile(program: &Program, source: Rc<Source>, globals: &mut GlobalNames) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_chunk(program, source, globals, "<main>")
+}
+
+/// Like [`compile`], naming the top-level code `chunk` in traces (`<module m>`).
+pub fn compile_chunk(
+    program: &Program,
+    source: Rc<Source>,
+    globals: &mut GlobalNames,
+    chunk: &str,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let module = globals.module;
     let mut c = Compiler {
         source,
         globals,
-        funcs: vec![FuncState::new("<main>", true)],
+        funcs: vec![FuncState::new(chunk, true)],
         diags: Vec::new(),
         known: HashSet::new(),
     };
@@ -85,7 +115,8 @@ pub fn compile(program: &Program, source: Rc<Source>, globals: &mut GlobalNames)
         return Err(c.diags);
     }
     let main = c.funcs.pop().expect("main state");
-    Ok(Rc::new(main.finish(c.source.clone())))
+    let exports = exported_names(&program.stmts);
+    Ok(Compiled { main: Rc::new(main.finish(c.source.clone(), module)), exports })
 }
 
 struct Compiler<'g> {
@@ -289,6 +320,23 @@ fn pattern_names(p: &Pattern, f: &mut dyn FnMut(&str)) {
             }
         }
     }
+}
+
+/// The names a file exports, in order.
+fn exported_names(stmts: &[Stmt]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in stmts {
+        let StmtKind::Export(inner) = &s.kind else { continue };
+        match &inner.kind {
+            StmtKind::Func(f) => out.push(f.name.name.clone()),
+            StmtKind::Decl { pattern, .. } | StmtKind::PatternAssign { pattern, .. } => {
+                pattern_names(pattern, &mut |n| out.push(n.to_string()))
+            }
+            StmtKind::Assign { target, .. } if target.path.is_empty() => out.push(target.root.name.clone()),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The binding a declaration keyword makes.

@@ -200,7 +200,7 @@ impl FuncState {
     }
 
     /// Turns the state into a proto.
-    pub fn finish(self, source: Rc<Source>) -> Proto {
+    pub fn finish(self, source: Rc<Source>, module: u32) -> Proto {
         let n = self.code.len();
         Proto {
             name: self.name,
@@ -214,6 +214,7 @@ impl FuncState {
             protos: self.protos,
             captures: self.captures.into_iter().map(|(_, v, _)| v).collect(),
             source,
+            module,
             calls: Default::default(),
             back_edges: Default::default(),
             feedback: (0..n).map(|_| Default::default()).collect(),

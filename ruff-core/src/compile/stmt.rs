@@ -200,7 +200,7 @@ impl Compiler<'_> {
     fn import(&mut self, imp: &crate::syntax::ast::Import, span: Span) {
         let path: Vec<&str> = imp.path.iter().map(|p| p.name.as_str()).collect();
         let k = self.f().name_const(&path.join("."));
-        self.emit(Op::Import(k), span);
+        self.emit(Op::Import(k, imp.names.is_none()), span);
         match &imp.names {
             None => {
                 let last = imp.path.last().map_or("", |p| p.name.as_str()).to_string();
@@ -295,6 +295,15 @@ impl Compiler<'_> {
             self.expr(rhs);
             self.emit(Op::AddLocal(slot), span);
             return;
+        }
+        // A global can be appended to in place when the right side cannot observe
+        // or change it (no calls): `s := s + "x"` at top level stays linear.
+        if let (Some(Resolved::Global(g)), Some(BinOp::Add)) = (resolved, binop) {
+            if is_simple(rhs) {
+                self.expr(rhs);
+                self.emit(Op::AddGlobal(g), span);
+                return;
+            }
         }
         match binop {
             Some(b) => {
@@ -394,6 +403,27 @@ impl Compiler<'_> {
         }
         self.emit(Op::SetPath(var, target.path.len() as u8, fields), span);
     }
+}
+
+/// True for expressions that run no user code and assign nothing: literals, names,
+/// operators, indexing and field reads over such expressions.
+fn is_simple(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Null => true,
+        ExprKind::Ident(_) => true,
+        ExprKind::Interp(parts) => {
+            parts.iter().all(|p| matches!(p, crate::syntax::ast::InterpPart::Lit(_)) || matches!(p, crate::syntax::ast::InterpPart::Expr(x) if is_simple(x)))
+        }
+        // Struct operands could dispatch to operator methods (user code).
+        ExprKind::Binary { lhs, rhs, .. } => is_simple(lhs) && is_simple(rhs) && !may_be_struct(lhs),
+        ExprKind::Index { target, index } => is_simple(target) && is_simple(index),
+        _ => false,
+    }
+}
+
+/// Conservative: a bare name or field/index read could hold a struct.
+fn may_be_struct(e: &Expr) -> bool {
+    !matches!(e.kind, ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Null)
 }
 
 /// The variable a `CallUpdate` may move out of (locals and mutable globals only;

@@ -64,7 +64,10 @@ pub(crate) fn field(target: &Value, name: &str) -> Result<Value, RuntimeError> {
     match target {
         Value::Struct(s) => match s.field(name) {
             Some(v) => Ok(v.clone()),
-            None => fail(format!("Field not found: {name}")),
+            None => match s.name.strip_prefix(super::module::NAMESPACE_PREFIX) {
+                Some(module) => fail(format!("Symbol '{name}' not found in module '{module}'")),
+                None => fail(format!("Field not found: {name}")),
+            },
         },
         Value::Dict(d) => Ok(d.get(&Key::from_str(name)).cloned().unwrap_or(Value::Null)),
         _ => fail(format!("Cannot access field or method '{name}' on non-struct value")),

@@ -357,6 +357,39 @@ impl Vm {
                             }
                         }
                     }
+                    Op::AddGlobal(g) => {
+                        let rhs = pop!();
+                        let g = g as usize;
+                        match self.gstates[g] {
+                            gstate::UNDEFINED => {
+                                throw!(RuntimeError::new(format!("Undefined variable: {}", self.global_names[g])))
+                            }
+                            gstate::LET => throw!(RuntimeError::new(format!(
+                                "Cannot reassign immutable let binding: {}",
+                                self.global_names[g]
+                            ))),
+                            gstate::CONST => throw!(RuntimeError::new(format!(
+                                "Cannot reassign const binding: {}",
+                                self.global_names[g]
+                            ))),
+                            gstate::BUILTIN => self.gstates[g] = gstate::MUT,
+                            _ => {}
+                        }
+                        match (&mut self.globals[g], &rhs) {
+                            (Value::Int(x), Value::Int(y)) if x.checked_add(*y).is_some() => *x += *y,
+                            (Value::Str(a), Value::Str(b)) => Rc::make_mut(a).push_str(b),
+                            _ => {
+                                let lhs = std::mem::take(&mut self.globals[g]);
+                                match self.binary(BinOp::Add, lhs.clone(), rhs) {
+                                    Ok(v) => self.globals[g] = v,
+                                    Err(e) => {
+                                        self.globals[g] = lhs;
+                                        throw!(e)
+                                    }
+                                }
+                            }
+                        }
+                    }
                     Op::IncLocal(s, k) => {
                         let slot = &mut self.stack[base + s as usize];
                         match slot {
@@ -660,11 +693,11 @@ impl Vm {
                         let v = pop!();
                         self.stack.push(access::rest_without(&v, names));
                     }
-                    Op::Import(k) => {
-                        let name = name_const(proto, k);
-                        throw!(RuntimeError::new(format!(
-                            "Module not found: {name}; modules are not supported by this build"
-                        )))
+                    Op::Import(k, plain) => {
+                        self.frames.last_mut().expect("frame").pc = pc;
+                        let name = name_const(proto, k).clone();
+                        let ns = tri!(self.import(&name, proto, plain));
+                        self.stack.push(ns);
                     }
                     Op::Halt => return Ok(self.halt(stop_depth)),
                 }
@@ -674,7 +707,9 @@ impl Vm {
 
     fn halt(&mut self, stop_depth: usize) -> Value {
         self.frames.truncate(stop_depth);
-        self.handlers.clear();
+        while self.handlers.last().is_some_and(|h| h.frame > stop_depth) {
+            self.handlers.pop();
+        }
         Value::Null
     }
 }

@@ -7,6 +7,7 @@ mod access;
 mod call;
 mod dispatch;
 mod iter;
+mod module;
 mod unwind;
 
 use std::io::Write;
@@ -20,6 +21,7 @@ use super::error::{fail, RuntimeError};
 use super::object::{Closure, StructType};
 use super::value::Value;
 use crate::compile::GlobalNames;
+use module::Modules;
 
 /// Default limit on nested Ruff calls (`--max-depth` changes it).
 pub const DEFAULT_MAX_DEPTH: usize = 100_000;
@@ -82,6 +84,8 @@ pub struct Vm {
     pub(crate) globals: Vec<Value>,
     pub(crate) gstates: Vec<u8>,
     pub(crate) global_names: Vec<Rc<str>>,
+    pub(crate) names: GlobalNames,
+    pub(crate) modules: Modules,
     pub(crate) structs: FxHashMap<Rc<str>, Rc<StructType>>,
     pub(crate) reentry: usize,
     pub(crate) options: VmOptions,
@@ -101,6 +105,8 @@ impl Vm {
             globals: Vec::new(),
             gstates: Vec::new(),
             global_names: Vec::new(),
+            names: GlobalNames::default(),
+            modules: Modules::default(),
             structs: FxHashMap::default(),
             reentry: 0,
             options,
@@ -116,10 +122,19 @@ impl Vm {
         self.err_sink = Some(sink);
     }
 
-    /// Grows the global table to cover every name the compiler has interned, seeding
-    /// builtins for names that have one.
-    pub fn sync_globals(&mut self, names: &GlobalNames) {
-        for name in &names.names()[self.globals.len()..] {
+    /// Installs the program's global names (and the main file's path, which
+    /// fixes the project root for imports), seeding builtins.
+    pub fn load_program(&mut self, names: GlobalNames, main_path: &str) {
+        self.names = names;
+        self.modules.set_main(main_path);
+        self.sync_globals();
+    }
+
+    /// Grows the global table to cover every interned name, seeding builtins for
+    /// names that have one.
+    pub(crate) fn sync_globals(&mut self) {
+        let start = self.globals.len();
+        for name in &self.names.names()[start..] {
             match builtins::lookup(name) {
                 Some(b) => {
                     self.globals.push(Value::Native(b));

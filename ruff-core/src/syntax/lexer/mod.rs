@@ -189,7 +189,21 @@ impl<'a> Lexer<'a> {
     fn invalid_char(&mut self, start: usize) {
         let c = self.char_here().unwrap_or('\u{FFFD}');
         self.pos += c.len_utf8().max(1);
-        self.error("RUFLEX001", format!("Invalid character: {c:?}"), start);
+        if c != '\'' {
+            self.error("RUFLEX001", format!("Invalid character: {c:?}"), start);
+            return;
+        }
+        // A single-quoted "string" is one mistake: report it once and skip to the
+        // closing quote on the same line.
+        let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+        let close = rest.iter().take_while(|&&b| b != b'\n' && b != b'\r').position(|&b| b == b'\'');
+        self.error("RUFLEX001", "Invalid character: '\\''", start);
+        if let Some(last) = self.diags.last_mut() {
+            last.notes.push("strings use double quotes".to_string());
+        }
+        if let Some(offset) = close {
+            self.pos += offset + 1;
+        }
     }
 
     fn skip_line_comment(&mut self) {

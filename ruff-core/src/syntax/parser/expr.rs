@@ -49,7 +49,7 @@ fn infix(kind: &TokenKind) -> Option<(u8, Infix)> {
 
 impl<'a> Parser<'a> {
     /// A full expression (the `pipe` level).
-    #[inline]
+    #[inline(always)]
     pub(super) fn parse_expr(&mut self) -> PResult<Expr> {
         self.descend()?;
         let expr = self.parse_binary(1)?;
@@ -107,16 +107,12 @@ impl<'a> Parser<'a> {
             self.descend()?;
             prefixes.push((op, start));
         }
-        let mut expr = self.parse_postfix()?;
+        let expr = self.parse_postfix()?;
         if prefixes.is_empty() {
             return Ok(expr);
         }
         self.ascend(u32::try_from(prefixes.len()).unwrap_or(u32::MAX));
-        while let Some((op, start)) = prefixes.pop() {
-            let span = start.to(expr.span);
-            expr = Expr { kind: ExprKind::Unary { op, expr: Box::new(expr) }, span };
-        }
-        Ok(expr)
+        Ok(wrap_prefixes(prefixes, expr))
     }
 
     /// A primary followed by calls, indexes, fields, method calls, `?.`, `?` and (only
@@ -127,12 +123,7 @@ impl<'a> Parser<'a> {
         let starts_with_name = matches!(self.peek_kind(), TokenKind::Ident(_));
         let mut expr = self.parse_primary()?;
         if starts_with_name && self.pos == first + 1 && self.at_struct_literal() {
-            if let ExprKind::Ident(name) = &expr.kind {
-                let name = Ident { name: name.clone(), span: expr.span };
-                self.descend()?;
-                expr = self.parse_struct_literal(name)?;
-                self.ascend(1);
-            }
+            expr = self.parse_struct_literal(expr)?;
         }
         let mut links = 0;
         loop {
@@ -187,6 +178,9 @@ impl<'a> Parser<'a> {
     /// At `{` after a bare name: a struct literal only if `{` is followed by `}`
     /// or by `NAME :` (§3.3; so `if flag {}` really is `flag {}`).
     fn at_struct_literal(&self) -> bool {
+        if !self.at(&TokenKind::LBrace) {
+            return false;
+        }
         match self.nth(1) {
             TokenKind::RBrace => true,
             TokenKind::Ident(_) => matches!(self.nth(2), TokenKind::Colon),
@@ -194,22 +188,33 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// `Name { field: value, ... }`; the cursor is on `{`.
+    /// `Name { field: value, ... }` when `name` is a bare identifier (otherwise
+    /// `name` comes back unchanged); the cursor is on `{`.
     #[inline(never)]
-    fn parse_struct_literal(&mut self, name: Ident) -> PResult<Expr> {
+    fn parse_struct_literal(&mut self, name: Expr) -> PResult<Expr> {
+        let ExprKind::Ident(text) = name.kind else { return Ok(name) };
+        let name = Ident { name: text, span: name.span };
+        self.descend()?;
         self.bump();
         let fields = self.comma_list(&TokenKind::RBrace, "struct literal", |p| {
             let name = p.parse_ident("as a field name in struct literal")?;
             p.expect(&TokenKind::Colon, "after field name in struct literal")?;
             Ok((name, p.parse_expr()?))
         })?;
+        self.ascend(1);
         let span = self.span_from(name.span);
         Ok(Expr { kind: ExprKind::StructLit { name, fields }, span })
     }
 
     /// Call arguments after the `(`, through the `)`.
     fn parse_args(&mut self, what: &str) -> PResult<Vec<Expr>> {
-        self.comma_list(&TokenKind::RParen, what, |p| p.parse_expr())
+        self.comma_list(&TokenKind::RParen, what, Self::parse_arg)
+    }
+
+    /// One call argument.
+    #[inline(never)]
+    fn parse_arg(&mut self) -> PResult<Expr> {
+        self.parse_expr()
     }
 
     /// Literals, names, `Enum::Variant`, `Ok(..)` and friends, collection literals,
@@ -310,29 +315,37 @@ impl<'a> Parser<'a> {
     #[inline(never)]
     fn parse_array(&mut self) -> PResult<Expr> {
         let start = self.bump().span;
-        let elems = self.comma_list(&TokenKind::RBracket, "array literal", |p| {
-            if p.eat(&TokenKind::Ellipsis) {
-                Ok(Elem::Spread(p.parse_expr()?))
-            } else {
-                Ok(Elem::Expr(p.parse_expr()?))
-            }
-        })?;
+        let elems = self.comma_list(&TokenKind::RBracket, "array literal", Self::parse_elem)?;
         Ok(Expr { kind: ExprKind::Array(elems), span: self.span_from(start) })
+    }
+
+    /// `e` or `...e` in an array literal.
+    #[inline(never)]
+    fn parse_elem(&mut self) -> PResult<Elem> {
+        if self.eat(&TokenKind::Ellipsis) {
+            Ok(Elem::Spread(self.parse_expr()?))
+        } else {
+            Ok(Elem::Expr(self.parse_expr()?))
+        }
     }
 
     /// `{k: v, ...d}`; keys are arbitrary expressions.
     #[inline(never)]
     fn parse_dict(&mut self) -> PResult<Expr> {
         let start = self.bump().span;
-        let entries = self.comma_list(&TokenKind::RBrace, "dict literal", |p| {
-            if p.eat(&TokenKind::Ellipsis) {
-                return Ok(DictEntry::Spread(p.parse_expr()?));
-            }
-            let key = p.parse_expr()?;
-            p.expect(&TokenKind::Colon, "after dict key")?;
-            Ok(DictEntry::Pair(key, p.parse_expr()?))
-        })?;
+        let entries = self.comma_list(&TokenKind::RBrace, "dict literal", Self::parse_entry)?;
         Ok(Expr { kind: ExprKind::Dict(entries), span: self.span_from(start) })
+    }
+
+    /// `k: v` or `...d` in a dict literal.
+    #[inline(never)]
+    fn parse_entry(&mut self) -> PResult<DictEntry> {
+        if self.eat(&TokenKind::Ellipsis) {
+            return Ok(DictEntry::Spread(self.parse_expr()?));
+        }
+        let key = self.parse_expr()?;
+        self.expect(&TokenKind::Colon, "after dict key")?;
+        Ok(DictEntry::Pair(key, self.parse_expr()?))
     }
 
     /// `func(params) [-> type] { }`, named `<lambda>`.
@@ -394,6 +407,16 @@ impl<'a> Parser<'a> {
         (self.tokens, self.pos, self.prev_end) = saved;
         result
     }
+}
+
+/// Applies prefix operators collected left to right (the innermost is last).
+#[inline(never)]
+fn wrap_prefixes(mut prefixes: Vec<(UnaryOp, Span)>, mut expr: Expr) -> Expr {
+    while let Some((op, start)) = prefixes.pop() {
+        let span = start.to(expr.span);
+        expr = Expr { kind: ExprKind::Unary { op, expr: Box::new(expr) }, span };
+    }
+    expr
 }
 
 /// Builds the node for `lhs OP rhs`.

@@ -3,7 +3,7 @@
 //! expression statements. Named declarations (`func`, `struct`, `enum`, imports,
 //! `export`) live in `decl`; patterns in `pattern`.
 
-use super::{PResult, Parser, E_ASSIGN, E_SYNTAX, MAX_BLOCK_DEPTH};
+use super::{PResult, Parser, Reported, E_ASSIGN, E_SYNTAX, MAX_BLOCK_DEPTH};
 use crate::diag::Span;
 use crate::syntax::ast::{
     AssignOp, AssignTarget, Block, DeclKind, Expr, ExprKind, Ident, Pattern, Stmt, StmtKind, TargetStep,
@@ -87,70 +87,93 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// One statement, dispatched on its first token.
+    /// One statement with its span.
     #[inline(never)]
     fn parse_stmt(&mut self) -> PResult<Stmt> {
         let start = self.peek().span;
-        let kind = match self.peek_kind() {
-            TokenKind::Let => self.parse_decl(DeclKind::Let)?,
-            TokenKind::Mut => self.parse_decl(DeclKind::Mut)?,
-            TokenKind::Const => self.parse_const()?,
-            TokenKind::Func if matches!(self.nth(1), TokenKind::Ident(_) | TokenKind::Star) => {
-                self.parse_func_stmt()?
-            }
-            TokenKind::Struct => self.parse_struct()?,
-            TokenKind::Enum => self.parse_enum()?,
-            TokenKind::Import | TokenKind::From => self.parse_import()?,
-            TokenKind::Export => self.parse_export()?,
-            TokenKind::If => self.parse_if()?,
-            TokenKind::While => {
-                self.bump();
-                let cond = self.parse_expr()?;
-                let body = self.parse_block("while body")?;
-                StmtKind::While { cond, body }
-            }
-            TokenKind::Loop => self.parse_loop()?,
-            TokenKind::For => self.parse_for()?,
-            TokenKind::Match => self.parse_match()?,
-            TokenKind::Try => self.parse_try()?,
-            TokenKind::Return => {
-                self.bump();
-                let ends = matches!(self.peek_kind(), TokenKind::Semi | TokenKind::RBrace | TokenKind::Eof);
-                StmtKind::Return(if ends { None } else { Some(self.parse_expr()?) })
-            }
+        let kind = self.parse_stmt_kind()?;
+        Ok(Stmt { kind, span: self.span_from(start) })
+    }
+
+    /// One statement, dispatched on its first token. Every arm is a tail call, so
+    /// this frame (on the path of every nested block) holds no statement itself.
+    fn parse_stmt_kind(&mut self) -> PResult<StmtKind> {
+        match self.peek_kind() {
+            TokenKind::Let => self.parse_decl(DeclKind::Let),
+            TokenKind::Mut => self.parse_decl(DeclKind::Mut),
+            TokenKind::Const => self.parse_const(),
+            TokenKind::Func if matches!(self.nth(1), TokenKind::Ident(_) | TokenKind::Star) => self.parse_func_stmt(),
+            TokenKind::Struct => self.parse_struct(),
+            TokenKind::Enum => self.parse_enum(),
+            TokenKind::Import | TokenKind::From => self.parse_import(),
+            TokenKind::Export => self.parse_export(),
+            TokenKind::If => self.parse_if(),
+            TokenKind::While => self.parse_while(),
+            TokenKind::Loop => self.parse_loop(),
+            TokenKind::For => self.parse_for(),
+            TokenKind::Match => self.parse_match(),
+            TokenKind::Try => self.parse_try(),
+            TokenKind::Return => self.parse_return(),
             TokenKind::Break => {
                 self.bump();
-                StmtKind::Break
+                Ok(StmtKind::Break)
             }
             TokenKind::Continue => {
                 self.bump();
-                StmtKind::Continue
+                Ok(StmtKind::Continue)
             }
-            TokenKind::LBracket | TokenKind::LBrace if self.looks_like_pattern_stmt() => {
-                let pattern = self.parse_pattern()?;
-                self.expect_binding_op("after destructuring pattern")?;
-                let value = self.parse_expr()?;
-                StmtKind::PatternAssign { pattern, value }
-            }
-            other if assign_op(other).is_some() => {
-                let message = format!(
-                    "Unexpected '{}': assignment is a statement and cannot be chained or used as a value",
-                    other.spelling()
-                );
-                return Err(self.error(E_ASSIGN, message, start));
-            }
-            other => {
-                if let Some(word) = unsupported_keyword(other) {
-                    return Err(self.unsupported(word, 1));
-                }
-                if !starts_expression(other) {
-                    let message = format!("Invalid statement: unexpected {}", other.describe());
-                    return Err(self.error(E_SYNTAX, message, start));
-                }
-                self.parse_expr_or_assign()?
-            }
-        };
-        Ok(Stmt { kind, span: self.span_from(start) })
+            TokenKind::LBracket | TokenKind::LBrace if self.looks_like_pattern_stmt() => self.parse_pattern_stmt(),
+            other if starts_expression(other) => self.parse_expr_or_assign(),
+            _ => Err(self.invalid_statement()),
+        }
+    }
+
+    /// Reports a token that cannot start a statement.
+    #[cold]
+    #[inline(never)]
+    fn invalid_statement(&mut self) -> Reported {
+        let kind = self.peek_kind();
+        let span = self.peek().span;
+        if let Some(word) = unsupported_keyword(kind) {
+            return self.unsupported(word, 1);
+        }
+        if assign_op(kind).is_some() {
+            let message = format!(
+                "Unexpected '{}': assignment is a statement and cannot be chained or used as a value",
+                kind.spelling()
+            );
+            return self.error(E_ASSIGN, message, span);
+        }
+        let message = format!("Invalid statement: unexpected {}", kind.describe());
+        self.error(E_SYNTAX, message, span)
+    }
+
+    /// `while cond { }`.
+    #[inline(never)]
+    fn parse_while(&mut self) -> PResult<StmtKind> {
+        self.bump();
+        let cond = self.parse_expr()?;
+        let body = self.parse_block("while body")?;
+        Ok(StmtKind::While { cond, body })
+    }
+
+    /// `return [expr]`: no value when `;`, `}` or the end follows.
+    #[inline(never)]
+    fn parse_return(&mut self) -> PResult<StmtKind> {
+        self.bump();
+        if matches!(self.peek_kind(), TokenKind::Semi | TokenKind::RBrace | TokenKind::Eof) {
+            return Ok(StmtKind::Return(None));
+        }
+        Ok(StmtKind::Return(Some(self.parse_expr()?)))
+    }
+
+    /// `[a, b] := e` or `{a, b} := e` without a keyword.
+    #[inline(never)]
+    fn parse_pattern_stmt(&mut self) -> PResult<StmtKind> {
+        let pattern = self.parse_pattern()?;
+        self.expect_binding_op("after destructuring pattern")?;
+        let value = self.parse_expr()?;
+        Ok(StmtKind::PatternAssign { pattern, value })
     }
 
     /// `let|mut PATTERN [: type] := value`.
@@ -197,17 +220,19 @@ impl<'a> Parser<'a> {
         if !self.eat(&TokenKind::Else) {
             return Ok(StmtKind::If { cond, then_block, else_block: None });
         }
-        if !self.at(&TokenKind::If) {
-            let else_block = self.parse_block("else body")?;
-            return Ok(StmtKind::If { cond, then_block, else_block: Some(else_block) });
-        }
+        let else_block = if self.at(&TokenKind::If) { self.parse_else_if()? } else { self.parse_block("else body")? };
+        Ok(StmtKind::If { cond, then_block, else_block: Some(else_block) })
+    }
+
+    /// The `if` after `else`, as a block holding that one statement.
+    #[inline(never)]
+    fn parse_else_if(&mut self) -> PResult<Block> {
         let start = self.peek().span;
         self.enter_block(start)?;
         let nested = self.parse_if()?;
         self.block_depth = self.block_depth.saturating_sub(1);
         let span = self.span_from(start);
-        let else_block = Block { stmts: vec![Stmt { kind: nested, span }], span };
-        Ok(StmtKind::If { cond, then_block, else_block: Some(else_block) })
+        Ok(Block { stmts: vec![Stmt { kind: nested, span }], span })
     }
 
     /// `loop { }` or `loop while cond { }` (which is a `while`).
