@@ -5,5 +5,5 @@ pub mod disasm;
 pub mod op;
 pub mod proto;
 
-pub use op::{Op, Tag, Var};
+pub use op::{Cmp, Op, Tag, Var};
 pub use proto::{Const, Proto};

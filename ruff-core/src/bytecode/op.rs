@@ -13,6 +13,23 @@ pub enum Var {
     Global(u32),
 }
 
+/// The comparison of a fused compare-and-branch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+}
+
 /// Which tagged value a `MakeTagged` or `MatchTag` means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tag {
@@ -103,8 +120,12 @@ pub enum Op {
     JumpIfTrue(u32),
     /// if top is not null jump (keeping it), else pop it
     JumpIfNotNull(u32),
-    /// pop b, pop a; jump if !(a < b) (fused compare and branch)
-    JumpIfNotLt(u32),
+    /// pop b, pop a; jump unless `a CMP b` is truthy (fused compare and branch)
+    JumpIfNot(Cmp, u32),
+    /// push local slot + K (checks as Add; `n + 1` in one instruction)
+    LocalAddInt(u16, i32),
+    /// push local slot - K (checks as Sub; `n - 1` in one instruction)
+    LocalSubInt(u16, i32),
     /// pop callee and N args, push the result
     Call(u8),
     /// like Call; arg 0 came from var V and the result is stored back to V, so a
@@ -223,7 +244,9 @@ impl Op {
             Op::JumpIfFalse(_) => "JUMP_IF_FALSE",
             Op::JumpIfTrue(_) => "JUMP_IF_TRUE",
             Op::JumpIfNotNull(_) => "JUMP_IF_NOT_NULL",
-            Op::JumpIfNotLt(_) => "JUMP_IF_NOT_LT",
+            Op::JumpIfNot(..) => "JUMP_IF_NOT",
+            Op::LocalAddInt(..) => "LOCAL_ADD_INT",
+            Op::LocalSubInt(..) => "LOCAL_SUB_INT",
             Op::Call(_) => "CALL",
             Op::CallUpdate(..) => "CALL_UPDATE",
             Op::CallMethod(..) => "CALL_METHOD",
@@ -271,7 +294,7 @@ impl Op {
             | Op::JumpIfFalse(t)
             | Op::JumpIfTrue(t)
             | Op::JumpIfNotNull(t)
-            | Op::JumpIfNotLt(t)
+            | Op::JumpIfNot(_, t)
             | Op::TryBegin(t)
             | Op::IterNext(_, t)
             | Op::MatchTag(_, t)
@@ -289,7 +312,7 @@ impl Op {
             | Op::JumpIfFalse(t)
             | Op::JumpIfTrue(t)
             | Op::JumpIfNotNull(t)
-            | Op::JumpIfNotLt(t)
+            | Op::JumpIfNot(_, t)
             | Op::TryBegin(t)
             | Op::IterNext(_, t)
             | Op::MatchTag(_, t)

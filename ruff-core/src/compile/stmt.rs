@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::scope::{Binding, LoopCtx};
 use super::{binding_of, Compiler, Resolved};
-use crate::bytecode::{Const, Op, Var};
+use crate::bytecode::{Cmp, Const, Op, Var};
 use crate::diag::Span;
 use crate::syntax::ast::{
     AssignOp, AssignTarget, BinOp, Block, Expr, ExprKind, Stmt, StmtKind, StructDecl, TargetStep,
@@ -156,10 +156,21 @@ impl Compiler<'_> {
 
     /// Compiles a condition and a jump taken when it is false; returns the jump.
     fn cond_jump(&mut self, cond: &Expr) -> usize {
-        if let ExprKind::Binary { op: BinOp::Lt, lhs, rhs } = &cond.kind {
-            self.expr(lhs);
-            self.expr(rhs);
-            return self.emit(Op::JumpIfNotLt(0), cond.span);
+        if let ExprKind::Binary { op, lhs, rhs } = &cond.kind {
+            let cmp = match op {
+                BinOp::Lt => Some(Cmp::Lt),
+                BinOp::Le => Some(Cmp::Le),
+                BinOp::Gt => Some(Cmp::Gt),
+                BinOp::Ge => Some(Cmp::Ge),
+                BinOp::Eq => Some(Cmp::Eq),
+                BinOp::Ne => Some(Cmp::Ne),
+                _ => None,
+            };
+            if let Some(cmp) = cmp {
+                self.expr(lhs);
+                self.expr(rhs);
+                return self.emit(Op::JumpIfNot(cmp, 0), cond.span);
+            }
         }
         self.expr(cond);
         self.emit(Op::JumpIfFalse(0), cond.span)

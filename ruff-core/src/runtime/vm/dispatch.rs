@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::call::Called;
 use super::{access, gstate, iter, unwind, Handler, Vm};
 use crate::bytecode::proto::feedback;
-use crate::bytecode::{Const, Op, Proto};
+use crate::bytecode::{Cmp, Const, Op, Proto};
 use crate::runtime::arith;
 use crate::runtime::compare;
 use crate::runtime::error::RuntimeError;
@@ -228,7 +228,11 @@ impl Vm {
                         self.stack.push(v);
                     }
                     Op::LoadLocal(s) => {
-                        let v = self.stack[base + s as usize].clone();
+                        // Ints are the common case: copy them without the generic clone call.
+                        let v = match &self.stack[base + s as usize] {
+                            Value::Int(i) => Value::Int(*i),
+                            other => other.clone(),
+                        };
                         self.stack.push(v);
                     }
                     Op::StoreLocal(s) => {
@@ -428,22 +432,59 @@ impl Vm {
                             self.stack.pop();
                         }
                     }
-                    Op::JumpIfNotLt(t) => {
+                    Op::JumpIfNot(cmp, t) => {
                         let n = self.stack.len();
-                        let lt = if let (Value::Int(x), Value::Int(y)) = (&self.stack[n - 2], &self.stack[n - 1]) {
+                        let hit = if let (Value::Int(x), Value::Int(y)) = (&self.stack[n - 2], &self.stack[n - 1]) {
                             note!(feedback::INT);
-                            let r = x < y;
+                            let r = match cmp {
+                                Cmp::Lt => x < y,
+                                Cmp::Le => x <= y,
+                                Cmp::Gt => x > y,
+                                Cmp::Ge => x >= y,
+                                Cmp::Eq => x == y,
+                                Cmp::Ne => x != y,
+                            };
                             self.stack.truncate(n - 2);
                             r
                         } else {
                             note!(kind_bits(&self.stack[n - 2], &self.stack[n - 1]));
                             let b = pop!();
                             let a = pop!();
-                            tri!(self.binary(BinOp::Lt, a, b)).truthy()
+                            let op = match cmp {
+                                Cmp::Lt => BinOp::Lt,
+                                Cmp::Le => BinOp::Le,
+                                Cmp::Gt => BinOp::Gt,
+                                Cmp::Ge => BinOp::Ge,
+                                Cmp::Eq => BinOp::Eq,
+                                Cmp::Ne => BinOp::Ne,
+                            };
+                            tri!(self.binary(op, a, b)).truthy()
                         };
-                        if !lt {
+                        if !hit {
                             pc = t as usize;
                         }
+                    }
+                    Op::LocalAddInt(s, k) | Op::LocalSubInt(s, k) => {
+                        let add = matches!(op, Op::LocalAddInt(..));
+                        let r = match &self.stack[base + s as usize] {
+                            Value::Int(x) => {
+                                note!(feedback::INT);
+                                let r = if add { x.checked_add(k as i64) } else { x.checked_sub(k as i64) };
+                                match r {
+                                    Some(r) => Value::Int(r),
+                                    None => {
+                                        let op = if add { BinOp::Add } else { BinOp::Sub };
+                                        throw!(arith::int_op(op, *x, k as i64).unwrap_err())
+                                    }
+                                }
+                            }
+                            other => {
+                                let lhs = other.clone();
+                                let op = if add { BinOp::Add } else { BinOp::Sub };
+                                tri!(self.binary(op, lhs, Value::Int(k as i64)))
+                            }
+                        };
+                        self.stack.push(r);
                     }
                     Op::Call(argc) => {
                         self.frames.last_mut().expect("frame").pc = pc;
