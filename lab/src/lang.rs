@@ -60,6 +60,10 @@ pub struct LangSpec {
     pub version_args: &'static [&'static str],
     /// Arguments between the interpreter and the program file.
     pub run_args: &'static [&'static str],
+    /// Arguments that make the tool print its real executable path. Version managers
+    /// (pyenv, nvm) install shell-script shims whose start-up would be charged to the
+    /// language, so the lab times the real binary instead. Empty: use the PATH entry.
+    pub real_path_args: &'static [&'static str],
     /// How the program is built.
     pub build: Build,
     /// How to install the toolchain on Debian.
@@ -75,6 +79,7 @@ pub const LANGS: [LangSpec; 8] = [
         tool: "ruff",
         version_args: &["--version"],
         run_args: &["run"],
+        real_path_args: &[],
         build: Build::Interpret,
         install: "cargo build --release -p ruff-cli",
     },
@@ -85,6 +90,7 @@ pub const LANGS: [LangSpec; 8] = [
         tool: "ruff",
         version_args: &["--version"],
         run_args: &["run", "--jit=off"],
+        real_path_args: &[],
         build: Build::Interpret,
         install: "cargo build --release -p ruff-cli",
     },
@@ -95,6 +101,7 @@ pub const LANGS: [LangSpec; 8] = [
         tool: "python3",
         version_args: &["--version"],
         run_args: &[],
+        real_path_args: &["-c", "import sys; print(sys.executable)"],
         build: Build::Interpret,
         install: "apt-get install -y python3",
     },
@@ -105,6 +112,7 @@ pub const LANGS: [LangSpec; 8] = [
         tool: "go",
         version_args: &["version"],
         run_args: &[],
+        real_path_args: &[],
         build: Build::Go,
         install: "apt-get install -y golang-go",
     },
@@ -115,6 +123,7 @@ pub const LANGS: [LangSpec; 8] = [
         tool: "pypy3",
         version_args: &["--version"],
         run_args: &[],
+        real_path_args: &["-c", "import sys; print(sys.executable)"],
         build: Build::Interpret,
         install: "apt-get install -y pypy3",
     },
@@ -125,6 +134,7 @@ pub const LANGS: [LangSpec; 8] = [
         tool: "node",
         version_args: &["--version"],
         run_args: &[],
+        real_path_args: &["-p", "process.execPath"],
         build: Build::Interpret,
         install: "apt-get install -y nodejs",
     },
@@ -135,6 +145,7 @@ pub const LANGS: [LangSpec; 8] = [
         tool: "luajit",
         version_args: &["-v"],
         run_args: &[],
+        real_path_args: &[],
         build: Build::Interpret,
         install: "apt-get install -y luajit",
     },
@@ -145,6 +156,7 @@ pub const LANGS: [LangSpec; 8] = [
         tool: "cc",
         version_args: &["--version"],
         run_args: &[],
+        real_path_args: &[],
         build: Build::C,
         install: "apt-get install -y gcc",
     },
@@ -305,6 +317,7 @@ pub fn detect(lang: Lang, ruff: &Path) -> Availability {
             }
         }
     };
+    let path = real_path(&path, spec.real_path_args).unwrap_or(path);
     let version = version_line(&path, spec.version_args).unwrap_or_else(|| "unknown version".into());
     Availability::Ready { path, version }
 }
@@ -314,6 +327,17 @@ pub fn version_line(program: &Path, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
     let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     text.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string)
+}
+
+/// The real executable behind a (possibly shimmed) `tool`, if it says so.
+fn real_path(tool: &Path, args: &[&str]) -> Option<PathBuf> {
+    if args.is_empty() {
+        return None;
+    }
+    let out = Command::new(tool).args(args).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let path = PathBuf::from(text.trim());
+    (out.status.success() && path.is_absolute() && path.is_file()).then_some(path)
 }
 
 /// Searches PATH for an executable file called `tool`.

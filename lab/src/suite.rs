@@ -155,10 +155,8 @@ pub fn load_suite(folder: &Path) -> Result<Suite, SuiteError> {
 /// Parses suite.toml text belonging to `folder` (the folder name must match `name`).
 pub fn parse_suite(text: &str, folder: &Path) -> Result<Suite, SuiteError> {
     let path = folder.join("suite.toml");
-    let file: SuiteFile = toml::from_str(text).map_err(|e| SuiteError::Parse {
-        path: path.clone(),
-        message: e.to_string().trim_end().replace('\n', " | "),
-    })?;
+    let file: SuiteFile =
+        toml::from_str(text).map_err(|e| SuiteError::Parse { path: path.clone(), message: toml_message(text, &e) })?;
     let invalid = |message: String| SuiteError::Invalid { path: path.clone(), message };
     let folder_name = folder.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if file.name != folder_name {
@@ -176,6 +174,20 @@ pub fn parse_suite(text: &str, folder: &Path) -> Result<Suite, SuiteError> {
         benchmarks.push(bench);
     }
     Ok(Suite { name: file.name, description: file.description, dir: folder.to_path_buf(), benchmarks })
+}
+
+/// `line L, column C: message` for a TOML error (toml's own text spans several lines).
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end().replace('\n', "; ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
 }
 
 fn validate_bench(b: BenchFile, suite: &str, folder: &Path) -> Result<Benchmark, String> {

@@ -11,6 +11,9 @@ pub const MAX_CV: f64 = 0.10;
 pub const MIN_SAMPLE_MS: f64 = 1.0;
 /// The first measured run is "far slower" above this multiple of the median.
 pub const SLOW_FIRST_FACTOR: f64 = 1.5;
+/// Ratios whose whole interval lies within this distance of 1 count as the same speed:
+/// a 0.3% difference (for example in deterministic instruction counts) is not news.
+pub const EQUIVALENCE: f64 = 0.01;
 /// The load average is "high" above this fraction of the core count.
 pub const HIGH_LOAD_PER_CORE: f64 = 0.5;
 
@@ -18,20 +21,21 @@ pub const HIGH_LOAD_PER_CORE: f64 = 0.5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// The whole interval is below 1.
+    /// The whole interval is below 0.99.
     Faster,
-    /// The whole interval is above 1.
+    /// The whole interval is above 1.01.
     Slower,
-    /// The interval contains 1: no measurable difference.
+    /// The interval reaches into 0.99–1.01: no measurable difference.
     Same,
 }
 
 impl Verdict {
-    /// Judges a ratio from its confidence interval.
+    /// Judges a ratio from its confidence interval: faster or slower only when the whole
+    /// interval is beyond the 1% equivalence margin.
     pub fn of_interval(ci_low: f64, ci_high: f64) -> Verdict {
-        if ci_high < 1.0 {
+        if ci_high < 1.0 - EQUIVALENCE {
             Verdict::Faster
-        } else if ci_low > 1.0 {
+        } else if ci_low > 1.0 + EQUIVALENCE {
             Verdict::Slower
         } else {
             Verdict::Same
@@ -163,6 +167,7 @@ mod tests {
         assert_eq!(Verdict::of_interval(0.5, 0.9), Verdict::Faster);
         assert_eq!(Verdict::of_interval(1.1, 1.3), Verdict::Slower);
         assert_eq!(Verdict::of_interval(0.9, 1.1), Verdict::Same);
+        assert_eq!(Verdict::of_interval(0.997, 0.998), Verdict::Same);
     }
 
     #[test]

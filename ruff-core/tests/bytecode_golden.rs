@@ -22,7 +22,8 @@ fn bytecode_listings_match() {
     for f in &files {
         let name = f.file_name().expect("file name").to_string_lossy().to_string();
         let text = std::fs::read_to_string(f).expect("readable");
-        let program = Program::compile(&name, &text).unwrap_or_else(|e| panic!("{name} does not compile:\n{}", e.render()));
+        let program =
+            Program::compile(&name, &text).unwrap_or_else(|e| panic!("{name} does not compile:\n{}", e.render()));
         let listing = program.disassemble();
         let bc = f.with_extension("bc");
         if bless {

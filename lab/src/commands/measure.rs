@@ -194,7 +194,9 @@ pub fn measure_all(
 /// Builds the report: comparisons, geometric means and run-wide warnings.
 pub fn assemble(measurements: Vec<Measurement>, options: RunOptions, meta: Meta) -> Report {
     let comparisons = analysis::compare(&measurements, &options.refs, options.metric);
-    let geomeans = analysis::geomeans(&comparisons);
+    // Geometric means summarise the languages under test; other pairs stay per benchmark.
+    let ruff_only: Vec<_> = comparisons.iter().filter(|c| c.lang.is_ruff()).cloned().collect();
+    let geomeans = analysis::geomeans(&ruff_only);
     let warnings = if options.metric == Metric::Wall {
         verdict::load_warning(meta.load_avg[0], meta.cores).into_iter().collect()
     } else {

@@ -6,7 +6,7 @@
 //! Chart drawing is in `svg`; reading the records is `baseline::load`.
 
 use super::svg::{self, esc, Axes, Bar, Series};
-use super::{fmt_kib, fmt_ms, fmt_summary};
+use super::{fmt_kib, fmt_ms, fmt_ratio, fmt_summary};
 use crate::lang::Lang;
 use crate::record::{Comparison, Measurement, Metric, Report, Status};
 use std::collections::BTreeMap;
@@ -108,7 +108,7 @@ h1{margin:0 0 8px}h2{margin:32px 0 8px;border-bottom:1px solid #dee2e6;padding-b
 .meta,.note{color:#495057;font-size:.9em}.empty{color:#868e96;font-style:italic}\
 .grid{display:flex;flex-wrap:wrap;gap:12px}svg{background:#fff;border:1px solid #f1f3f5;border-radius:6px}\
 svg .title{font-size:14px;font-weight:600}svg .axis{font-size:11px;fill:#495057}svg .label{font-size:12px;fill:#212529}svg .value{font-size:12px;fill:#212529}\
-table{border-collapse:collapse;font-size:.85em}th,td{border:1px solid #dee2e6;padding:3px 8px;text-align:right}th{background:#f8f9fa}\
+table{border-collapse:collapse;font-size:.85em}th,td{border:1px solid #dee2e6;padding:3px 8px;text-align:right;white-space:nowrap}td.warn,td.fail{white-space:normal}th{background:#f8f9fa}\
 td.l{text-align:left}td.fail{color:#c92a2a;font-weight:600;text-align:left}td.warn{color:#e67700;text-align:left}\
 .faster{color:#2b8a3e}.slower{color:#c92a2a}.same{color:#e67700}code{background:#f1f3f5;padding:1px 4px;border-radius:3px}";
 
@@ -208,7 +208,8 @@ fn scaling_charts(records: &[Record]) -> Vec<String> {
             y_label: "wall time".into(),
             log_x: true,
             log_y: true,
-            x_ticks: Vec::new(),
+            // Tick every measured size: the sizes are few and 1-2-5 ticks may miss them all.
+            x_ticks: sizes.iter().map(|&n| (n as f64, svg::fmt_tick(n as f64))).collect(),
             y_fmt: fmt_ms,
         };
         charts.push(svg::line_chart(&format!("{bench}: time vs size"), &series, &axes));
@@ -243,7 +244,7 @@ fn history_charts(records: &[Record]) -> Vec<String> {
             if found.is_empty() {
                 continue;
             }
-            ticks.push((i as f64, r.meta.date.get(5..10).unwrap_or("?").to_string()));
+            ticks.push((i as f64, r.meta.date.get(5..16).unwrap_or("?").replace('T', " ")));
             for m in found {
                 if let Some(s) = &m.summary {
                     by_lang.entry(m.lang).or_default().push((i as f64, s.median));
@@ -298,14 +299,7 @@ fn results_table(r: &Report) -> String {
             for &vs in &r.options.refs {
                 match r.comparison(&m.bench, m.size, m.lang, vs) {
                     Some(c) => {
-                        let _ = write!(
-                            t,
-                            "<td class=\"{}\">{:.2}× ({:.2}–{:.2})</td>",
-                            c.verdict.word(),
-                            c.ratio,
-                            c.ci_low,
-                            c.ci_high
-                        );
+                        let _ = write!(t, "<td class=\"{}\">{}</td>", c.verdict.word(), esc(&fmt_ratio(c)));
                     }
                     None => t.push_str("<td></td>"),
                 }

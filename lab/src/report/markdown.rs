@@ -26,7 +26,7 @@ pub fn render(report: &Report) -> String {
             cells.push(m.rss_kb.as_ref().map(|s| fmt_kib(s.median)).unwrap_or_default());
             for &r in refs {
                 cells.push(match report.comparison(&m.bench, m.size, m.lang, r) {
-                    Some(c) => format!("{} {}", fmt_ratio(c), c.verdict.word()),
+                    Some(c) => fmt_ratio(c),
                     None => String::new(),
                 });
             }
@@ -56,7 +56,7 @@ pub fn render(report: &Report) -> String {
                     g.suite.clone(),
                     g.lang.to_string(),
                     g.vs.to_string(),
-                    format!("{:.2}×", g.ratio),
+                    super::fmt_factor(g.ratio),
                     g.count.to_string(),
                 ],
             );

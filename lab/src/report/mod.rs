@@ -12,6 +12,7 @@ pub mod table;
 
 use crate::record::{Comparison, Metric, Report};
 use crate::stats::Summary;
+use crate::verdict::Verdict;
 
 /// Output formats of `run` and `compare`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -90,9 +91,39 @@ pub fn fmt_summary(s: &Summary, metric: Metric) -> String {
     format!("{} ±{pct:.1}%", fmt_value(s.median, metric))
 }
 
-/// A ratio with its interval: `2.31× (2.20–2.45)`.
+/// A ratio read the way people say it, with its interval: `1.93× slower (1.75–2.05)`,
+/// `33.1× faster (30.2–35.0)` (for a time ratio of 0.03), or `same 0.98× (0.91–1.06)`.
 pub fn fmt_ratio(c: &Comparison) -> String {
-    format!("{:.2}× ({:.2}–{:.2})", c.ratio, c.ci_low, c.ci_high)
+    match c.verdict {
+        Verdict::Slower => format!("{}× slower ({}–{})", sig(c.ratio), sig(c.ci_low), sig(c.ci_high)),
+        Verdict::Faster => format!("{}× faster ({}–{})", sig(1.0 / c.ratio), sig(1.0 / c.ci_high), sig(1.0 / c.ci_low)),
+        Verdict::Same => format!("same {}× ({}–{})", sig(c.ratio), sig(c.ci_low), sig(c.ci_high)),
+    }
+}
+
+/// A geometric-mean ratio without interval: `1.93× slower`, `33.1× faster`.
+pub fn fmt_factor(ratio: f64) -> String {
+    if ratio >= 1.0 {
+        format!("{}× slower", sig(ratio))
+    } else {
+        format!("{}× faster", sig(1.0 / ratio))
+    }
+}
+
+/// About three significant digits: `0.123`, `1.23`, `12.3`, `123`.
+pub fn sig(v: f64) -> String {
+    let a = v.abs();
+    if !v.is_finite() {
+        "-".into()
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
 }
 
 /// Peak RSS in KiB as `12.3 MiB`.
@@ -121,5 +152,7 @@ mod tests {
         assert_eq!(fmt_ms(1234.0), "1.23 s");
         assert_eq!(fmt_count(1_234_567.0), "1.23 M");
         assert_eq!(fmt_kib(10240.0), "10.0 MiB");
+        assert_eq!(fmt_factor(0.5), "2.00× faster");
+        assert_eq!(fmt_factor(12.34), "12.3× slower");
     }
 }

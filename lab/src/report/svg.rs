@@ -44,7 +44,7 @@ pub struct Bar {
 /// ratio is below 1 and right when above; whiskers show the interval.
 /// `left_word`/`right_word` label the two sides (e.g. "faster", "slower").
 pub fn ratio_bars(title: &str, bars: &[Bar], left_word: &str, right_word: &str) -> String {
-    let (w, row_h, top, left, right) = (760.0, 26.0, 46.0, 250.0, 70.0);
+    let (w, row_h, top, left, right) = (820.0, 26.0, 46.0, 250.0, 110.0);
     let h = top + row_h * bars.len().max(1) as f64 + 40.0;
     let mut lo = bars.iter().map(|b| b.lo.min(b.value)).fold(1.0_f64, f64::min);
     let mut hi = bars.iter().map(|b| b.hi.max(b.value)).fold(1.0_f64, f64::max);
@@ -114,10 +114,10 @@ pub fn ratio_bars(title: &str, bars: &[Bar], left_word: &str, right_word: &str) 
         );
         let _ = write!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" class="value">{:.2}×</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" class="value">{}</text>"#,
             left + plot_w + 6.0,
             y + row_h * 0.65,
-            b.value
+            esc(&crate::report::fmt_factor(b.value))
         );
     }
     let _ = write!(
@@ -159,7 +159,7 @@ pub struct Axes {
 
 /// A line chart with markers and a legend on the right.
 pub fn line_chart(title: &str, series: &[Series], axes: &Axes) -> String {
-    let (w, h, left, right, top, bottom) = (560.0, 300.0, 70.0, 110.0, 30.0, 50.0);
+    let (w, h, left, right, top, bottom) = (570.0, 300.0, 82.0, 110.0, 30.0, 50.0);
     let pts = series.iter().flat_map(|s| s.points.iter());
     let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for &(x, y) in pts {
@@ -215,7 +215,7 @@ pub fn line_chart(title: &str, series: &[Series], axes: &Axes) -> String {
     }
     let _ = write!(
         s,
-        r##"<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#adb5bd"/><text x="{:.1}" y="{:.1}" class="axis" text-anchor="middle">{}</text><text x="14" y="{:.1}" class="axis" text-anchor="middle" transform="rotate(-90 14 {:.1})">{}</text>"##,
+        r##"<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#adb5bd"/><text x="{:.1}" y="{:.1}" class="axis" text-anchor="middle">{}</text><text x="12" y="{:.1}" class="axis" text-anchor="middle" transform="rotate(-90 12 {:.1})">{}</text>"##,
         left + pw / 2.0,
         h - 10.0,
         esc(&axes.x_label),

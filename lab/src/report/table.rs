@@ -4,7 +4,8 @@
 //! Below it: warning details, geometric means and the baseline comparison.
 //! Colours are used only when asked (a TTY); otherwise the output is plain text.
 
-use super::{fmt_kib, fmt_ms, fmt_ratio, fmt_summary, fmt_value};
+use super::{fmt_factor, fmt_kib, fmt_ms, fmt_ratio, fmt_summary, fmt_value};
+use crate::lang::Lang;
 use crate::record::{Measurement, Report, Status};
 use crate::verdict::{Change, Verdict};
 use comfy_table::{presets, Attribute, Cell, CellAlignment, Color, Table};
@@ -23,7 +24,7 @@ pub fn render(report: &Report, color: bool) -> String {
         }
     }
     if !report.geomeans.is_empty() {
-        let _ = writeln!(out, "\nGeometric mean of ratios (below 1: the language is faster than the reference):");
+        let _ = writeln!(out, "\nGeometric means over benchmarks (count in brackets):");
         let _ = writeln!(out, "{}", geomeans(report, color));
     }
     if let Some(b) = &report.baseline {
@@ -105,10 +106,7 @@ fn measurements(report: &Report, color: bool) -> Table {
             row.push(cell_opt(m.rss_kb.as_ref().map(|s| fmt_kib(s.median))));
             for &r in refs {
                 row.push(match report.comparison(&m.bench, m.size, m.lang, r) {
-                    Some(c) => {
-                        let text = format!("{} {}", fmt_ratio(c), c.verdict.word());
-                        Cell::new(text).fg(verdict_color(c.verdict))
-                    }
+                    Some(c) => Cell::new(fmt_ratio(c)).fg(verdict_color(c.verdict)),
                     None if r == m.lang => Cell::new("—").set_alignment(CellAlignment::Center),
                     None => Cell::new(""),
                 });
@@ -157,16 +155,29 @@ pub fn notes(report: &Report) -> Vec<String> {
 
 fn geomeans(report: &Report, color: bool) -> Table {
     let mut t = new_table(color);
-    t.set_header(vec!["suite", "language", "vs", "geomean ratio", "comparisons"]);
+    let refs = &report.options.refs;
+    let mut header = vec!["suite".to_string(), "language".to_string()];
+    header.extend(refs.iter().map(|r| format!("vs {r} (geomean)")));
+    t.set_header(header);
+    let mut rows: Vec<(&str, Lang)> = Vec::new();
     for g in &report.geomeans {
-        let c = if g.ratio < 1.0 { Color::Green } else { Color::Red };
-        t.add_row(vec![
-            Cell::new(&g.suite),
-            Cell::new(g.lang.name()),
-            Cell::new(g.vs.name()),
-            Cell::new(format!("{:.2}×", g.ratio)).fg(c).set_alignment(CellAlignment::Right),
-            Cell::new(g.count).set_alignment(CellAlignment::Right),
-        ]);
+        if !rows.contains(&(g.suite.as_str(), g.lang)) {
+            rows.push((g.suite.as_str(), g.lang));
+        }
+    }
+    for (suite, lang) in rows {
+        let mut row = vec![Cell::new(suite), Cell::new(lang.name())];
+        for &r in refs {
+            let g = report.geomeans.iter().find(|g| g.suite == suite && g.lang == lang && g.vs == r);
+            row.push(match g {
+                Some(g) => {
+                    let c = if g.ratio < 1.0 { Color::Green } else { Color::Red };
+                    Cell::new(format!("{} ({})", fmt_factor(g.ratio), g.count)).fg(c)
+                }
+                None => Cell::new(""),
+            });
+        }
+        t.add_row(row);
     }
     t
 }

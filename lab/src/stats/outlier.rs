@@ -6,6 +6,8 @@ use super::{mad, median};
 
 /// Threshold on |modified z-score| above which a value is an outlier.
 pub const THRESHOLD: f64 = 3.5;
+/// Samples smaller than this are never flagged.
+pub const MIN_VALUES: usize = 5;
 
 /// Modified z-scores of `values` (all 0 when the MAD is 0).
 pub fn modified_z(values: &[f64]) -> Vec<f64> {
@@ -16,7 +18,8 @@ pub fn modified_z(values: &[f64]) -> Vec<f64> {
 
 /// Indexes of the outliers in `values`.
 pub fn flag(values: &[f64]) -> Vec<usize> {
-    if values.len() < 3 {
+    // With fewer values the MAD is too unstable: one tight pair makes anything an outlier.
+    if values.len() < MIN_VALUES {
         return Vec::new();
     }
     modified_z(values).iter().enumerate().filter(|(_, z)| z.abs() > THRESHOLD).map(|(i, _)| i).collect()
@@ -29,7 +32,8 @@ mod tests {
     #[test]
     fn flags_the_far_value_only() {
         assert_eq!(flag(&[10.0, 10.5, 9.5, 10.2, 9.8, 25.0]), vec![5]);
-        assert!(flag(&[1.0, 1.0, 1.0]).is_empty());
+        assert!(flag(&[1.0, 1.0, 1.0, 1.0, 1.0]).is_empty());
+        assert!(flag(&[10.0, 10.1, 12.0]).is_empty());
         assert!(flag(&[1.0, 100.0]).is_empty());
     }
 }

@@ -156,7 +156,9 @@ impl Compiler<'_> {
                 if matches!(rhs.kind, ExprKind::Int(k) if i32::try_from(k).is_ok())
                     && matches!(&lhs.kind, ExprKind::Ident(n) if matches!(self.resolve(n), Resolved::Local(..))) =>
             {
-                let (ExprKind::Ident(n), ExprKind::Int(k)) = (&lhs.kind, &rhs.kind) else { unreachable!("matched above") };
+                let (ExprKind::Ident(n), ExprKind::Int(k)) = (&lhs.kind, &rhs.kind) else {
+                    unreachable!("matched above")
+                };
                 let Resolved::Local(slot, _) = self.resolve(n) else { unreachable!("matched above") };
                 let k = *k as i32;
                 self.emit(if *op == BinOp::Add { Op::LocalAddInt(slot, k) } else { Op::LocalSubInt(slot, k) }, span);

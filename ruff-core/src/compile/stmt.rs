@@ -422,9 +422,10 @@ fn is_simple(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Null => true,
         ExprKind::Ident(_) => true,
-        ExprKind::Interp(parts) => {
-            parts.iter().all(|p| matches!(p, crate::syntax::ast::InterpPart::Lit(_)) || matches!(p, crate::syntax::ast::InterpPart::Expr(x) if is_simple(x)))
-        }
+        ExprKind::Interp(parts) => parts.iter().all(|p| {
+            matches!(p, crate::syntax::ast::InterpPart::Lit(_))
+                || matches!(p, crate::syntax::ast::InterpPart::Expr(x) if is_simple(x))
+        }),
         // Struct operands could dispatch to operator methods (user code).
         ExprKind::Binary { lhs, rhs, .. } => is_simple(lhs) && is_simple(rhs) && !may_be_struct(lhs),
         ExprKind::Index { target, index } => is_simple(target) && is_simple(index),

@@ -25,7 +25,7 @@ pub enum Key {
 
 impl Key {
     /// Normalises a string key.
-    pub fn from_str(s: &str) -> Key {
+    pub fn from_text(s: &str) -> Key {
         match canonical_int(s) {
             Some(i) => Key::Int(i),
             None => Key::Str(Rc::from(s)),
@@ -238,21 +238,21 @@ mod tests {
 
     #[test]
     fn only_canonical_decimal_strings_become_int_keys() {
-        assert_eq!(Key::from_str("12"), Key::Int(12));
-        assert_eq!(Key::from_str("-3"), Key::Int(-3));
-        assert_eq!(Key::from_str("0"), Key::Int(0));
-        assert!(matches!(Key::from_str("012"), Key::Str(_)));
-        assert!(matches!(Key::from_str("-0"), Key::Str(_)));
-        assert!(matches!(Key::from_str("+1"), Key::Str(_)));
-        assert!(matches!(Key::from_str("99999999999999999999"), Key::Str(_)));
-        assert_eq!(Key::from_str("-9223372036854775808"), Key::Int(i64::MIN));
+        assert_eq!(Key::from_text("12"), Key::Int(12));
+        assert_eq!(Key::from_text("-3"), Key::Int(-3));
+        assert_eq!(Key::from_text("0"), Key::Int(0));
+        assert!(matches!(Key::from_text("012"), Key::Str(_)));
+        assert!(matches!(Key::from_text("-0"), Key::Str(_)));
+        assert!(matches!(Key::from_text("+1"), Key::Str(_)));
+        assert!(matches!(Key::from_text("99999999999999999999"), Key::Str(_)));
+        assert_eq!(Key::from_text("-9223372036854775808"), Key::Int(i64::MIN));
     }
 
     #[test]
     fn sorted_uses_byte_order_of_the_string_form() {
         let mut d = Dict::new();
         for k in ["a", "9", "B", "10"] {
-            d.insert(Key::from_str(k), Value::Null);
+            d.insert(Key::from_text(k), Value::Null);
         }
         let keys: Vec<String> = d.sorted().into_iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["10", "9", "B", "a"]);

@@ -1,4 +1,5 @@
-//! I/O and process builtins: printing, arguments, exit, timers.
+//! I/O and process builtins (§8.1): printing, reading a line from stdin, program
+//! arguments and exit. Files are in `fs`; timers in `time`.
 
 use super::{Arity, Builtin};
 use crate::runtime::error::{fail, RuntimeError};
@@ -11,9 +12,9 @@ pub static TABLE: &[Builtin] = &[
     Builtin::new("print", Arity::Any, print),
     Builtin::new("println", Arity::Any, print),
     Builtin::new("eprint", Arity::Any, eprint),
+    Builtin::new("input", Arity::Range(0, 1), input),
     Builtin::new("args", Arity::Exact(0), args),
     Builtin::new("exit", Arity::Range(0, 1), exit),
-    Builtin::new("performance_now", Arity::Exact(0), performance_now),
 ];
 
 fn line(args: &[Value]) -> String {
@@ -53,6 +54,24 @@ fn exit(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
     }
 }
 
-fn performance_now(vm: &mut Vm, _: &mut [Value]) -> Result<Value, RuntimeError> {
-    Ok(Value::Float(vm.clock().elapsed().as_secs_f64() * 1000.0))
+/// Writes the prompt, flushes stdout so it shows before the program blocks, then
+/// reads one line without its ending (`""` at end of input).
+fn input(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
+    if let Some(prompt) = args.first() {
+        let mut text = String::new();
+        write_display(&mut text, prompt, 0);
+        vm.write_out(&text)?;
+    }
+    vm.flush();
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line).is_err() {
+        return Ok(Value::str(""));
+    }
+    if line.ends_with('\n') {
+        line.pop();
+        if line.ends_with('\r') {
+            line.pop();
+        }
+    }
+    Ok(Value::str(line))
 }

@@ -4,10 +4,24 @@
 //! builtin is defined in exactly one place. Builtins are ordinary, shadowable
 //! globals: the VM seeds a global slot with a builtin only when the program names it.
 
-mod convert;
+mod arg;
+mod array;
+mod assert;
+mod collections;
+mod dict;
+mod fs;
+mod functional;
 mod io;
+mod json;
+mod math;
+mod string;
+mod text;
+mod time;
+mod types;
 
-use super::error::{fail, RuntimeError};
+pub use arg::arg_str;
+
+use super::error::RuntimeError;
 use super::value::Value;
 use super::vm::Vm;
 
@@ -93,20 +107,30 @@ pub struct Library {
 }
 
 /// Every library, in listing order.
-pub static LIBRARIES: &[Library] =
-    &[Library { name: "io", table: io::TABLE }, Library { name: "convert", table: convert::TABLE }];
+pub static LIBRARIES: &[Library] = &[
+    Library { name: "io", table: io::TABLE },
+    Library { name: "fs", table: fs::TABLE },
+    Library { name: "types", table: types::TABLE },
+    Library { name: "string", table: string::TABLE },
+    Library { name: "text", table: text::TABLE },
+    Library { name: "array", table: array::TABLE },
+    Library { name: "functional", table: functional::TABLE },
+    Library { name: "dict", table: dict::TABLE },
+    Library { name: "math", table: math::TABLE },
+    Library { name: "assert", table: assert::TABLE },
+    Library { name: "json", table: json::TABLE },
+    Library { name: "collections", table: collections::TABLE },
+    Library { name: "time", table: time::TABLE },
+];
+
+/// Global constants that are not functions (`PI`, `E`), seeded like builtins.
+pub fn constant(name: &str) -> Option<Value> {
+    math::constant(name)
+}
 
 /// Looks a builtin up by name.
 pub fn lookup(name: &str) -> Option<&'static Builtin> {
     LIBRARIES.iter().flat_map(|l| l.table.iter()).find(|b| b.name == name)
-}
-
-/// The string argument `i`, or the error `msg`.
-pub fn arg_str<'a>(args: &'a [Value], i: usize, msg: &str) -> Result<&'a str, RuntimeError> {
-    match args.get(i) {
-        Some(Value::Str(s)) => Ok(s.as_str()),
-        _ => fail(msg),
-    }
 }
 
 #[cfg(test)]
@@ -121,5 +145,11 @@ mod tests {
                 assert!(seen.insert(b.name), "builtin {} defined twice", b.name);
             }
         }
+    }
+
+    #[test]
+    fn constants_are_not_builtins() {
+        assert!(constant("PI").is_some() && constant("E").is_some());
+        assert!(lookup("PI").is_none() && constant("len").is_none());
     }
 }

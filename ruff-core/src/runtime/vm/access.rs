@@ -19,7 +19,7 @@ fn position(i: i64, len: usize) -> Option<usize> {
 /// The dict key for an index value.
 pub(crate) fn dict_key(k: &Value) -> Result<Key, RuntimeError> {
     match k {
-        Value::Str(s) => Ok(Key::from_str(s)),
+        Value::Str(s) => Ok(Key::from_text(s)),
         Value::Int(i) => Ok(Key::Int(*i)),
         _ => fail("Invalid index operation"),
     }
@@ -69,7 +69,7 @@ pub(crate) fn field(target: &Value, name: &str) -> Result<Value, RuntimeError> {
                 None => fail(format!("Field not found: {name}")),
             },
         },
-        Value::Dict(d) => Ok(d.get(&Key::from_str(name)).cloned().unwrap_or(Value::Null)),
+        Value::Dict(d) => Ok(d.get(&Key::from_text(name)).cloned().unwrap_or(Value::Null)),
         _ => fail(format!("Cannot access field or method '{name}' on non-struct value")),
     }
 }
@@ -79,7 +79,7 @@ pub(crate) fn field(target: &Value, name: &str) -> Result<Value, RuntimeError> {
 pub(crate) fn key_or_null(target: &Value, name: &str) -> Value {
     match target {
         Value::Struct(s) => s.field(name).cloned().unwrap_or(Value::Null),
-        Value::Dict(d) => d.get(&Key::from_str(name)).cloned().unwrap_or(Value::Null),
+        Value::Dict(d) => d.get(&Key::from_text(name)).cloned().unwrap_or(Value::Null),
         _ => Value::Null,
     }
 }
@@ -111,7 +111,7 @@ fn step_mut<'a>(cur: &'a mut Value, key: &Value, is_field: bool) -> Result<&'a m
                 }
             }
             Value::Dict(d) => {
-                let k = Key::from_str(name);
+                let k = Key::from_text(name);
                 Rc::make_mut(d).get_mut(&k).ok_or_else(|| missing_key(key))
             }
             _ => fail("Cannot set field on non-struct"),
@@ -143,7 +143,7 @@ fn assign_last(cur: &mut Value, key: &Value, is_field: bool, v: Value) -> Result
                 Ok(())
             }
             Value::Dict(d) => {
-                Rc::make_mut(d).insert(Key::from_str(name), v);
+                Rc::make_mut(d).insert(Key::from_text(name), v);
                 Ok(())
             }
             _ => fail("Cannot set field on non-struct"),

@@ -135,7 +135,7 @@ impl Vm {
                     },
                 }
             }
-            Value::Dict(d) => match d.get(&crate::runtime::object::Key::from_str(name)) {
+            Value::Dict(d) => match d.get(&crate::runtime::object::Key::from_text(name)) {
                 Some(f) => {
                     let f = f.clone();
                     self.stack[recv_at] = f;

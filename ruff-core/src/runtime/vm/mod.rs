@@ -135,6 +135,12 @@ impl Vm {
     pub(crate) fn sync_globals(&mut self) {
         let start = self.globals.len();
         for name in &self.names.names()[start..] {
+            if let Some(v) = builtins::constant(name) {
+                self.globals.push(v);
+                self.gstates.push(gstate::BUILTIN);
+                self.global_names.push(name.clone());
+                continue;
+            }
             match builtins::lookup(name) {
                 Some(b) => {
                     self.globals.push(Value::Native(b));

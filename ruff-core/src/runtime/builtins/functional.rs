@@ -1,0 +1,99 @@
+//! Builtins that call back into Ruff (§8.3): `map`, `filter`, `reduce`, `find`,
+//! `any`, `all`. Callbacks are ordinary function values (closures or builtins)
+//! called through `Vm::call_value` with exactly one argument (`reduce`: two), so a
+//! wrong callback arity is the callee's usual arity error. All are registered
+//! with `Builtin::with_callbacks` so the VM never moves a variable into them
+//! while Ruff code could still observe it.
+
+use std::rc::Rc;
+
+use super::{Arity, Builtin};
+use crate::runtime::error::{fail, RuntimeError};
+use crate::runtime::value::Value;
+use crate::runtime::vm::Vm;
+
+/// The functional library.
+pub static TABLE: &[Builtin] = &[
+    Builtin::with_callbacks("map", Arity::Exact(2), map),
+    Builtin::with_callbacks("filter", Arity::Exact(2), filter),
+    Builtin::with_callbacks("reduce", Arity::Exact(3), reduce),
+    Builtin::with_callbacks("find", Arity::Exact(2), find),
+    Builtin::with_callbacks("any", Arity::Exact(2), any),
+    Builtin::with_callbacks("all", Arity::Exact(2), all),
+];
+
+fn is_callable(v: &Value) -> bool {
+    matches!(v, Value::Func(_) | Value::Native(_))
+}
+
+/// The array and callback at `args[a]` and `args[f]`, or `NAME expects an array
+/// and a function`. The array is a shared handle, so the callback may do
+/// anything without disturbing the iteration.
+fn array_and_fn(args: &[Value], a: usize, f: usize, name: &str) -> Result<(Rc<Vec<Value>>, Value), RuntimeError> {
+    match (&args[a], &args[f]) {
+        (Value::Array(arr), func) if is_callable(func) => Ok((arr.clone(), func.clone())),
+        _ => fail(format!("{name} expects an array and a function")),
+    }
+}
+
+fn map(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
+    let (arr, f) = array_and_fn(args, 0, 1, "map")?;
+    let mut out = Vec::with_capacity(arr.len());
+    for v in arr.iter() {
+        out.push(vm.call_value(&f, std::slice::from_ref(v))?);
+    }
+    Ok(Value::array(out))
+}
+
+fn filter(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
+    let (arr, f) = array_and_fn(args, 0, 1, "filter")?;
+    let mut out = Vec::new();
+    for v in arr.iter() {
+        if vm.call_value(&f, std::slice::from_ref(v))?.truthy() {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::array(out))
+}
+
+/// `reduce(a, init, f)` calls `f(acc, x)` left to right.
+fn reduce(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
+    let (arr, f) = array_and_fn(args, 0, 2, "reduce")?;
+    let mut acc = std::mem::take(&mut args[1]);
+    for v in arr.iter() {
+        acc = vm.call_value(&f, &[acc, v.clone()])?;
+    }
+    Ok(acc)
+}
+
+/// The first element whose callback result is truthy, or `0` (kept from
+/// upstream) when there is none.
+fn find(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
+    let (arr, f) = array_and_fn(args, 0, 1, "find")?;
+    for v in arr.iter() {
+        if vm.call_value(&f, std::slice::from_ref(v))?.truthy() {
+            return Ok(v.clone());
+        }
+    }
+    Ok(Value::Int(0))
+}
+
+fn any(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
+    let (arr, f) = array_and_fn(args, 0, 1, "any")?;
+    for v in arr.iter() {
+        if vm.call_value(&f, std::slice::from_ref(v))?.truthy() {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(Value::Bool(false))
+}
+
+fn all(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
+    let (arr, f) = array_and_fn(args, 0, 1, "all")?;
+    for v in arr.iter() {
+        if !vm.call_value(&f, std::slice::from_ref(v))?.truthy() {
+            return Ok(Value::Bool(false));
+        }
+    }
+    Ok(Value::Bool(true))
+}
