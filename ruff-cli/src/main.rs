@@ -4,6 +4,12 @@
 
 mod commands;
 
+/// Ruff programs allocate many small objects (strings, dicts, closures); mimalloc is
+/// markedly faster than glibc's allocator for that pattern (measured on the
+/// object_creation and hash_map benchmarks).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 const USAGE: &str = "\

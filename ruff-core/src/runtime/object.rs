@@ -19,8 +19,8 @@ use crate::bytecode::Proto;
 pub enum Key {
     /// A canonical decimal integer key.
     Int(i64),
-    /// Any other string key.
-    Str(Rc<str>),
+    /// Any other string key (shares the string value's allocation).
+    Str(Rc<String>),
 }
 
 impl Key {
@@ -28,7 +28,16 @@ impl Key {
     pub fn from_text(s: &str) -> Key {
         match canonical_int(s) {
             Some(i) => Key::Int(i),
-            None => Key::Str(Rc::from(s)),
+            None => Key::Str(Rc::new(s.to_string())),
+        }
+    }
+
+    /// Normalises a string value's key, sharing its allocation (no copy for the
+    /// constant keys of dict literals).
+    pub fn from_rc(s: &Rc<String>) -> Key {
+        match canonical_int(s) {
+            Some(i) => Key::Int(i),
+            None => Key::Str(s.clone()),
         }
     }
 
@@ -42,7 +51,10 @@ impl Key {
 
     /// The key as a string value.
     pub fn to_value(&self) -> Value {
-        Value::str(self.to_text())
+        match self {
+            Key::Int(i) => Value::str(i.to_string()),
+            Key::Str(s) => Value::Str(s.clone()),
+        }
     }
 }
 

@@ -19,7 +19,7 @@ fn position(i: i64, len: usize) -> Option<usize> {
 /// The dict key for an index value.
 pub(crate) fn dict_key(k: &Value) -> Result<Key, RuntimeError> {
     match k {
-        Value::Str(s) => Ok(Key::from_text(s)),
+        Value::Str(s) => Ok(Key::from_rc(s)),
         Value::Int(i) => Ok(Key::Int(*i)),
         _ => fail("Invalid index operation"),
     }

@@ -568,7 +568,7 @@ impl Vm {
                         let mut it = items.into_iter();
                         while let (Some(k), Some(v)) = (it.next(), it.next()) {
                             let Value::Str(k) = k else { throw!(RuntimeError::new("Dict keys must be strings")) };
-                            d.insert(Key::from_text(&k), v);
+                            d.insert(Key::from_rc(&k), v);
                         }
                         self.stack.push(Value::Dict(Rc::new(d)));
                     }
@@ -577,7 +577,7 @@ impl Vm {
                         let k = pop!();
                         let Value::Str(k) = k else { throw!(RuntimeError::new("Dict keys must be strings")) };
                         if let Some(Value::Dict(d)) = self.stack.last_mut() {
-                            Rc::make_mut(d).insert(Key::from_text(&k), v);
+                            Rc::make_mut(d).insert(Key::from_rc(&k), v);
                         }
                     }
                     Op::DictExtend => {
