@@ -13,7 +13,7 @@ use crate::runtime::arith;
 use crate::runtime::compare;
 use crate::runtime::error::RuntimeError;
 use crate::runtime::format::write_display;
-use crate::runtime::object::{Dict, Key, StructObj, TagKind, Tagged};
+use crate::runtime::object::{Closure, Dict, Key, StructObj, TagKind, Tagged};
 use crate::runtime::value::Value;
 use crate::syntax::ast::BinOp;
 
@@ -128,7 +128,11 @@ impl Vm {
     fn execute(&mut self, stop_depth: usize) -> Result<Value, RuntimeError> {
         'frames: loop {
             let frame = self.frames.last().expect("no frame to run");
-            let closure = frame.closure.clone();
+            // SAFETY: the frame owns an `Rc` to this closure for as long as the frame
+            // exists, and the loop below leaves (`continue 'frames` / `return`) as soon
+            // as the frame is popped; growing `self.frames` moves the `Rc`, not the
+            // closure it points to. This saves a refcount round trip per call.
+            let closure: &Closure = unsafe { &*Rc::as_ptr(&frame.closure) };
             let proto: &Proto = &closure.proto;
             let code: &[Op] = &proto.code;
             let base = frame.base;
@@ -237,7 +241,7 @@ impl Vm {
                     }
                     Op::StoreLocal(s) => {
                         let v = pop!();
-                        self.stack[base + s as usize] = v;
+                        Value::store(&mut self.stack[base + s as usize], v);
                     }
                     Op::LoadCapture(i) => {
                         let v = closure.captures.borrow()[i as usize].clone();
@@ -286,12 +290,22 @@ impl Vm {
                         };
                         self.globals[g] = pop!();
                     }
-                    Op::LoadSelf => self.stack.push(Value::Func(closure.clone())),
+                    Op::LoadSelf => self.stack.push(Value::Func(self.frames.last().expect("frame").closure.clone())),
                     Op::Add => arith_op!(BinOp::Add, checked_add, +),
                     Op::Sub => arith_op!(BinOp::Sub, checked_sub, -),
                     Op::Mul => arith_op!(BinOp::Mul, checked_mul, *),
                     Op::Div | Op::Mod => {
                         let op = if matches!(op, Op::Div) { BinOp::Div } else { BinOp::Mod };
+                        let n = self.stack.len();
+                        if let (Value::Int(x), Value::Int(y)) = (&self.stack[n - 2], &self.stack[n - 1]) {
+                            let r = if op == BinOp::Div { x.checked_div(*y) } else { x.checked_rem(*y) };
+                            if let Some(r) = r {
+                                note!(feedback::INT);
+                                self.stack.pop();
+                                self.stack[n - 2] = Value::Int(r);
+                                continue;
+                            }
+                        }
                         let b = pop!();
                         let a = pop!();
                         note!(kind_bits(&a, &b));
@@ -660,6 +674,15 @@ impl Vm {
                     Op::IterNext(s, t) => {
                         let at = base + s as usize;
                         let Value::Int(i) = self.stack[at + 1] else { unreachable!("iteration index is not an int") };
+                        if let Value::Int(n) = self.stack[at] {
+                            if i < n {
+                                self.stack[at + 1] = Value::Int(i + 1);
+                                self.stack.push(Value::Int(i));
+                            } else {
+                                pc = t as usize;
+                            }
+                            continue;
+                        }
                         match iter::element(&self.stack[at], i) {
                             Some(v) => {
                                 self.stack[at + 1] = Value::Int(i + 1);
