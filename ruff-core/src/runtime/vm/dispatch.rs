@@ -260,20 +260,8 @@ impl Vm {
                         self.stack.push(v);
                     }
                     Op::StoreGlobal(g) => {
-                        let g = g as usize;
-                        match self.gstates[g] {
-                            gstate::LET => throw!(RuntimeError::new(format!(
-                                "Cannot reassign immutable let binding: {}",
-                                self.global_names[g]
-                            ))),
-                            gstate::CONST => throw!(RuntimeError::new(format!(
-                                "Cannot reassign const binding: {}",
-                                self.global_names[g]
-                            ))),
-                            gstate::UNDEFINED | gstate::BUILTIN => self.gstates[g] = gstate::MUT,
-                            _ => {}
-                        }
-                        self.globals[g] = pop!();
+                        tri!(self.check_global_store(g as usize, false));
+                        self.globals[g as usize] = pop!();
                     }
                     Op::DefineGlobal(g, kind) => {
                         let g = g as usize;
@@ -378,21 +366,7 @@ impl Vm {
                     Op::AddGlobal(g) => {
                         let rhs = pop!();
                         let g = g as usize;
-                        match self.gstates[g] {
-                            gstate::UNDEFINED => {
-                                throw!(RuntimeError::new(format!("Undefined variable: {}", self.global_names[g])))
-                            }
-                            gstate::LET => throw!(RuntimeError::new(format!(
-                                "Cannot reassign immutable let binding: {}",
-                                self.global_names[g]
-                            ))),
-                            gstate::CONST => throw!(RuntimeError::new(format!(
-                                "Cannot reassign const binding: {}",
-                                self.global_names[g]
-                            ))),
-                            gstate::BUILTIN => self.gstates[g] = gstate::MUT,
-                            _ => {}
-                        }
+                        tri!(self.check_global_store(g, true));
                         match (&mut self.globals[g], &rhs) {
                             (Value::Int(x), Value::Int(y)) if x.checked_add(*y).is_some() => *x += *y,
                             (Value::Str(a), Value::Str(b)) => Rc::make_mut(a).push_str(b),
@@ -766,6 +740,22 @@ impl Vm {
                     Op::Halt => return Ok(self.halt(stop_depth)),
                 }
             }
+        }
+    }
+
+    /// Checks that global `g` may be assigned (and marks a builtin or undefined slot
+    /// as a mutable user global). `read_first` is for `g += e`, which reads `g`.
+    fn check_global_store(&mut self, g: usize, read_first: bool) -> Result<(), RuntimeError> {
+        let name = &self.global_names[g];
+        match self.gstates[g] {
+            gstate::UNDEFINED if read_first => Err(RuntimeError::new(format!("Undefined variable: {name}"))),
+            gstate::LET => Err(RuntimeError::new(format!("Cannot reassign immutable let binding: {name}"))),
+            gstate::CONST => Err(RuntimeError::new(format!("Cannot reassign const binding: {name}"))),
+            gstate::UNDEFINED | gstate::BUILTIN => {
+                self.gstates[g] = gstate::MUT;
+                Ok(())
+            }
+            _ => Ok(()),
         }
     }
 
