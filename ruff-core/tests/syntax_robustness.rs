@@ -11,24 +11,11 @@ use std::time::{Duration, Instant};
 use ruff_core::diag::{Diagnostic, Stage};
 use ruff_core::syntax::parse;
 
+mod common;
+use common::Rng;
+
 /// Generous bound for one parse of at most about 1 MiB in a debug build.
 const SLOW: Duration = Duration::from_secs(5);
-
-/// xorshift64*: deterministic and dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// Runs `f` on a thread with a 2 MiB stack; a panic or overflow fails the test.
 fn on_small_stack(f: impl FnOnce() + Send + 'static) {
