@@ -24,7 +24,14 @@ Usage:
   ruff --version                           the version
 
 Options for run:
-  --jit=off|auto|eager   execution tier (also RUFF_JIT); this build interprets in every mode
+  --jit=off|auto|eager   execution tier (also RUFF_JIT): off interprets everything, auto
+                         (default) compiles hot functions and loops with Cranelift, eager
+                         compiles every function at its first call and every loop at
+                         its first back-edge
+  --jit-stats[=json]     after the run, print per-function tier, calls, compile time,
+                         bail-outs, rejections and instructions run in the VM and natively,
+                         plus the JIT coverage, to stderr (as a table, or as JSON)
+  --perf-map             write /tmp/perf-PID.map naming every compiled function for perf
   --max-depth N          maximum nested calls before the depth error (default 100000)
 
 Exit status: 0 success, 2 usage error, 3 lexer/parser error, 4 runtime or compile

@@ -9,6 +9,7 @@ use crate::bytecode::{disasm, Proto};
 use crate::compile::{self, GlobalNames};
 use crate::diag::{Diagnostic, Source, Stage};
 use crate::runtime::error::{ErrorKind, RuntimeError};
+use crate::runtime::tier::{JitMode, Tier};
 use crate::runtime::vm::{Vm, VmOptions, DEFAULT_MAX_DEPTH};
 use crate::syntax;
 
@@ -28,11 +29,27 @@ pub struct Options {
     pub args: Vec<String>,
     /// Maximum nested Ruff calls before the depth error.
     pub max_depth: usize,
+    /// When the tier (if one is given to [`Program::run_tiered`]) compiles.
+    pub jit: JitMode,
+    /// Native stack native code may use on the running thread, in bytes.
+    pub native_stack: usize,
+    /// Count executed instructions per function (`--jit-stats`).
+    pub count: bool,
 }
+
+/// Native stack assumed for native code when the embedder does not say: the
+/// smallest stack of a Rust test thread, minus room for the VM.
+pub const DEFAULT_NATIVE_STACK: usize = 1 << 20;
 
 impl Default for Options {
     fn default() -> Self {
-        Options { args: Vec::new(), max_depth: DEFAULT_MAX_DEPTH }
+        Options {
+            args: Vec::new(),
+            max_depth: DEFAULT_MAX_DEPTH,
+            jit: JitMode::Auto,
+            native_stack: DEFAULT_NATIVE_STACK,
+            count: false,
+        }
     }
 }
 
@@ -110,18 +127,37 @@ impl Program {
 
     /// Runs the program with `eprint` output sent to `err` instead of stderr.
     pub fn run_with_stderr(&self, out: Box<dyn Write>, err: Option<Box<dyn Write>>, options: &Options) -> RunOutcome {
+        self.run_tiered(out, err, options, None)
+    }
+
+    /// Runs the program with a compiling tier (unless `options.jit` is off).
+    pub fn run_tiered(
+        &self,
+        out: Box<dyn Write>,
+        err: Option<Box<dyn Write>>,
+        options: &Options,
+        tier: Option<Box<dyn Tier>>,
+    ) -> RunOutcome {
         let mut vm = Vm::new(out, options.args.clone(), VmOptions { max_depth: options.max_depth });
         if let Some(err) = err {
             vm.set_err_sink(err);
         }
-        vm.load_program(self.globals.clone(), self.source.name());
-        match vm.run_main(self.main.clone()) {
-            Ok(()) => RunOutcome { exit_code: 0, error: None },
-            Err(e) => match e.kind {
-                ErrorKind::Exit(code) => RunOutcome { exit_code: code, error: None },
-                ErrorKind::Error => RunOutcome { exit_code: EXIT_RUNTIME, error: Some(e) },
-            },
+        vm.set_counting(options.count);
+        if let Some(tier) = tier {
+            vm.set_tier(tier, options.jit, options.native_stack);
         }
+        vm.load_program(self.globals.clone(), self.source.name());
+        let r = vm.run_main(self.main.clone());
+        let mut protos = vec![self.main.clone()];
+        protos.extend(vm.module_protos());
+        let (exit_code, error) = match r {
+            Ok(()) => (0, None),
+            Err(e) => match e.kind {
+                ErrorKind::Exit(code) => (code, None),
+                ErrorKind::Error => (EXIT_RUNTIME, Some(e)),
+            },
+        };
+        RunOutcome { exit_code, error, protos }
     }
 }
 
@@ -132,4 +168,7 @@ pub struct RunOutcome {
     pub exit_code: i32,
     /// The uncaught error, if any (render it with [`RuntimeError::render`]).
     pub error: Option<RuntimeError>,
+    /// Top-level code of the program and of every module it imported (walk
+    /// `Proto::protos` for every function; each carries its `jit` statistics).
+    pub protos: Vec<Rc<Proto>>,
 }

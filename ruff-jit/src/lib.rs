@@ -1,2 +1,340 @@
-//! The Cranelift tier for the Ruff VM. This crate implements the `Tier` trait of
-//! `ruff_core::runtime::tier`; the translator lands with the JIT issue.
+//! The Cranelift tier for the Ruff VM: implements `ruff_core::runtime::tier::Tier`.
+//!
+//! A compile unit is one function entered by a call (a *call unit*, with a direct
+//! entry taking unboxed arguments, so compiled functions call each other and
+//! themselves natively) or one function entered at a hot loop header (an *OSR
+//! unit*). `analyze` infers the kind of every value from the values at hand;
+//! `translate` emits CLIF with every value in registers; `wrapper` builds the
+//! boxed `NativeEntry` the VM calls. See `runtime::tier` for the bail-out-by-replay
+//! contract that keeps the VM's exact behaviour.
+
+mod analyze;
+mod perfmap;
+mod translate;
+mod wrapper;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Instant;
+
+use cranelift_codegen::ir::{types, AbiParam, Signature};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
+use ruff_core::bytecode::Proto;
+use ruff_core::runtime::tier::{JitSlot, NativeEntry, Rejection, Tier};
+use ruff_core::runtime::value::Value;
+
+use analyze::{analyze, Failure, Kind, Start, Target, Variants};
+use translate::{direct_signature, entry_signature, Unit, UnitKind};
+
+/// How deep compiling a function may compile its callees first.
+const MAX_NESTED_COMPILES: u32 = 8;
+
+extern "C" fn ruff_fmod(a: f64, b: f64) -> f64 {
+    a % b
+}
+
+/// Options of the tier.
+#[derive(Clone, Debug, Default)]
+pub struct JitOptions {
+    /// Count executed instructions and calls (`--jit-stats`).
+    pub counting: bool,
+    /// Append `ADDR SIZE NAME` lines for every compiled function to
+    /// `/tmp/perf-PID.map` (`--perf-map`).
+    pub perf_map: bool,
+    /// Run Cranelift's IR verifier on every function (tests).
+    pub verify: bool,
+    /// Deopt stress (`RUFF_JIT_STRESS=N`): bail out after every N basic blocks
+    /// of native code per entry, so the replay path runs everywhere (0: off).
+    pub stress: u64,
+}
+
+struct Variant {
+    func: FuncId,
+    sig: analyze::Signature,
+    entry: NativeEntry,
+}
+
+/// The Cranelift JIT.
+pub struct Jit {
+    module: JITModule,
+    ctx: Context,
+    fctx: FunctionBuilderContext,
+    variants: Vec<Variant>,
+    by_proto: HashMap<usize, usize>,
+    fmod: FuncId,
+    options: JitOptions,
+    perf: Option<perfmap::PerfMap>,
+    /// Functions and closures compiled code refers to by address stay alive.
+    keep: Vec<Rc<Proto>>,
+    keep_values: Vec<Value>,
+    next_id: u32,
+}
+
+impl Variants for Jit {
+    fn variant(&self, proto: &Proto) -> Option<(usize, analyze::Signature)> {
+        let i = *self.by_proto.get(&(proto as *const Proto as usize))?;
+        Some((i, self.variants[i].sig.clone()))
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> Rejection {
+    Rejection::new(format!("cranelift: {e}"))
+}
+
+impl Jit {
+    /// A JIT for the host machine.
+    pub fn new(options: JitOptions) -> Result<Jit, String> {
+        let mut flags = settings::builder();
+        let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| format!("{k}={v}: {e}"));
+        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "preserve_frame_pointers", "true")?;
+        set(&mut flags, "enable_verifier", if options.verify { "true" } else { "false" })?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| format!("this machine is not supported by Cranelift: {e}"))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| format!("cannot configure Cranelift: {e}"))?;
+        let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+        builder.symbol("ruff_fmod", ruff_fmod as *const u8);
+        let mut module = JITModule::new(builder);
+        let mut sig = Signature::new(module.isa().default_call_conv());
+        sig.params.extend([AbiParam::new(types::F64), AbiParam::new(types::F64)]);
+        sig.returns.push(AbiParam::new(types::F64));
+        let fmod = module.declare_function("ruff_fmod", Linkage::Import, &sig).map_err(|e| e.to_string())?;
+        let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
+        Ok(Jit {
+            ctx: module.make_context(),
+            module,
+            fctx: FunctionBuilderContext::new(),
+            variants: Vec::new(),
+            by_proto: HashMap::new(),
+            fmod,
+            options,
+            perf,
+            keep: Vec::new(),
+            keep_values: Vec::new(),
+            next_id: 0,
+        })
+    }
+
+    fn unit<'a>(
+        &self,
+        proto: &'a Proto,
+        analysis: &'a analyze::Analysis,
+        kind: UnitKind,
+        callee_refs: Vec<cranelift_codegen::ir::FuncRef>,
+        fmod: cranelift_codegen::ir::FuncRef,
+    ) -> Unit<'a> {
+        Unit {
+            proto,
+            analysis,
+            kind,
+            callee_refs,
+            fmod,
+            counting: self.options.counting,
+            stress: self.options.stress > 0,
+            target: self.module.target_config(),
+        }
+    }
+
+    fn name(&mut self, proto: &Proto, what: &str) -> String {
+        self.next_id += 1;
+        format!("ruff:{}:{what}#{}", proto.name, self.next_id)
+    }
+
+    /// Defines the function in `self.ctx` under `id`; returns its code size.
+    fn define(&mut self, id: FuncId) -> Result<usize, Rejection> {
+        self.module.define_function(id, &mut self.ctx).map_err(|e| match e {
+            cranelift_module::ModuleError::Compilation(ce) => err(format!("{ce:?}")),
+            other => err(other),
+        })?;
+        let size = self.ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
+        self.module.clear_context(&mut self.ctx);
+        Ok(size)
+    }
+
+    fn keep_callees(&mut self, a: &analyze::Analysis, globals: &[Value]) {
+        for c in &a.callees {
+            if let Some(g) = c.global {
+                if let Some(v) = globals.get(g as usize) {
+                    self.keep_values.push(v.clone());
+                }
+            }
+        }
+    }
+
+    /// Compiles callees the analysis asked for, then analyses again.
+    fn analyze_with_callees(
+        &mut self,
+        proto: &Proto,
+        start: &Start,
+        globals: &[Value],
+        nested: u32,
+    ) -> Result<analyze::Analysis, Rejection> {
+        loop {
+            match analyze(proto, start, globals, self) {
+                Ok(a) => return Ok(a),
+                Err(Failure::Reject(r)) => return Err(r),
+                Err(Failure::Need(callee, kinds)) => {
+                    if nested >= MAX_NESTED_COMPILES || callee.jit.call_state.get() != JitSlot::UNTRIED {
+                        return Err(Rejection::new(format!("calls {}, which has no native code", callee.name)));
+                    }
+                    callee.jit.call_state.set(JitSlot::REFUSED);
+                    match self.compile_variant(&callee, &kinds, globals, nested + 1) {
+                        Ok(i) => {
+                            callee.jit.call.set(Some(self.variants[i].entry));
+                            callee.jit.call_state.set(JitSlot::COMPILED);
+                        }
+                        Err(r) => {
+                            callee.jit.reject(r.reason.clone());
+                            return Err(Rejection::new(format!("calls {}, which cannot be compiled", callee.name)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn compile_variant(
+        &mut self,
+        proto: &Rc<Proto>,
+        kinds: &[Kind],
+        globals: &[Value],
+        nested: u32,
+    ) -> Result<usize, Rejection> {
+        let t0 = Instant::now();
+        let a = self.analyze_with_callees(proto, &Start::Call(kinds.to_vec()), globals, nested)?;
+        let cc = self.module.isa().default_call_conv();
+        let dsig = direct_signature(kinds, a.ret, cc);
+        let dname = self.name(proto, "direct");
+        let direct = self.module.declare_function(&dname, Linkage::Local, &dsig).map_err(err)?;
+        self.ctx.func.signature = dsig;
+        let mut refs = Vec::new();
+        for c in &a.callees {
+            let id = match &c.target {
+                Target::Itself => direct,
+                Target::Variant(i) => self.variants[*i].func,
+                Target::Missing(_) => return Err(Rejection::new("callee without native code")),
+            };
+            refs.push(self.module.declare_func_in_func(id, &mut self.ctx.func));
+        }
+        let fmod = self.module.declare_func_in_func(self.fmod, &mut self.ctx.func);
+        let unit = self.unit(proto, &a, UnitKind::Call(kinds.to_vec()), refs, fmod);
+        let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+        if let Err(r) = translate::translate(b, &unit) {
+            self.module.clear_context(&mut self.ctx);
+            return Err(r);
+        }
+        let dsize = self.define(direct)?;
+
+        let wname = self.name(proto, "entry");
+        let wsig = entry_signature(cc);
+        let wid = self.module.declare_function(&wname, Linkage::Local, &wsig).map_err(err)?;
+        self.ctx.func.signature = wsig;
+        let dref = self.module.declare_func_in_func(direct, &mut self.ctx.func);
+        let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+        wrapper::build(b, dref, kinds, a.ret, self.module.target_config());
+        let wsize = self.define(wid)?;
+        self.module.finalize_definitions().map_err(err)?;
+        let wptr = self.module.get_finalized_function(wid);
+        let dptr = self.module.get_finalized_function(direct);
+        // SAFETY: the wrapper was built with `entry_signature`, the C ABI of
+        // `NativeEntry`.
+        let entry: NativeEntry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(wptr) };
+        self.keep_callees(&a, globals);
+        self.keep.push(proto.clone());
+        self.variants.push(Variant {
+            func: direct,
+            sig: analyze::Signature { params: kinds.to_vec(), ret: a.ret },
+            entry,
+        });
+        let idx = self.variants.len() - 1;
+        self.by_proto.insert(Rc::as_ptr(proto) as usize, idx);
+        if let Some(p) = &mut self.perf {
+            p.add(dptr as usize, dsize, &proto.name);
+            p.add(wptr as usize, wsize, &format!("{} (entry)", proto.name));
+        }
+        record(proto, t0, dsize + wsize);
+        Ok(idx)
+    }
+}
+
+fn record(proto: &Proto, t0: Instant, bytes: usize) {
+    let s = &proto.jit.stats;
+    s.compiles.set(s.compiles.get() + 1);
+    s.compile_ns.set(s.compile_ns.get() + t0.elapsed().as_nanos() as u64);
+    s.code_bytes.set(s.code_bytes.get() + bytes as u64);
+}
+
+impl Tier for Jit {
+    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeEntry, Rejection> {
+        if let Some(&i) = self.by_proto.get(&(Rc::as_ptr(proto) as usize)) {
+            return Ok(self.variants[i].entry);
+        }
+        let kinds: Vec<Kind> = args.iter().map(Kind::of).collect();
+        if let Some(v) = args.iter().find(|v| Kind::of(v) == Kind::Top) {
+            return Err(Rejection::new(format!("a parameter is a {}", v.type_name())));
+        }
+        let i = self.compile_variant(proto, &kinds, globals, 0)?;
+        Ok(self.variants[i].entry)
+    }
+
+    fn compile_osr(
+        &mut self,
+        proto: &Rc<Proto>,
+        pc: u32,
+        slots: &[Value],
+        globals: &[Value],
+    ) -> Result<NativeEntry, Rejection> {
+        let t0 = Instant::now();
+        let kinds = slots[..proto.nslots as usize].iter().map(Kind::of).collect();
+        let a = self.analyze_with_callees(proto, &Start::Loop(pc, kinds), globals, 0)?;
+        let cc = self.module.isa().default_call_conv();
+        let name = self.name(proto, &format!("osr@{pc}"));
+        let sig = entry_signature(cc);
+        let id = self.module.declare_function(&name, Linkage::Local, &sig).map_err(err)?;
+        self.ctx.func.signature = sig;
+        let mut refs = Vec::new();
+        for c in &a.callees {
+            match &c.target {
+                Target::Variant(i) => {
+                    refs.push(self.module.declare_func_in_func(self.variants[*i].func, &mut self.ctx.func))
+                }
+                _ => {
+                    self.module.clear_context(&mut self.ctx);
+                    return Err(Rejection::new("recursive call from a loop entry"));
+                }
+            }
+        }
+        let fmod = self.module.declare_func_in_func(self.fmod, &mut self.ctx.func);
+        let unit = self.unit(proto, &a, UnitKind::Osr, refs, fmod);
+        let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+        if let Err(r) = translate::translate(b, &unit) {
+            self.module.clear_context(&mut self.ctx);
+            return Err(r);
+        }
+        let size = self.define(id)?;
+        self.module.finalize_definitions().map_err(err)?;
+        let ptr = self.module.get_finalized_function(id);
+        // SAFETY: built with `entry_signature`, the C ABI of `NativeEntry`.
+        let entry: NativeEntry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(ptr) };
+        self.keep_callees(&a, globals);
+        self.keep.push(proto.clone());
+        if let Some(p) = &mut self.perf {
+            p.add(ptr as usize, size, &format!("{} (loop @{pc})", proto.name));
+        }
+        record(proto, t0, size);
+        Ok(entry)
+    }
+
+    fn counting(&self) -> bool {
+        self.options.counting
+    }
+
+    fn stress_every(&self) -> u64 {
+        self.options.stress
+    }
+}

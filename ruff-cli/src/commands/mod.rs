@@ -3,6 +3,7 @@
 pub mod builtins;
 pub mod check;
 pub mod disasm;
+pub mod jit_stats;
 pub mod run;
 
 use ruff_core::api::EXIT_UNREADABLE;

@@ -5,17 +5,16 @@
 use std::io::{BufWriter, Write};
 
 use ruff_core::api::{Options, Program};
+use ruff_core::runtime::tier::{JitMode, Tier};
+
+use super::jit_stats::{self, StatsFormat};
 
 /// Native stack for the thread that runs the program.
 const RUN_STACK_BYTES: usize = 1 << 30;
 
-/// Execution tier requested with `--jit` / `RUFF_JIT`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum JitMode {
-    Off,
-    Auto,
-    Eager,
-}
+/// Of that stack, what the VM leaves to compiled code (the rest is headroom for
+/// the VM's own re-entries).
+const NATIVE_STACK_BYTES: usize = RUN_STACK_BYTES - (64 << 20);
 
 fn parse_jit(v: &str) -> Option<JitMode> {
     match v {
@@ -29,7 +28,8 @@ fn parse_jit(v: &str) -> Option<JitMode> {
 struct RunArgs {
     file: String,
     options: Options,
-    _jit: JitMode,
+    stats: Option<StatsFormat>,
+    perf_map: bool,
 }
 
 fn parse(args: &[String]) -> Result<RunArgs, String> {
@@ -38,11 +38,23 @@ fn parse(args: &[String]) -> Result<RunArgs, String> {
         Ok(v) => parse_jit(&v).ok_or_else(|| format!("RUFF_JIT must be off, auto or eager, not '{v}'"))?,
         Err(_) => JitMode::Auto,
     };
+    let mut stats = None;
+    let mut perf_map = false;
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
         if let Some(v) = a.strip_prefix("--jit=") {
             jit = parse_jit(v).ok_or_else(|| format!("--jit must be off, auto or eager, not '{v}'"))?;
+        } else if a == "--jit-stats" {
+            stats = Some(StatsFormat::Table);
+        } else if let Some(v) = a.strip_prefix("--jit-stats=") {
+            stats = Some(match v {
+                "table" => StatsFormat::Table,
+                "json" => StatsFormat::Json,
+                _ => return Err(format!("--jit-stats must be table or json, not '{v}'")),
+            });
+        } else if a == "--perf-map" {
+            perf_map = true;
         } else if a == "--max-depth" || a.starts_with("--max-depth=") {
             let v = match a.strip_prefix("--max-depth=") {
                 Some(v) => v.to_string(),
@@ -67,7 +79,10 @@ fn parse(args: &[String]) -> Result<RunArgs, String> {
     let rest = &args[i + 1..];
     let rest = if rest.first().map(String::as_str) == Some("--") { &rest[1..] } else { rest };
     options.args = rest.to_vec();
-    Ok(RunArgs { file, options, _jit: jit })
+    options.jit = jit;
+    options.native_stack = NATIVE_STACK_BYTES;
+    options.count = stats.is_some();
+    Ok(RunArgs { file, options, stats, perf_map })
 }
 
 /// Runs the command; returns the exit status.
@@ -102,11 +117,31 @@ fn execute(run: &RunArgs, text: &str) -> i32 {
             return f.exit_code();
         }
     };
+    let tier: Option<Box<dyn Tier>> = if run.options.jit == JitMode::Off {
+        None
+    } else {
+        let opts = ruff_jit::JitOptions {
+            counting: run.stats.is_some(),
+            perf_map: run.perf_map,
+            verify: std::env::var_os("RUFF_JIT_VERIFY").is_some(),
+            stress: std::env::var("RUFF_JIT_STRESS").ok().and_then(|v| v.parse().ok()).unwrap_or(0),
+        };
+        match ruff_jit::Jit::new(opts) {
+            Ok(j) => Some(Box::new(j)),
+            Err(e) => {
+                eprintln!("warning: the JIT is unavailable ({e}); running in the VM");
+                None
+            }
+        }
+    };
     let out = Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout()));
-    let outcome = program.run(out, &run.options);
+    let outcome = program.run_tiered(out, None, &run.options, tier);
     let _ = std::io::stdout().flush();
     if let Some(e) = &outcome.error {
         eprint!("{}", e.render());
+    }
+    if let Some(format) = run.stats {
+        eprint!("{}", jit_stats::render(&outcome.protos, format, run.options.jit));
     }
     outcome.exit_code
 }

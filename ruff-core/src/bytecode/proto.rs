@@ -75,6 +75,8 @@ pub struct Proto {
     pub back_edges: Cell<u32>,
     /// Operand kinds seen, per instruction (see [`feedback`]).
     pub feedback: Vec<Cell<u8>>,
+    /// Native code and statistics kept for the compiling tier.
+    pub jit: crate::runtime::tier::JitSlot,
 }
 
 impl Proto {

@@ -218,6 +218,7 @@ impl FuncState {
             calls: Default::default(),
             back_edges: Default::default(),
             feedback: (0..n).map(|_| Default::default()).collect(),
+            jit: Default::default(),
         }
     }
 }

@@ -1,28 +1,57 @@
-//! The boundary between the VM and a compiling tier (the Cranelift JIT lives in
-//! the `ruff-jit` crate, which implements [`Tier`]; nothing in `ruff-core` names
+//! The boundary between the VM and a compiling tier (the Cranelift JIT lives in the
+//! `ruff-jit` crate, which implements [`Tier`]; nothing in `ruff-core` names
 //! Cranelift).
 //!
 //! The contract:
 //! - The VM counts calls (`Proto::calls`) and loop back-edges (`Proto::back_edges`)
-//!   and records operand kinds per instruction (`Proto::feedback`). When a function
-//!   crosses [`HOT_CALLS`] or a loop crosses [`HOT_BACK_EDGES`] it asks the tier once
-//!   via [`Tier::compile`]; a [`Rejection`] is remembered with its reason.
-//! - Compiled code receives a [`JitFrame`]: a pointer to the function's slots
-//!   (`Value`s laid out as documented in `runtime::value`), the argument count and a
-//!   [`HelperTable`] of `extern "C"` slow paths it may call.
-//! - Compiled code returns a [`NativeStatus`]. On `Deopt` it has written every live
-//!   slot back into the frame and set `resume_pc`: the VM resumes interpreting that
-//!   function at that bytecode offset, with the same result as if the tier had never
-//!   run. On `Error` the helper that failed has stored the error in the VM.
+//!   and records operand kinds per instruction (`Proto::feedback`). A function that
+//!   reaches [`HOT_CALLS`] calls is offered to the tier once through
+//!   [`Tier::compile_call`]; a loop whose function has taken a multiple of
+//!   [`HOT_BACK_EDGES`] back-edges is offered for on-stack replacement at its header
+//!   through [`Tier::compile_osr`]. A [`Rejection`] is remembered with its reason in
+//!   the function's [`JitSlot`].
+//! - Compiled code is a [`NativeEntry`]: `entry(ctx, values, out)`. For a call entry
+//!   `values` are the arguments; for an OSR entry they are the frame's slots at the
+//!   loop header (the operand stack is empty there). The entry first checks the kinds
+//!   it was specialised for and returns [`status::MISMATCH`] without running anything
+//!   when they differ.
+//! - Native code never writes VM memory: values live in registers. That makes
+//!   deoptimisation a replay: when a guard fails or an operation would raise an error
+//!   (overflow, division by zero, the depth limit), native code returns
+//!   [`status::BAILED`] with the reason in [`JitCtx::bail`], and the VM runs the same
+//!   call (or the same loop, from the header it entered at) itself, from state that
+//!   native code left untouched. Only code without side effects is compiled, so the
+//!   replay computes exactly what the VM alone would have computed, and any error is
+//!   raised by the VM with its usual message, location and call stack.
+//! - On [`status::DONE`] the entry has written the function's result to `*out` (a
+//!   scalar: the VM's `out` starts as `Null`, so nothing needs dropping).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use crate::bytecode::Proto;
 use crate::runtime::value::Value;
 
-/// Calls after which a function is offered to the tier.
+/// Calls after which a function is offered to the tier (measured: compiling costs
+/// about as much as 200–500 interpreted calls of a small function, and the first
+/// thousand calls also give the feedback time to settle).
 pub const HOT_CALLS: u32 = 1_000;
-/// Loop back-edges after which a running function is offered for on-stack
-/// replacement at the loop header.
-pub const HOT_BACK_EDGES: u32 = 10_000;
+/// Back-edges (a power of two: the VM tests it with a mask) after which a running
+/// loop is offered for on-stack replacement.
+pub const HOT_BACK_EDGES: u32 = 8_192;
+
+/// When the VM hands code to the tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum JitMode {
+    /// Never: the VM runs everything.
+    Off,
+    /// Hot functions and hot loops (the default).
+    #[default]
+    Auto,
+    /// Every function at its first call and every loop at its first back-edge
+    /// (for testing the tier on everything).
+    Eager,
+}
 
 /// Why a tier declined to compile a function (shown by `--jit-stats`).
 #[derive(Clone, Debug, PartialEq)]
@@ -31,71 +60,174 @@ pub struct Rejection {
     pub reason: String,
 }
 
-/// How native code finished.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NativeStatus {
-    /// Returned normally; the result is in `JitFrame::result`.
-    Return = 0,
-    /// A guard failed: slots are written back, resume at `JitFrame::resume_pc`.
-    Deopt = 1,
-    /// A runtime error was raised by a helper and stored in the VM.
-    Error = 2,
+impl Rejection {
+    /// A rejection with this reason.
+    pub fn new(reason: impl Into<String>) -> Rejection {
+        Rejection { reason: reason.into() }
+    }
 }
 
-/// The frame compiled code receives. `#[repr(C)]`: the JIT reads it by offset.
+/// Results of a [`NativeEntry`].
+pub mod status {
+    /// Ran to completion; the result is in `*out`.
+    pub const DONE: u32 = 0;
+    /// The values did not have the kinds the code was compiled for; nothing ran.
+    pub const MISMATCH: u32 = 1;
+    /// Native code stopped early (reason in `JitCtx::bail`): the VM replays.
+    pub const BAILED: u32 = 2;
+}
+
+/// Why native code bailed out (`JitCtx::bail`; indexes `FnStats::bails`).
+pub mod bail {
+    /// Not bailed.
+    pub const NONE: u64 = 0;
+    /// An operation would raise an error (overflow, division by zero): the VM
+    /// raises it.
+    pub const ERROR: u64 = 1;
+    /// A speculation failed (a global changed kind or was rebound).
+    pub const GUARD: u64 = 2;
+    /// The recursion limit or the native stack budget was reached.
+    pub const DEPTH: u64 = 3;
+    /// Display names, by code.
+    pub const NAMES: [&str; 4] = ["none", "error", "guard", "depth"];
+}
+
+/// Shared state compiled code reads and writes. `#[repr(C)]`: the JIT uses the
+/// field offsets below.
 #[repr(C)]
 #[derive(Debug)]
-pub struct JitFrame {
-    /// The function's slots (`nslots` values; parameters first).
-    pub slots: *mut Value,
-    /// Number of slots.
-    pub nslots: u32,
-    /// Where the VM resumes after a deopt.
-    pub resume_pc: u32,
-    /// The return value on `NativeStatus::Return`.
-    pub result: Value,
-    /// Opaque pointer to the VM for helpers.
-    pub vm: *mut core::ffi::c_void,
+pub struct JitCtx {
+    /// The VM's global slots (refreshed by the VM before every entry).
+    pub globals: *const Value,
+    /// Native call depth of the current entry.
+    pub depth: u64,
+    /// Native calls allowed before the recursion limit (the VM's limit minus its
+    /// frames).
+    pub depth_limit: u64,
+    /// Lowest native stack address compiled code may reach.
+    pub stack_limit: u64,
+    /// Why the last entry bailed ([`bail`]).
+    pub bail: u64,
+    /// Deopt stress: compiled code built for stress testing decrements this at
+    /// every basic block and bails out (as a failed guard) when it reaches zero.
+    /// The VM resets it to [`Tier::stress_every`] at every entry.
+    pub stress: u64,
 }
 
-/// Entry point of a compiled function.
-pub type NativeEntry = unsafe extern "C" fn(frame: *mut JitFrame, helpers: *const HelperTable) -> NativeStatus;
-
-/// Slow paths compiled code may call; every helper reports failure through its
-/// return value and the VM, never by unwinding (a panic across JIT frames aborts).
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct HelperTable {
-    /// `a OP b` for any values (op is the `BinOp` index); writes `*out`; 0 on success.
-    pub binary: unsafe extern "C" fn(
-        vm: *mut core::ffi::c_void,
-        op: u32,
-        a: *const Value,
-        b: *const Value,
-        out: *mut Value,
-    ) -> u32,
-    /// Calls `callee` with `argc` arguments at `args`; writes `*out`; 0 on success.
-    pub call: unsafe extern "C" fn(
-        vm: *mut core::ffi::c_void,
-        callee: *const Value,
-        args: *const Value,
-        argc: u32,
-        out: *mut Value,
-    ) -> u32,
+impl JitCtx {
+    /// Offset of `globals`.
+    pub const GLOBALS: i32 = 0;
+    /// Offset of `depth`.
+    pub const DEPTH: i32 = 8;
+    /// Offset of `depth_limit`.
+    pub const DEPTH_LIMIT: i32 = 16;
+    /// Offset of `stack_limit`.
+    pub const STACK_LIMIT: i32 = 24;
+    /// Offset of `bail`.
+    pub const BAIL: i32 = 32;
+    /// Offset of `stress`.
+    pub const STRESS: i32 = 40;
 }
 
-/// Native code for one function.
-#[derive(Debug, Clone, Copy)]
-pub struct NativeCode {
-    /// The entry point.
-    pub entry: NativeEntry,
-    /// Exact machine-code size in bytes (perf maps, profilers).
-    pub size: usize,
+impl Default for JitCtx {
+    fn default() -> Self {
+        JitCtx { globals: std::ptr::null(), depth: 0, depth_limit: 0, stack_limit: 0, bail: 0, stress: u64::MAX }
+    }
+}
+
+/// Compiled code: `entry(ctx, values, out) -> status`.
+pub type NativeEntry = unsafe extern "C" fn(ctx: *mut JitCtx, values: *const Value, out: *mut Value) -> u32;
+
+/// Per-function execution statistics (`--jit-stats`).
+#[derive(Debug, Default)]
+pub struct FnStats {
+    /// Calls that ran natively (entered from the VM or from native code; native
+    /// calls are counted only when statistics are on).
+    pub native_calls: Cell<u64>,
+    /// Entries by on-stack replacement.
+    pub osr_entries: Cell<u64>,
+    /// Entries refused because the values had other kinds than compiled for.
+    pub mismatches: Cell<u64>,
+    /// Bail-outs by reason ([`bail`] codes).
+    pub bails: [Cell<u64>; 4],
+    /// Bytecode instructions executed by the VM (counted when statistics are on).
+    pub vm_insns: Cell<u64>,
+    /// Bytecode instructions executed natively (counted per basic block when
+    /// statistics are on).
+    pub native_insns: Cell<u64>,
+    /// Compilations (call entries and OSR entries).
+    pub compiles: Cell<u32>,
+    /// Total compile time.
+    pub compile_ns: Cell<u64>,
+    /// Machine code bytes.
+    pub code_bytes: Cell<u64>,
+    /// Why the tier refused (the latest reason), if it did.
+    pub rejection: RefCell<Option<String>>,
+}
+
+/// What the VM knows about a function's native code.
+#[derive(Debug, Default)]
+pub struct JitSlot {
+    /// The call entry, once compiled.
+    pub call: Cell<Option<NativeEntry>>,
+    /// 0: not tried; 1: compiled; 2: rejected or disabled.
+    pub call_state: Cell<u8>,
+    /// Loop headers tried for OSR, with their entry (`None`: rejected).
+    pub osr: RefCell<Vec<(u32, Option<NativeEntry>)>>,
+    /// Statistics.
+    pub stats: FnStats,
+}
+
+impl JitSlot {
+    /// Call-entry states.
+    pub const UNTRIED: u8 = 0;
+    /// Compiled.
+    pub const COMPILED: u8 = 1;
+    /// Rejected or disabled.
+    pub const REFUSED: u8 = 2;
+
+    /// Records a rejection reason.
+    pub fn reject(&self, reason: String) {
+        *self.stats.rejection.borrow_mut() = Some(reason);
+    }
 }
 
 /// A compiling tier.
 pub trait Tier {
-    /// Compiles a function, or says why not.
-    fn compile(&mut self, proto: &Proto) -> Result<NativeCode, Rejection>;
+    /// Compiles `proto` for calls with arguments like `args` (their kinds are the
+    /// speculation). `globals` are the VM's globals at this moment.
+    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeEntry, Rejection>;
+    /// Compiles an on-stack-replacement entry at loop header `pc` for a frame whose
+    /// slots are `slots`.
+    fn compile_osr(
+        &mut self,
+        proto: &Rc<Proto>,
+        pc: u32,
+        slots: &[Value],
+        globals: &[Value],
+    ) -> Result<NativeEntry, Rejection>;
+    /// True when compiled code counts executed instructions (`--jit-stats`).
+    fn counting(&self) -> bool;
+    /// Deopt stress: compiled code bails out after this many basic blocks per
+    /// entry (0: never).
+    fn stress_every(&self) -> u64 {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctx_offsets_match_layout() {
+        let c = JitCtx::default();
+        let base = &c as *const JitCtx as usize;
+        assert_eq!(&c.globals as *const _ as usize - base, JitCtx::GLOBALS as usize);
+        assert_eq!(&c.depth as *const _ as usize - base, JitCtx::DEPTH as usize);
+        assert_eq!(&c.depth_limit as *const _ as usize - base, JitCtx::DEPTH_LIMIT as usize);
+        assert_eq!(&c.stack_limit as *const _ as usize - base, JitCtx::STACK_LIMIT as usize);
+        assert_eq!(&c.bail as *const _ as usize - base, JitCtx::BAIL as usize);
+        assert_eq!(&c.stress as *const _ as usize - base, JitCtx::STRESS as usize);
+    }
 }

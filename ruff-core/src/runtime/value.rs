@@ -38,6 +38,8 @@ pub const TAG_STR: u8 = 4;
 pub const TAG_ARRAY: u8 = 5;
 /// Tag of `Value::Dict`.
 pub const TAG_DICT: u8 = 6;
+/// Tag of `Value::Func`.
+pub const TAG_FUNC: u8 = 9;
 
 /// A Ruff value.
 #[repr(C, u8)]
@@ -63,7 +65,7 @@ pub enum Value {
     /// `Ok`/`Err`/`Some`/`None` and user enum values.
     Tagged(Rc<Tagged>) = 8,
     /// User function or closure.
-    Func(Rc<Closure>) = 9,
+    Func(Rc<Closure>) = TAG_FUNC,
     /// Builtin function.
     Native(&'static Builtin) = 10,
     /// Set (insertion-ordered, elements unique by `==`).
@@ -144,6 +146,18 @@ impl Value {
         } else {
             *slot = v;
         }
+    }
+
+    /// The 8 payload bytes as stored, for variants whose payload fills them (for a
+    /// heap value, the address compiled code sees; the JIT guards on it). `None`
+    /// for `Null` and `Bool`, whose payload bytes are partly padding.
+    pub fn payload_bits(&self) -> Option<u64> {
+        if matches!(self, Value::Null | Value::Bool(_)) {
+            return None;
+        }
+        // SAFETY: every other variant has an initialised 8-byte payload at
+        // PAYLOAD_OFFSET within the 16-byte value.
+        Some(unsafe { std::ptr::read_unaligned((self as *const Value as *const u8).add(PAYLOAD_OFFSET) as *const u64) })
     }
 }
 

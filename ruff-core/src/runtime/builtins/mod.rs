@@ -13,6 +13,9 @@ mod fs;
 mod functional;
 mod io;
 mod json;
+
+/// A JSON string literal (quotes and escapes), for tools that print JSON.
+pub use json::write_string as write_json_string;
 mod math;
 mod string;
 mod text;

@@ -55,6 +55,13 @@ impl Vm {
         match &self.stack[callee_at] {
             Value::Func(c) => {
                 let c = c.clone();
+                if self.jit.is_some() {
+                    if let Some(v) = self.native_call(&c.proto, callee_at + 1, argc) {
+                        self.stack.truncate(callee_at);
+                        self.stack.push(v);
+                        return Ok(Called::Done);
+                    }
+                }
                 self.push_frame(c, callee_at + 1, argc, callee_at)?;
                 Ok(Called::Frame)
             }

@@ -215,9 +215,14 @@ impl Vm {
                 }};
             }
 
+            let osr_mask = self.jit.as_ref().map_or(u32::MAX, |j| j.osr_mask);
+            let counting = self.counting;
             loop {
                 let op = code[pc];
                 pc += 1;
+                if counting {
+                    proto.jit.stats.vm_insns.set(proto.jit.stats.vm_insns.get() + 1);
+                }
                 match op {
                     Op::Const(k) => self.stack.push(const_value(&proto.consts[k as usize])),
                     Op::Int(i) => self.stack.push(Value::Int(i as i64)),
@@ -395,8 +400,17 @@ impl Vm {
                     }
                     Op::Jump(t) => pc = t as usize,
                     Op::Loop(t) => {
-                        proto.back_edges.set(proto.back_edges.get().wrapping_add(1));
+                        let n = proto.back_edges.get().wrapping_add(1);
+                        proto.back_edges.set(n);
                         pc = t as usize;
+                        if n & osr_mask == 0 && self.jit.is_some() {
+                            if let Some(v) = self.native_loop(t) {
+                                match self.return_from_frame(v, stop_depth) {
+                                    Exit::Done(v) => return Ok(v),
+                                    Exit::Continue => continue 'frames,
+                                }
+                            }
+                        }
                     }
                     Op::JumpIfFalse(t) => {
                         let v = pop!();

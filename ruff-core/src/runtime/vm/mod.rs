@@ -8,6 +8,7 @@ mod call;
 mod dispatch;
 mod iter;
 mod module;
+mod native;
 mod unwind;
 
 use std::io::Write;
@@ -22,6 +23,7 @@ use super::object::{Closure, StructType};
 use super::value::Value;
 use crate::compile::GlobalNames;
 use module::Modules;
+use native::JitRt;
 
 /// Default limit on nested Ruff calls (`--max-depth` changes it).
 pub const DEFAULT_MAX_DEPTH: usize = 100_000;
@@ -89,6 +91,10 @@ pub struct Vm {
     pub(crate) structs: FxHashMap<Rc<str>, Rc<StructType>>,
     pub(crate) reentry: usize,
     pub(crate) options: VmOptions,
+    /// The compiling tier, when one is installed.
+    pub(crate) jit: Option<JitRt>,
+    /// Count executed instructions per function (`--jit-stats`).
+    pub(crate) counting: bool,
     out: Box<dyn Write>,
     err_sink: Option<Box<dyn Write>>,
     args: Vec<String>,
@@ -110,11 +116,27 @@ impl Vm {
             structs: FxHashMap::default(),
             reentry: 0,
             options,
+            jit: None,
+            counting: false,
             out,
             err_sink: None,
             args,
             clock: Instant::now(),
         }
+    }
+
+    /// Installs a compiling tier. `native_stack` is how much of the current
+    /// thread's stack native code may use; call this on the thread that runs.
+    pub fn set_tier(&mut self, tier: Box<dyn super::tier::Tier>, mode: super::tier::JitMode, native_stack: usize) {
+        self.counting = tier.counting();
+        if mode != super::tier::JitMode::Off {
+            self.jit = Some(JitRt::new(tier, mode, native_stack));
+        }
+    }
+
+    /// Makes the VM count executed instructions per function without a tier.
+    pub fn set_counting(&mut self, on: bool) {
+        self.counting = on;
     }
 
     /// Sends `eprint` output somewhere other than the process's stderr (tests).
@@ -239,6 +261,11 @@ impl Vm {
     /// The program's arguments (after the script path).
     pub fn program_args(&self) -> &[String] {
         &self.args
+    }
+
+    /// Top-level code of every module imported so far.
+    pub fn module_protos(&self) -> Vec<Rc<crate::bytecode::Proto>> {
+        self.modules.protos.clone()
     }
 
     /// The timer behind `performance_now` (started with the VM).

@@ -37,6 +37,8 @@ pub(crate) struct Modules {
     /// Module names being loaded, outermost first (for cycle reports).
     chain: Vec<String>,
     next_id: u32,
+    /// Top-level code of every module loaded (for per-function statistics).
+    pub(crate) protos: Vec<Rc<Proto>>,
 }
 
 impl Modules {
@@ -132,6 +134,7 @@ impl Vm {
 
         self.modules.by_path.insert(path.to_path_buf(), Slot::Loading);
         self.modules.chain.push(name.to_string());
+        self.modules.protos.push(compiled.main.clone());
         let r = self.run_module(compiled.main);
         self.modules.chain.pop();
         if let Err(e) = r {

@@ -6,6 +6,8 @@
 mod parse;
 mod write;
 
+pub use write::write_string;
+
 #[cfg(test)]
 mod tests;
 

@@ -1,0 +1,169 @@
+//! `ruff run --jit-stats[=json]`: the per-function report printed after a run —
+//! tier, calls, compile time, bail-outs, rejection reason, instructions executed
+//! in the VM and natively — and the program's JIT coverage.
+
+use std::fmt::Write;
+use std::rc::Rc;
+
+use ruff_core::bytecode::Proto;
+use ruff_core::runtime::tier::{bail, JitMode};
+
+/// How to print the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatsFormat {
+    /// An aligned table.
+    Table,
+    /// One JSON object (`ruff-lab` reads it).
+    Json,
+}
+
+struct Row {
+    name: String,
+    line: usize,
+    tier: &'static str,
+    calls: u64,
+    native_calls: u64,
+    osr_entries: u64,
+    compiles: u32,
+    compile_us: f64,
+    code_bytes: u64,
+    bails: Vec<(&'static str, u64)>,
+    mismatches: u64,
+    rejection: Option<String>,
+    vm_insns: u64,
+    native_insns: u64,
+}
+
+fn collect(p: &Rc<Proto>, rows: &mut Vec<Row>) {
+    let s = &p.jit.stats;
+    let vm_calls = p.calls.get() as u64;
+    let active = vm_calls + s.native_calls.get() + s.vm_insns.get() + s.native_insns.get() > 0;
+    if active || s.compiles.get() > 0 || s.rejection.borrow().is_some() {
+        let has_call = p.jit.call.get().is_some();
+        let has_osr = p.jit.osr.borrow().iter().any(|(_, e)| e.is_some());
+        let tier = match (has_call, has_osr) {
+            (true, true) => "native+osr",
+            (true, false) => "native",
+            (false, true) => "osr",
+            _ => "vm",
+        };
+        let line = p.source.line_col(p.span_at(0).start).line as usize;
+        rows.push(Row {
+            name: p.name.to_string(),
+            line,
+            tier,
+            calls: vm_calls + s.native_calls.get(),
+            native_calls: s.native_calls.get(),
+            osr_entries: s.osr_entries.get(),
+            compiles: s.compiles.get(),
+            compile_us: s.compile_ns.get() as f64 / 1000.0,
+            code_bytes: s.code_bytes.get(),
+            bails: (1..4).map(|i| (bail::NAMES[i], s.bails[i].get())).filter(|(_, n)| *n > 0).collect(),
+            mismatches: s.mismatches.get(),
+            rejection: s.rejection.borrow().clone(),
+            vm_insns: s.vm_insns.get(),
+            native_insns: s.native_insns.get(),
+        });
+    }
+    for child in &p.protos {
+        collect(child, rows);
+    }
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::new();
+    ruff_core::runtime::builtins::write_json_string(&mut out, s);
+    out
+}
+
+/// The report for every function of the run.
+pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String {
+    let mut rows = Vec::new();
+    for r in roots {
+        collect(r, &mut rows);
+    }
+    let vm: u64 = rows.iter().map(|r| r.vm_insns).sum();
+    let native: u64 = rows.iter().map(|r| r.native_insns).sum();
+    let coverage = if vm + native == 0 { 0.0 } else { native as f64 / (vm + native) as f64 };
+    let mode = match mode {
+        JitMode::Off => "off",
+        JitMode::Auto => "auto",
+        JitMode::Eager => "eager",
+    };
+    let mut out = String::new();
+    match format {
+        StatsFormat::Json => {
+            let _ = write!(
+                out,
+                "{{\"jit\":\"{mode}\",\"vm_insns\":{vm},\"native_insns\":{native},\"coverage\":{coverage:.6},\"functions\":["
+            );
+            for (i, r) in rows.iter().enumerate() {
+                let bails: Vec<String> = r.bails.iter().map(|(k, n)| format!("\"{k}\":{n}")).collect();
+                let _ = write!(
+                    out,
+                    "{}{{\"name\":{},\"line\":{},\"tier\":\"{}\",\"calls\":{},\"native_calls\":{},\"osr_entries\":{},\
+                     \"compiles\":{},\"compile_us\":{:.1},\"code_bytes\":{},\"bails\":{{{}}},\"mismatches\":{},\
+                     \"rejection\":{},\"vm_insns\":{},\"native_insns\":{}}}",
+                    if i > 0 { "," } else { "" },
+                    json_str(&r.name),
+                    r.line,
+                    r.tier,
+                    r.calls,
+                    r.native_calls,
+                    r.osr_entries,
+                    r.compiles,
+                    r.compile_us,
+                    r.code_bytes,
+                    bails.join(","),
+                    r.mismatches,
+                    r.rejection.as_deref().map_or("null".to_string(), json_str),
+                    r.vm_insns,
+                    r.native_insns
+                );
+            }
+            out.push_str("]}\n");
+        }
+        StatsFormat::Table => {
+            let _ = writeln!(out, "JIT statistics (--jit={mode})");
+            let _ = writeln!(
+                out,
+                "{:<24} {:>5} {:<10} {:>10} {:>9} {:>11} {:>12} {:>12}  bail-outs / rejection",
+                "function", "line", "tier", "calls", "compiles", "compile µs", "vm insns", "native insns"
+            );
+            for r in &rows {
+                let mut notes: Vec<String> = r.bails.iter().map(|(k, n)| format!("{k}×{n}")).collect();
+                if r.mismatches > 0 {
+                    notes.push(format!("kind mismatch×{}", r.mismatches));
+                }
+                if r.osr_entries > 0 {
+                    notes.push(format!("osr entries×{}", r.osr_entries));
+                }
+                if let Some(why) = &r.rejection {
+                    notes.push(format!("rejected: {why}"));
+                }
+                let name: String = r.name.chars().take(24).collect();
+                let _ = writeln!(
+                    out,
+                    "{:<24} {:>5} {:<10} {:>10} {:>9} {:>11.1} {:>12} {:>12}  {}",
+                    name,
+                    r.line,
+                    r.tier,
+                    r.calls,
+                    r.compiles,
+                    r.compile_us,
+                    r.vm_insns,
+                    r.native_insns,
+                    notes.join("; ")
+                );
+            }
+            let _ = writeln!(
+                out,
+                "JIT coverage: {:.1}% of {} executed instructions ran natively ({} in the VM)",
+                coverage * 100.0,
+                vm + native,
+                vm
+            );
+        }
+    }
+    out
+}

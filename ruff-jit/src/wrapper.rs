@@ -1,0 +1,66 @@
+//! The `NativeEntry` of a call unit: checks the arguments' tags against the kinds
+//! the code was compiled for, unboxes them, calls the direct entry, and boxes the
+//! result into `*out`.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, FuncRef, InstBuilder, MemFlagsData};
+use cranelift_codegen::isa::TargetFrontendConfig;
+use cranelift_frontend::FunctionBuilder;
+use ruff_core::runtime::tier::JitCtx;
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET};
+
+use crate::analyze::Kind;
+use crate::translate::{cl_type, tag_of};
+
+/// Builds the wrapper around `direct` (params of `kinds`, result of `ret`).
+pub fn build(mut b: FunctionBuilder<'_>, direct: FuncRef, kinds: &[Kind], ret: Kind, target: TargetFrontendConfig) {
+    let f = MemFlagsData::trusted();
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let (ctx, vals, out) = (p[0], p[1], p[2]);
+    let mismatch = b.create_block();
+    b.set_cold_block(mismatch);
+    let mut args = vec![ctx];
+    for (i, k) in kinds.iter().enumerate() {
+        let off = i as i32 * 16;
+        let tag = b.ins().load(types::I8, f, vals, off + TAG_OFFSET as i32);
+        let bad = b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(*k) as i64);
+        let ok = b.create_block();
+        b.ins().brif(bad, mismatch, &[], ok, &[]);
+        b.switch_to_block(ok);
+        let v = if *k == Kind::Null {
+            b.ins().iconst(types::I64, 0)
+        } else {
+            b.ins().load(cl_type(*k), f, vals, off + PAYLOAD_OFFSET as i32)
+        };
+        args.push(v);
+    }
+    let call = b.ins().call(direct, &args);
+    let r = b.inst_results(call)[0];
+    let flag = b.ins().load(types::I64, f, ctx, JitCtx::BAIL);
+    let done = b.create_block();
+    let bailed = b.create_block();
+    b.ins().brif(flag, bailed, &[], done, &[]);
+
+    b.switch_to_block(done);
+    let tag = b.ins().iconst(types::I8, tag_of(ret) as i64);
+    b.ins().store(f, tag, out, TAG_OFFSET as i32);
+    if ret != Kind::Null {
+        b.ins().store(f, r, out, PAYLOAD_OFFSET as i32);
+    }
+    let zero = b.ins().iconst(types::I32, 0);
+    b.ins().return_(&[zero]);
+
+    b.switch_to_block(bailed);
+    let two = b.ins().iconst(types::I32, 2);
+    b.ins().return_(&[two]);
+
+    b.switch_to_block(mismatch);
+    let one = b.ins().iconst(types::I32, 1);
+    b.ins().return_(&[one]);
+
+    b.seal_all_blocks();
+    b.finalize(target);
+}
