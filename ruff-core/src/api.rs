@@ -138,6 +138,7 @@ impl Program {
         options: &Options,
         tier: Option<Box<dyn Tier>>,
     ) -> RunOutcome {
+        self.main.reset_tier_state();
         let mut vm = Vm::new(out, options.args.clone(), VmOptions { max_depth: options.max_depth });
         if let Some(err) = err {
             vm.set_err_sink(err);

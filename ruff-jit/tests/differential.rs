@@ -1,0 +1,242 @@
+//! Differential testing: random valid programs (int and float arithmetic near the
+//! overflow bounds, division by zero, loops, recursion, calls between functions,
+//! try/except around errors, plus arrays, dicts and strings the JIT leaves to the
+//! VM) must give byte-identical output and exit status under the VM alone and
+//! under the JIT (eager, auto, and eager with deopt stress).
+//!
+//! `RUFF_DIFF_SEED` picks the seed (default fixed), `RUFF_DIFF_PROGRAMS` the count
+//! (default 1000). A failing program is printed with its seed.
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::rc::Rc;
+
+use ruff_core::api::{Options, Program};
+use ruff_core::runtime::tier::{JitMode, Tier};
+use ruff_jit::{Jit, JitOptions};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+const INTS: [&str; 12] = [
+    "0",
+    "1",
+    "2",
+    "3",
+    "7",
+    "-1",
+    "-5",
+    "1000003",
+    "4611686018427387904",
+    "9223372036854775806",
+    "-9223372036854775807",
+    "3037000499",
+];
+const FLOATS: [&str; 6] = ["0.5", "1.5", "-2.25", "0.0", "123456789012345678901234.5", "3.0"];
+
+struct Gen {
+    rng: Rng,
+    floats: bool,
+}
+
+impl Gen {
+    fn atom(&mut self, vars: &[String]) -> String {
+        match self.rng.below(10) {
+            0..=4 if !vars.is_empty() => vars[self.rng.below(vars.len() as u64) as usize].clone(),
+            5 | 6 if self.floats => self.rng.pick(&FLOATS).to_string(),
+            _ => self.rng.pick(&INTS).to_string(),
+        }
+    }
+
+    fn expr(&mut self, vars: &[String], depth: u32, calls: &[(String, usize)]) -> String {
+        if depth == 0 || self.rng.below(3) == 0 {
+            return self.atom(vars);
+        }
+        match self.rng.below(8) {
+            0 if !calls.is_empty() => {
+                let (name, arity) = &calls[self.rng.below(calls.len() as u64) as usize];
+                let args: Vec<String> = (0..*arity).map(|_| self.expr(vars, depth - 1, &[])).collect();
+                format!("{name}({})", args.join(", "))
+            }
+            1 => format!("-({})", self.expr(vars, depth - 1, calls)),
+            _ => {
+                let op = self.rng.pick(&["+", "-", "*", "/", "%", "+", "-", "*"]);
+                format!("({} {op} {})", self.expr(vars, depth - 1, calls), self.expr(vars, depth - 1, calls))
+            }
+        }
+    }
+
+    fn cond(&mut self, vars: &[String], calls: &[(String, usize)]) -> String {
+        let op = self.rng.pick(&["<", "<=", ">", ">=", "==", "!="]);
+        format!("{} {op} {}", self.expr(vars, 2, calls), self.expr(vars, 1, calls))
+    }
+
+    fn block(&mut self, vars: &mut Vec<String>, depth: u32, calls: &[(String, usize)], out: &mut String, ind: &str) {
+        let n = 1 + self.rng.below(4);
+        for _ in 0..n {
+            match self.rng.below(6) {
+                0 | 1 if !vars.is_empty() => {
+                    let v = vars[self.rng.below(vars.len() as u64) as usize].clone();
+                    let e = self.expr(vars, 3, calls);
+                    let _ = writeln!(out, "{ind}{v} = {e}");
+                }
+                2 if depth > 0 => {
+                    let c = self.cond(vars, calls);
+                    let _ = writeln!(out, "{ind}if {c} {{");
+                    self.block(vars, depth - 1, calls, out, &format!("{ind}    "));
+                    let _ = writeln!(out, "{ind}}} else {{");
+                    self.block(vars, depth - 1, calls, out, &format!("{ind}    "));
+                    let _ = writeln!(out, "{ind}}}");
+                }
+                3 if depth > 0 => {
+                    let i = format!("i{}", vars.len());
+                    let count = self.rng.below(40);
+                    let _ = writeln!(out, "{ind}for {i} in {count} {{");
+                    vars.push(i);
+                    self.block(vars, depth - 1, calls, out, &format!("{ind}    "));
+                    vars.pop();
+                    let _ = writeln!(out, "{ind}}}");
+                }
+                4 if depth > 0 && !vars.is_empty() => {
+                    let c = self.cond(vars, calls);
+                    let e = self.expr(vars, 2, calls);
+                    let _ = writeln!(out, "{ind}if {c} {{ return {e} }}");
+                }
+                _ => {
+                    let v = format!("v{}", vars.len());
+                    let e = self.expr(vars, 2, calls);
+                    let _ = writeln!(out, "{ind}mut {v} := {e}");
+                    vars.push(v);
+                }
+            }
+        }
+    }
+
+    fn program(&mut self) -> String {
+        let mut src = String::new();
+        let mut calls: Vec<(String, usize)> = Vec::new();
+        let nfuncs = 1 + self.rng.below(3);
+        for f in 0..nfuncs {
+            let arity = 1 + self.rng.below(3) as usize;
+            let name = format!("f{f}");
+            let params: Vec<String> = (0..arity).map(|i| format!("p{i}")).collect();
+            let _ = writeln!(src, "func {name}({}) {{", params.join(", "));
+            let mut vars = params.clone();
+            self.block(&mut vars, 2, &calls, &mut src, "    ");
+            let e = self.expr(&vars, 2, &calls);
+            let _ = writeln!(src, "    return {e}\n}}");
+            calls.push((name, arity));
+        }
+        // A recursive function (bounded depth).
+        let _ = writeln!(
+            src,
+            "func rec(n, acc) {{\n    if n <= 0 {{ return acc }}\n    return rec(n - 1, {})\n}}",
+            self.expr(&["acc".to_string(), "n".to_string()], 2, &[])
+        );
+        calls.push(("rec".to_string(), 2));
+        // VM-only values mixed in.
+        src.push_str("mut log := []\nmut seen := {}\nmut text := \"\"\n");
+        let reps = [1, 3, 1200][self.rng.below(3) as usize];
+        let _ = writeln!(src, "mut total := 0\nfor k in {reps} {{");
+        for (name, arity) in calls.clone() {
+            let args: Vec<String> = (0..arity)
+                .map(
+                    |i| if i == 0 && name == "rec" { format!("k % 50") } else { self.expr(&["k".to_string()], 2, &[]) },
+                )
+                .collect();
+            let call = format!("{name}({})", args.join(", "));
+            let _ = writeln!(
+                src,
+                "    try {{\n        let r := {call}\n        if k % 97 == 0 {{ log = push(log, r) }}\n        \
+                 seen[to_string(k % 5)] = r\n        text = text + \"{}\"\n    }} except e {{\n        \
+                 if k % 97 == 0 {{ print(\"error: \" + e.message) }}\n    }}",
+                &name[..1]
+            );
+        }
+        src.push_str("}\nprint(log)\nprint(seen)\nprint(len(text))\n");
+        src
+    }
+}
+
+#[derive(Clone, Default)]
+struct Sink(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn run(program: &Program, jit: JitMode, stress: u64) -> String {
+    let out = Sink::default();
+    let err = Sink::default();
+    let options = Options { jit, native_stack: 256 << 20, ..Options::default() };
+    let tier: Option<Box<dyn Tier>> = match jit {
+        JitMode::Off => None,
+        _ => Some(Box::new(Jit::new(JitOptions { verify: true, stress, ..JitOptions::default() }).expect("jit"))),
+    };
+    let outcome = program.run_tiered(Box::new(out.clone()), Some(Box::new(err.clone())), &options, tier);
+    let mut s = format!("exit={}\n", outcome.exit_code);
+    s.push_str(&String::from_utf8_lossy(&out.0.borrow()));
+    s.push_str(&String::from_utf8_lossy(&err.0.borrow()));
+    if let Some(e) = &outcome.error {
+        s.push_str(&e.render());
+    }
+    s
+}
+
+#[test]
+fn random_programs_agree_between_vm_and_jit() {
+    let seed: u64 = std::env::var("RUFF_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_1234);
+    let count: usize = std::env::var("RUFF_DIFF_PROGRAMS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let handle = std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(move || {
+            let mut failures = Vec::new();
+            let mut compiled = 0usize;
+            for i in 0..count {
+                let s = seed.wrapping_add(i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                let mut g = Gen { rng: Rng(s), floats: i % 3 == 0 };
+                let src = g.program();
+                let program = match Program::compile("diff.ruff", &src) {
+                    Ok(p) => p,
+                    Err(f) => panic!("generator made an invalid program (seed {s}):\n{src}\n{}", f.render()),
+                };
+                let reference = run(&program, JitMode::Off, 0);
+                for (jit, stress) in [(JitMode::Eager, 0), (JitMode::Auto, 0), (JitMode::Eager, 4)] {
+                    let got = run(&program, jit, stress);
+                    if got != reference {
+                        failures.push(format!(
+                            "seed {s} under {jit:?} (stress {stress}):\n{src}\n--- vm\n{reference}\n--- jit\n{got}"
+                        ));
+                    }
+                }
+                compiled += program.main().protos.iter().filter(|p| p.jit.stats.compiles.get() > 0).count();
+            }
+            (failures, compiled)
+        })
+        .expect("thread");
+    let (failures, compiled) = handle.join().expect("no panic");
+    println!("{count} random programs compared (seed {seed}); {compiled} functions compiled in the last mode");
+    assert!(compiled > 0, "the JIT compiled nothing: the test would prove nothing");
+    assert!(failures.is_empty(), "{} mismatches; first:\n{}", failures.len(), failures[0]);
+}
