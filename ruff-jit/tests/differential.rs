@@ -154,11 +154,16 @@ impl Gen {
         let reps = [1, 3, 1200][self.rng.below(3) as usize];
         let _ = writeln!(src, "mut total := 0\nfor k in {reps} {{");
         for (name, arity) in calls.clone() {
-            let args: Vec<String> = (0..arity)
-                .map(
-                    |i| if i == 0 && name == "rec" { format!("k % 50") } else { self.expr(&["k".to_string()], 2, &[]) },
-                )
-                .collect();
+            let args: Vec<String> =
+                (0..arity)
+                    .map(|i| {
+                        if i == 0 && name == "rec" {
+                            "k % 50".to_string()
+                        } else {
+                            self.expr(&["k".to_string()], 2, &[])
+                        }
+                    })
+                    .collect();
             let call = format!("{name}({})", args.join(", "));
             let _ = writeln!(
                 src,
