@@ -173,6 +173,7 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
     if open {
         return Err(Rejection::new("code runs off the end"));
     }
+    tx.finish_exits();
     tx.b.seal_all_blocks();
     tx.b.finalize(u.target);
     Ok(())
@@ -308,38 +309,43 @@ impl Tx<'_, '_> {
         }
     }
 
+    /// The cold exit for bail-outs with reason `why` (filled by `finish_exits`).
     fn bail_block(&mut self, why: u64) -> Block {
         if let Some(b) = self.bails.get(&why) {
             return *b;
         }
-        let here = self.b.current_block();
         let blk = self.b.create_block();
         self.b.set_cold_block(blk);
-        self.b.switch_to_block(blk);
-        let code = self.b.ins().iconst(types::I64, why as i64);
-        self.b.ins().store(flags(), code, self.ctx, JitCtx::BAIL);
-        self.leave_early();
-        if let Some(h) = here {
-            self.b.switch_to_block(h);
-        }
         self.bails.insert(why, blk);
         blk
     }
 
+    /// The cold exit taken when a callee bailed out (the reason is already set).
     fn propagate_block(&mut self) -> Block {
         if let Some(b) = self.propagate {
             return b;
         }
-        let here = self.b.current_block();
         let blk = self.b.create_block();
         self.b.set_cold_block(blk);
-        self.b.switch_to_block(blk);
-        self.leave_early();
-        if let Some(h) = here {
-            self.b.switch_to_block(h);
-        }
         self.propagate = Some(blk);
         blk
+    }
+
+    /// Fills the exit blocks once the body is done (the builder wants each block
+    /// filled before switching to another).
+    fn finish_exits(&mut self) {
+        let mut bails: Vec<(u64, Block)> = self.bails.iter().map(|(w, b)| (*w, *b)).collect();
+        bails.sort_by_key(|(w, _)| *w);
+        for (why, blk) in bails {
+            self.b.switch_to_block(blk);
+            let code = self.b.ins().iconst(types::I64, why as i64);
+            self.b.ins().store(flags(), code, self.ctx, JitCtx::BAIL);
+            self.leave_early();
+        }
+        if let Some(blk) = self.propagate {
+            self.b.switch_to_block(blk);
+            self.leave_early();
+        }
     }
 
     fn as_float(&mut self, v: Value, k: Kind) -> Value {

@@ -6,7 +6,9 @@ use std::rc::Rc;
 
 use super::Vm;
 use crate::bytecode::Proto;
-use crate::runtime::tier::{bail, status, JitCtx, JitMode, JitSlot, NativeEntry, Tier, HOT_BACK_EDGES, HOT_CALLS};
+use crate::runtime::tier::{
+    bail, status, JitCtx, JitMode, JitSlot, NativeEntry, Rejection, Tier, HOT_BACK_EDGES, HOT_CALLS,
+};
 use crate::runtime::value::Value;
 
 /// Bail-outs (guard or depth) after which a function's native code is dropped
@@ -48,6 +50,13 @@ impl JitRt {
     }
 }
 
+/// Runs a compile, turning a panic in the tier (a compiler bug) into a recorded
+/// rejection: the function then simply stays in the VM.
+fn guarded(f: impl FnOnce() -> Result<NativeEntry, Rejection>) -> Result<NativeEntry, Rejection> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(Rejection::new("internal compiler error (a bug in the tier)")))
+}
+
 impl Vm {
     /// Prepares the shared context for one entry; false when native code must not
     /// run now (too close to the recursion limit or the end of the native stack).
@@ -86,7 +95,8 @@ impl Vm {
                     return None;
                 }
                 slot.call_state.set(JitSlot::REFUSED);
-                match jit.tier.compile_call(proto, &self.stack[at..at + argc], &self.globals) {
+                let (args, globals) = (&self.stack[at..at + argc], &self.globals);
+                match guarded(|| jit.tier.compile_call(proto, args, globals)) {
                     Ok(e) => {
                         slot.call.set(Some(e));
                         slot.call_state.set(JitSlot::COMPILED);
@@ -122,7 +132,8 @@ impl Vm {
             Some(None) => return None,
             None => {
                 let jit = self.jit.as_mut()?;
-                let made = jit.tier.compile_osr(&proto, pc, &self.stack[base..], &self.globals);
+                let (slots, globals) = (&self.stack[base..], &self.globals);
+                let made = guarded(|| jit.tier.compile_osr(&proto, pc, slots, globals));
                 let entry = match made {
                     Ok(e) => Some(e),
                     Err(r) => {
