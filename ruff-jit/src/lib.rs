@@ -156,16 +156,6 @@ impl Jit {
         Ok(size)
     }
 
-    fn keep_callees(&mut self, a: &analyze::Analysis, globals: &[Value]) {
-        for c in &a.callees {
-            if let Some(g) = c.global {
-                if let Some(v) = globals.get(g as usize) {
-                    self.keep_values.push(v.clone());
-                }
-            }
-        }
-    }
-
     /// Compiles callees the analysis asked for, then analyses again.
     fn analyze_with_callees(
         &mut self,
@@ -198,6 +188,70 @@ impl Jit {
         }
     }
 
+    /// Translates a unit into the function being defined (its signature already in
+    /// `self.ctx`), declaring its callees; `own` is the unit's own id when it may
+    /// call itself. Clears the context on failure.
+    fn translate_unit(
+        &mut self,
+        proto: &Proto,
+        a: &analyze::Analysis,
+        kind: UnitKind,
+        own: Option<FuncId>,
+    ) -> Result<(), Rejection> {
+        let r = self.try_translate_unit(proto, a, kind, own);
+        if r.is_err() {
+            self.module.clear_context(&mut self.ctx);
+        }
+        r
+    }
+
+    fn try_translate_unit(
+        &mut self,
+        proto: &Proto,
+        a: &analyze::Analysis,
+        kind: UnitKind,
+        own: Option<FuncId>,
+    ) -> Result<(), Rejection> {
+        let mut refs = Vec::new();
+        for c in &a.callees {
+            let id = match (&c.target, own) {
+                (Target::Itself, Some(own)) => own,
+                (Target::Itself, None) => return Err(Rejection::new("recursive call from a loop entry")),
+                (Target::Variant(i), _) => self.variants[*i].func,
+                (Target::Missing(_), _) => return Err(Rejection::new("callee without native code")),
+            };
+            refs.push(self.module.declare_func_in_func(id, &mut self.ctx.func));
+        }
+        let fmod = self.module.declare_func_in_func(self.fmod, &mut self.ctx.func);
+        let unit = self.unit(proto, a, kind, refs, fmod);
+        let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+        translate::translate(b, &unit)
+    }
+
+    /// Makes everything defined so far executable and returns `id` as an entry.
+    fn finalized_entry(&mut self, id: FuncId) -> Result<NativeEntry, Rejection> {
+        self.module.finalize_definitions().map_err(err)?;
+        let ptr = self.module.get_finalized_function(id);
+        // SAFETY: every entry is built with `entry_signature`, the C ABI of
+        // `NativeEntry`.
+        Ok(unsafe { std::mem::transmute::<*const u8, NativeEntry>(ptr) })
+    }
+
+    /// Keeps alive what compiled code for `proto` refers to by address, and
+    /// records the compile in its statistics.
+    fn adopt(&mut self, proto: &Rc<Proto>, a: &analyze::Analysis, globals: &[Value], t0: Instant, bytes: usize) {
+        for c in &a.callees {
+            if let Some(v) = c.global.and_then(|g| globals.get(g as usize)) {
+                self.keep_values.push(v.clone());
+            }
+        }
+        self.keep.push(proto.clone());
+        let s = &proto.jit.stats;
+        s.compiles.set(s.compiles.get() + 1);
+        s.compile_ns.set(s.compile_ns.get() + t0.elapsed().as_nanos() as u64);
+        s.code_bytes.set(s.code_bytes.get() + bytes as u64);
+    }
+
     fn compile_variant(
         &mut self,
         proto: &Rc<Proto>,
@@ -212,22 +266,7 @@ impl Jit {
         let dname = self.name(proto, "direct");
         let direct = self.module.declare_function(&dname, Linkage::Local, &dsig).map_err(err)?;
         self.ctx.func.signature = dsig;
-        let mut refs = Vec::new();
-        for c in &a.callees {
-            let id = match &c.target {
-                Target::Itself => direct,
-                Target::Variant(i) => self.variants[*i].func,
-                Target::Missing(_) => return Err(Rejection::new("callee without native code")),
-            };
-            refs.push(self.module.declare_func_in_func(id, &mut self.ctx.func));
-        }
-        let fmod = self.module.declare_func_in_func(self.fmod, &mut self.ctx.func);
-        let unit = self.unit(proto, &a, UnitKind::Call(kinds.to_vec()), refs, fmod);
-        let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-        if let Err(r) = translate::translate(b, &unit) {
-            self.module.clear_context(&mut self.ctx);
-            return Err(r);
-        }
+        self.translate_unit(proto, &a, UnitKind::Call(kinds.to_vec()), Some(direct))?;
         let dsize = self.define(direct)?;
 
         let wname = self.name(proto, "entry");
@@ -238,14 +277,12 @@ impl Jit {
         let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
         wrapper::build(b, dref, kinds, a.ret, self.module.target_config());
         let wsize = self.define(wid)?;
-        self.module.finalize_definitions().map_err(err)?;
-        let wptr = self.module.get_finalized_function(wid);
-        let dptr = self.module.get_finalized_function(direct);
-        // SAFETY: the wrapper was built with `entry_signature`, the C ABI of
-        // `NativeEntry`.
-        let entry: NativeEntry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(wptr) };
-        self.keep_callees(&a, globals);
-        self.keep.push(proto.clone());
+        let entry = self.finalized_entry(wid)?;
+        if let Some(p) = &mut self.perf {
+            p.add(self.module.get_finalized_function(direct) as usize, dsize, &proto.name);
+            p.add(entry as usize, wsize, &format!("{} (entry)", proto.name));
+        }
+        self.adopt(proto, &a, globals, t0, dsize + wsize);
         self.variants.push(Variant {
             func: direct,
             sig: analyze::Signature { params: kinds.to_vec(), ret: a.ret },
@@ -253,20 +290,8 @@ impl Jit {
         });
         let idx = self.variants.len() - 1;
         self.by_proto.insert(Rc::as_ptr(proto) as usize, idx);
-        if let Some(p) = &mut self.perf {
-            p.add(dptr as usize, dsize, &proto.name);
-            p.add(wptr as usize, wsize, &format!("{} (entry)", proto.name));
-        }
-        record(proto, t0, dsize + wsize);
         Ok(idx)
     }
-}
-
-fn record(proto: &Proto, t0: Instant, bytes: usize) {
-    let s = &proto.jit.stats;
-    s.compiles.set(s.compiles.get() + 1);
-    s.compile_ns.set(s.compile_ns.get() + t0.elapsed().as_nanos() as u64);
-    s.code_bytes.set(s.code_bytes.get() + bytes as u64);
 }
 
 impl Tier for Jit {
@@ -297,36 +322,13 @@ impl Tier for Jit {
         let sig = entry_signature(cc);
         let id = self.module.declare_function(&name, Linkage::Local, &sig).map_err(err)?;
         self.ctx.func.signature = sig;
-        let mut refs = Vec::new();
-        for c in &a.callees {
-            match &c.target {
-                Target::Variant(i) => {
-                    refs.push(self.module.declare_func_in_func(self.variants[*i].func, &mut self.ctx.func))
-                }
-                _ => {
-                    self.module.clear_context(&mut self.ctx);
-                    return Err(Rejection::new("recursive call from a loop entry"));
-                }
-            }
-        }
-        let fmod = self.module.declare_func_in_func(self.fmod, &mut self.ctx.func);
-        let unit = self.unit(proto, &a, UnitKind::Osr, refs, fmod);
-        let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-        if let Err(r) = translate::translate(b, &unit) {
-            self.module.clear_context(&mut self.ctx);
-            return Err(r);
-        }
+        self.translate_unit(proto, &a, UnitKind::Osr, None)?;
         let size = self.define(id)?;
-        self.module.finalize_definitions().map_err(err)?;
-        let ptr = self.module.get_finalized_function(id);
-        // SAFETY: built with `entry_signature`, the C ABI of `NativeEntry`.
-        let entry: NativeEntry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(ptr) };
-        self.keep_callees(&a, globals);
-        self.keep.push(proto.clone());
+        let entry = self.finalized_entry(id)?;
         if let Some(p) = &mut self.perf {
-            p.add(ptr as usize, size, &format!("{} (loop @{pc})", proto.name));
+            p.add(entry as usize, size, &format!("{} (loop @{pc})", proto.name));
         }
-        record(proto, t0, size);
+        self.adopt(proto, &a, globals, t0, size);
         Ok(entry)
     }
 
