@@ -85,21 +85,7 @@ impl Proto {
     pub fn reset_tier_state(&self) {
         self.calls.set(0);
         self.back_edges.set(0);
-        let slot = &self.jit;
-        slot.call.set(None);
-        slot.call_state.set(crate::runtime::tier::JitSlot::UNTRIED);
-        slot.osr.borrow_mut().clear();
-        let s = &slot.stats;
-        for c in
-            [&s.native_calls, &s.osr_entries, &s.mismatches, &s.vm_insns, &s.native_insns, &s.compile_ns, &s.code_bytes]
-        {
-            c.set(0);
-        }
-        for b in &s.bails {
-            b.set(0);
-        }
-        s.compiles.set(0);
-        *s.rejection.borrow_mut() = None;
+        self.jit.reset();
         for p in &self.protos {
             p.reset_tier_state();
         }

@@ -186,6 +186,23 @@ impl JitSlot {
     /// Rejected or disabled.
     pub const REFUSED: u8 = 2;
 
+    /// Back to the state of a function never run: no native code, zero statistics.
+    pub fn reset(&self) {
+        self.call.set(None);
+        self.call_state.set(JitSlot::UNTRIED);
+        self.osr.borrow_mut().clear();
+        let s = &self.stats;
+        for c in
+            [&s.native_calls, &s.osr_entries, &s.mismatches, &s.vm_insns, &s.native_insns, &s.compile_ns, &s.code_bytes]
+                .into_iter()
+                .chain(&s.bails)
+        {
+            c.set(0);
+        }
+        s.compiles.set(0);
+        *s.rejection.borrow_mut() = None;
+    }
+
     /// Records a rejection reason.
     pub fn reject(&self, reason: String) {
         *self.stats.rejection.borrow_mut() = Some(reason);

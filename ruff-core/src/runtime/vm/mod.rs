@@ -128,13 +128,13 @@ impl Vm {
     /// Installs a compiling tier. `native_stack` is how much of the current
     /// thread's stack native code may use; call this on the thread that runs.
     pub fn set_tier(&mut self, tier: Box<dyn super::tier::Tier>, mode: super::tier::JitMode, native_stack: usize) {
-        self.counting = tier.counting();
         if mode != super::tier::JitMode::Off {
             self.jit = Some(JitRt::new(tier, mode, native_stack));
         }
     }
 
-    /// Makes the VM count executed instructions per function without a tier.
+    /// Makes the VM count executed instructions per function (`--jit-stats`; the
+    /// tier counts native instructions itself when built to).
     pub fn set_counting(&mut self, on: bool) {
         self.counting = on;
     }

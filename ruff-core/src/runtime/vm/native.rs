@@ -28,6 +28,8 @@ pub(crate) struct JitRt {
     pub osr_mask: u32,
     /// `JitCtx::stress` at every entry.
     pub stress: u64,
+    /// Compiled code counts its own calls (`Tier::counting`).
+    pub native_counts: bool,
 }
 
 /// An address on the current native stack.
@@ -46,7 +48,8 @@ impl JitRt {
             0 => u64::MAX,
             n => n,
         };
-        JitRt { tier, mode, ctx, osr_mask, stress }
+        let native_counts = tier.counting();
+        JitRt { tier, mode, ctx, osr_mask, stress, native_counts }
     }
 }
 
@@ -164,7 +167,7 @@ impl Vm {
             status::DONE => {
                 if osr {
                     stats.osr_entries.set(stats.osr_entries.get() + 1);
-                } else if !jit.tier.counting() {
+                } else if !jit.native_counts {
                     stats.native_calls.set(stats.native_calls.get() + 1);
                 }
                 Some(out)
