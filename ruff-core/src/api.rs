@@ -130,6 +130,18 @@ impl Program {
         self.run_tiered(out, err, options, None)
     }
 
+    /// Runs the program keeping stdout and stderr in memory.
+    pub fn run_captured(&self, options: &Options, tier: Option<Box<dyn Tier>>) -> Captured {
+        let out = Buffer::default();
+        let err = Buffer::default();
+        let outcome = self.run_tiered(Box::new(out.clone()), Some(Box::new(err.clone())), options, tier);
+        let mut stderr = err.text();
+        if let Some(e) = &outcome.error {
+            stderr.push_str(&e.render());
+        }
+        Captured { stdout: out.text(), stderr, outcome }
+    }
+
     /// Runs the program with a compiling tier (unless `options.jit` is off).
     pub fn run_tiered(
         &self,
@@ -159,6 +171,37 @@ impl Program {
             },
         };
         RunOutcome { exit_code, error, protos }
+    }
+}
+
+/// A run whose output was kept in memory (tests, embedders).
+#[derive(Debug)]
+pub struct Captured {
+    /// Everything the program printed.
+    pub stdout: String,
+    /// Its `eprint` output followed by the rendered uncaught error, if any.
+    pub stderr: String,
+    /// How it ended.
+    pub outcome: RunOutcome,
+}
+
+/// A `Write` into a shared buffer, so the output can be read after the VM is gone.
+#[derive(Clone, Default)]
+struct Buffer(Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.borrow()).into_owned()
     }
 }
 

@@ -3,28 +3,12 @@
 //! when `NAME.err` exists, contain its text on stderr. `tests/wishlist/` runs the
 //! same way but only reports. `RUFF_BLESS=1 cargo test` rewrites expectations.
 
-use std::cell::RefCell;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use ruff_core::api::{Options, Program};
 
 /// Native stack for each program (deep recursion goldens need it).
 const STACK: usize = 1 << 30;
-
-#[derive(Clone, Default)]
-struct Sink(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 struct Outcome {
     stdout: String,
@@ -43,19 +27,8 @@ fn run_program(path: &Path) -> Outcome {
             match Program::compile(&name, &text) {
                 Err(f) => Outcome { stdout: String::new(), stderr: f.render(), exit: f.exit_code() },
                 Ok(program) => {
-                    let out = Sink::default();
-                    let err = Sink::default();
-                    let outcome = program.run_with_stderr(
-                        Box::new(out.clone()),
-                        Some(Box::new(err.clone())),
-                        &Options::default(),
-                    );
-                    let mut stderr = String::from_utf8_lossy(&err.0.borrow()).to_string();
-                    if let Some(e) = &outcome.error {
-                        stderr.push_str(&e.render());
-                    }
-                    let stdout = String::from_utf8_lossy(&out.0.borrow()).to_string();
-                    Outcome { stdout, stderr, exit: outcome.exit_code }
+                    let run = program.run_captured(&Options::default(), None);
+                    Outcome { stdout: run.stdout, stderr: run.stderr, exit: run.outcome.exit_code }
                 }
             }
         })

@@ -7,14 +7,12 @@
 //! `RUFF_DIFF_SEED` picks the seed (default fixed), `RUFF_DIFF_PROGRAMS` the count
 //! (default 1000). A failing program is printed with its seed.
 
-use std::cell::RefCell;
-use std::fmt::Write as _;
-use std::io::Write;
-use std::rc::Rc;
+mod common;
 
-use ruff_core::api::{Options, Program};
-use ruff_core::runtime::tier::{JitMode, Tier};
-use ruff_jit::{Jit, JitOptions};
+use std::fmt::Write as _;
+
+use ruff_core::api::Program;
+use ruff_core::runtime::tier::JitMode;
 
 struct Rng(u64);
 
@@ -178,35 +176,8 @@ impl Gen {
     }
 }
 
-#[derive(Clone, Default)]
-struct Sink(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn run(program: &Program, jit: JitMode, stress: u64) -> String {
-    let out = Sink::default();
-    let err = Sink::default();
-    let options = Options { jit, native_stack: 256 << 20, ..Options::default() };
-    let tier: Option<Box<dyn Tier>> = match jit {
-        JitMode::Off => None,
-        _ => Some(Box::new(Jit::new(JitOptions { verify: true, stress, ..JitOptions::default() }).expect("jit"))),
-    };
-    let outcome = program.run_tiered(Box::new(out.clone()), Some(Box::new(err.clone())), &options, tier);
-    let mut s = format!("exit={}\n", outcome.exit_code);
-    s.push_str(&String::from_utf8_lossy(&out.0.borrow()));
-    s.push_str(&String::from_utf8_lossy(&err.0.borrow()));
-    if let Some(e) = &outcome.error {
-        s.push_str(&e.render());
-    }
-    s
+    common::run_in_tier(program, jit, stress, 256 << 20)
 }
 
 #[test]

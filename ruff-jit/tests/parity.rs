@@ -3,29 +3,14 @@
 //! (a bail-out every few basic blocks), and must produce byte-identical stdout,
 //! stderr and exit status in every mode.
 
-use std::cell::RefCell;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
+mod common;
 
-use ruff_core::api::{Options, Program};
-use ruff_core::runtime::tier::{JitMode, Tier};
-use ruff_jit::{Jit, JitOptions};
+use std::path::{Path, PathBuf};
+
+use ruff_core::api::Program;
+use ruff_core::runtime::tier::JitMode;
 
 const STACK: usize = 1 << 30;
-
-#[derive(Clone, Default)]
-struct Sink(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[derive(Clone, Copy, Debug)]
 struct Mode {
@@ -53,31 +38,7 @@ fn run_all(path: &Path) -> Vec<(&'static str, String)> {
                 Ok(p) => p,
                 Err(f) => return MODES.iter().map(|m| (m.name, f.render())).collect(),
             };
-            MODES
-                .iter()
-                .map(|m| {
-                    let out = Sink::default();
-                    let err = Sink::default();
-                    let options = Options { jit: m.jit, native_stack: STACK - (64 << 20), ..Options::default() };
-                    let tier: Option<Box<dyn Tier>> = match m.jit {
-                        JitMode::Off => None,
-                        _ => Some(Box::new(
-                            Jit::new(JitOptions { verify: true, stress: m.stress, ..JitOptions::default() })
-                                .expect("jit"),
-                        )),
-                    };
-                    let outcome =
-                        program.run_tiered(Box::new(out.clone()), Some(Box::new(err.clone())), &options, tier);
-                    let mut report = format!("exit={}\n--- stdout\n", outcome.exit_code);
-                    report.push_str(&String::from_utf8_lossy(&out.0.borrow()));
-                    report.push_str("\n--- stderr\n");
-                    report.push_str(&String::from_utf8_lossy(&err.0.borrow()));
-                    if let Some(e) = &outcome.error {
-                        report.push_str(&e.render());
-                    }
-                    (m.name, report)
-                })
-                .collect()
+            MODES.iter().map(|m| (m.name, common::run_in_tier(&program, m.jit, m.stress, STACK - (64 << 20)))).collect()
         })
         .expect("thread")
         .join()
