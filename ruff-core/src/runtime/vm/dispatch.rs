@@ -53,7 +53,8 @@ impl Vm {
     /// handlers above `stop_depth`.
     pub(crate) fn run(&mut self, stop_depth: usize) -> Result<Value, RuntimeError> {
         loop {
-            match self.execute(stop_depth) {
+            let step = if self.counting { self.execute::<true>(stop_depth) } else { self.execute::<false>(stop_depth) };
+            match step {
                 Ok(v) => return Ok(v),
                 Err(e) => self.unwind(e, stop_depth)?,
             }
@@ -125,7 +126,9 @@ impl Vm {
         }
     }
 
-    fn execute(&mut self, stop_depth: usize) -> Result<Value, RuntimeError> {
+    /// The dispatch loop; `COUNT` (`--jit-stats`) counts executed instructions per
+    /// function, and is a type parameter so the uncounted loop pays nothing for it.
+    fn execute<const COUNT: bool>(&mut self, stop_depth: usize) -> Result<Value, RuntimeError> {
         'frames: loop {
             let frame = self.frames.last().expect("no frame to run");
             // SAFETY: the frame owns an `Rc` to this closure for as long as the frame
@@ -216,11 +219,10 @@ impl Vm {
             }
 
             let osr_mask = self.jit.as_ref().map_or(u32::MAX, |j| j.osr_mask);
-            let counting = self.counting;
             loop {
                 let op = code[pc];
                 pc += 1;
-                if counting {
+                if COUNT {
                     proto.jit.stats.vm_insns.set(proto.jit.stats.vm_insns.get() + 1);
                 }
                 match op {
