@@ -58,8 +58,54 @@ struct Variant {
     entry: NativeEntry,
 }
 
-/// The Cranelift JIT.
+/// The Cranelift JIT. Cranelift itself is set up at the first compile, so a run
+/// that never gets hot pays nothing for it at start-up.
 pub struct Jit {
+    options: JitOptions,
+    engine: Option<Engine>,
+}
+
+impl Jit {
+    /// A JIT for the host machine (Cranelift is configured lazily; a machine it
+    /// does not support makes every compile a rejection with the reason).
+    pub fn new(options: JitOptions) -> Jit {
+        Jit { options, engine: None }
+    }
+
+    fn engine(&mut self) -> Result<&mut Engine, Rejection> {
+        if self.engine.is_none() {
+            self.engine = Some(Engine::new(self.options.clone()).map_err(Rejection::new)?);
+        }
+        Ok(self.engine.as_mut().expect("engine just built"))
+    }
+}
+
+impl Tier for Jit {
+    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeEntry, Rejection> {
+        self.engine()?.compile_call(proto, args, globals)
+    }
+
+    fn compile_osr(
+        &mut self,
+        proto: &Rc<Proto>,
+        pc: u32,
+        slots: &[Value],
+        globals: &[Value],
+    ) -> Result<NativeEntry, Rejection> {
+        self.engine()?.compile_osr(proto, pc, slots, globals)
+    }
+
+    fn counting(&self) -> bool {
+        self.options.counting
+    }
+
+    fn stress_every(&self) -> u64 {
+        self.options.stress
+    }
+}
+
+/// Cranelift's module and the functions compiled into it.
+struct Engine {
     module: JITModule,
     ctx: Context,
     fctx: FunctionBuilderContext,
@@ -74,7 +120,7 @@ pub struct Jit {
     next_id: u32,
 }
 
-impl Variants for Jit {
+impl Variants for Engine {
     fn variant(&self, proto: &Proto) -> Option<(usize, analyze::Signature)> {
         let i = *self.by_proto.get(&(proto as *const Proto as usize))?;
         Some((i, self.variants[i].sig.clone()))
@@ -85,9 +131,8 @@ fn err(e: impl std::fmt::Display) -> Rejection {
     Rejection::new(format!("cranelift: {e}"))
 }
 
-impl Jit {
-    /// A JIT for the host machine.
-    pub fn new(options: JitOptions) -> Result<Jit, String> {
+impl Engine {
+    fn new(options: JitOptions) -> Result<Engine, String> {
         let mut flags = settings::builder();
         let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| format!("{k}={v}: {e}"));
         set(&mut flags, "opt_level", "speed")?;
@@ -105,7 +150,7 @@ impl Jit {
         sig.returns.push(AbiParam::new(types::F64));
         let fmod = module.declare_function("ruff_fmod", Linkage::Import, &sig).map_err(|e| e.to_string())?;
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
-        Ok(Jit {
+        Ok(Engine {
             ctx: module.make_context(),
             module,
             fctx: FunctionBuilderContext::new(),
@@ -292,9 +337,7 @@ impl Jit {
         self.by_proto.insert(Rc::as_ptr(proto) as usize, idx);
         Ok(idx)
     }
-}
 
-impl Tier for Jit {
     fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeEntry, Rejection> {
         if let Some(&i) = self.by_proto.get(&(Rc::as_ptr(proto) as usize)) {
             return Ok(self.variants[i].entry);
@@ -330,13 +373,5 @@ impl Tier for Jit {
         }
         self.adopt(proto, &a, globals, t0, size);
         Ok(entry)
-    }
-
-    fn counting(&self) -> bool {
-        self.options.counting
-    }
-
-    fn stress_every(&self) -> u64 {
-        self.options.stress
     }
 }

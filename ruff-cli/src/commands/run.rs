@@ -126,13 +126,7 @@ fn execute(run: &RunArgs, text: &str) -> i32 {
             verify: std::env::var_os("RUFF_JIT_VERIFY").is_some(),
             stress: std::env::var("RUFF_JIT_STRESS").ok().and_then(|v| v.parse().ok()).unwrap_or(0),
         };
-        match ruff_jit::Jit::new(opts) {
-            Ok(j) => Some(Box::new(j)),
-            Err(e) => {
-                eprintln!("warning: the JIT is unavailable ({e}); running in the VM");
-                None
-            }
-        }
+        Some(Box::new(ruff_jit::Jit::new(opts)))
     };
     let out = Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout()));
     let outcome = program.run_tiered(out, None, &run.options, tier);

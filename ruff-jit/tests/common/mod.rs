@@ -11,7 +11,7 @@ pub fn run_in_tier(program: &Program, jit: JitMode, stress: u64, native_stack: u
     let options = Options { jit, native_stack, ..Options::default() };
     let tier: Option<Box<dyn Tier>> = match jit {
         JitMode::Off => None,
-        _ => Some(Box::new(Jit::new(JitOptions { verify: true, stress, ..JitOptions::default() }).expect("jit"))),
+        _ => Some(Box::new(Jit::new(JitOptions { verify: true, stress, ..JitOptions::default() }))),
     };
     let run = program.run_captured(&options, tier);
     format!("exit={}\n--- stdout\n{}\n--- stderr\n{}", run.outcome.exit_code, run.stdout, run.stderr)
