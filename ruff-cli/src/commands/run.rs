@@ -30,6 +30,8 @@ struct RunArgs {
     options: Options,
     stats: Option<StatsFormat>,
     perf_map: bool,
+    /// `RUFF_JIT_STRESS`: bail out every N native basic blocks (0: off).
+    stress: u64,
 }
 
 fn parse(args: &[String]) -> Result<RunArgs, String> {
@@ -37,6 +39,10 @@ fn parse(args: &[String]) -> Result<RunArgs, String> {
     let mut jit = match std::env::var("RUFF_JIT") {
         Ok(v) => parse_jit(&v).ok_or_else(|| format!("RUFF_JIT must be off, auto or eager, not '{v}'"))?,
         Err(_) => JitMode::Auto,
+    };
+    let stress = match std::env::var("RUFF_JIT_STRESS") {
+        Ok(v) => v.parse::<u64>().map_err(|_| format!("RUFF_JIT_STRESS must be a number of blocks, not '{v}'"))?,
+        Err(_) => 0,
     };
     let mut stats = None;
     let mut perf_map = false;
@@ -82,7 +88,7 @@ fn parse(args: &[String]) -> Result<RunArgs, String> {
     options.jit = jit;
     options.native_stack = NATIVE_STACK_BYTES;
     options.count = stats.is_some();
-    Ok(RunArgs { file, options, stats, perf_map })
+    Ok(RunArgs { file, options, stats, perf_map, stress })
 }
 
 /// Runs the command; returns the exit status.
@@ -124,7 +130,7 @@ fn execute(run: &RunArgs, text: &str) -> i32 {
             counting: run.stats.is_some(),
             perf_map: run.perf_map,
             verify: std::env::var_os("RUFF_JIT_VERIFY").is_some(),
-            stress: std::env::var("RUFF_JIT_STRESS").ok().and_then(|v| v.parse().ok()).unwrap_or(0),
+            stress: run.stress,
         };
         Some(Box::new(ruff_jit::Jit::new(opts)))
     };
