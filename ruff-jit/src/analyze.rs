@@ -3,7 +3,8 @@
 //! instruction, starting from the kinds of the values at hand (the arguments of the
 //! call that made the function hot, or the slots at a hot loop's header).
 //!
-//! The tier compiles only code whose every value is a scalar kept in a register and
+//! This is the analysis of *pure* units (the framed tier has its own, `framed::plan`).
+//! Pure code is code whose every value is a scalar kept in a register and
 //! which has no side effect (no stores outside its own frame, no output, no calls
 //! other than to functions compiled the same way). That is what makes bail-out by
 //! replay correct (see `runtime::tier`). Anything else is a [`Rejection`] with the
@@ -44,7 +45,7 @@ impl Kind {
         }
     }
 
-    fn join(self, other: Kind) -> Kind {
+    pub(crate) fn join(self, other: Kind) -> Kind {
         match (self, other) {
             (Kind::Bottom, k) | (k, Kind::Bottom) => k,
             (a, b) if a == b => a,
@@ -64,7 +65,7 @@ impl Kind {
         }
     }
 
-    fn numeric(self) -> bool {
+    pub(crate) fn numeric(self) -> bool {
         matches!(self, Kind::Int | Kind::Float)
     }
 }
@@ -121,7 +122,7 @@ pub struct State {
 }
 
 impl State {
-    fn join_from(&mut self, other: &State) -> Result<bool, Rejection> {
+    pub(crate) fn join_from(&mut self, other: &State) -> Result<bool, Rejection> {
         if self.stack.len() != other.stack.len() {
             return Err(Rejection::new("operand stack depths differ where control flow meets"));
         }

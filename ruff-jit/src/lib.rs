@@ -1,15 +1,21 @@
 //! The Cranelift tier for the Ruff VM: implements `ruff_core::runtime::tier::Tier`.
 //!
-//! A compile unit is one function entered by a call (a *call unit*, with a direct
-//! entry taking unboxed arguments, so compiled functions call each other and
-//! themselves natively) or one function entered at a hot loop header (an *OSR
-//! unit*). `analyze` infers the kind of every value from the values at hand;
-//! `translate` emits CLIF with every value in registers; `wrapper` builds the
-//! boxed `NativeEntry` the VM calls. See `runtime::tier` for the bail-out-by-replay
-//! contract that keeps the VM's exact behaviour.
+//! A compile unit is one function entered by a call (a *call unit*) or one
+//! function entered at a hot loop header (an *OSR unit*). Each is compiled *pure*
+//! when it can be: `analyze` infers the kind of every value from the values at
+//! hand, `translate` emits CLIF with every value in registers, and call units get
+//! a direct entry taking unboxed arguments, so compiled functions call each other
+//! and themselves natively; `wrapper` builds the boxed `NativeEntry` the VM calls.
+//! Anything else is compiled *framed* (`framed`): it runs inside the function's VM
+//! frame, with helpers for what is not unboxed arithmetic. `scalar` is the
+//! arithmetic both share. See `runtime::tier` for the two contracts (replay for
+//! pure code, resume-at-instruction for framed code) that keep the VM's exact
+//! behaviour.
 
 mod analyze;
+mod framed;
 mod perfmap;
+mod scalar;
 mod translate;
 mod wrapper;
 
@@ -24,10 +30,11 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 use ruff_core::bytecode::Proto;
-use ruff_core::runtime::tier::{JitSlot, NativeEntry, Rejection, Tier};
+use ruff_core::runtime::tier::{JitSlot, NativeCode, NativeEntry, Rejection, Tier};
 use ruff_core::runtime::value::Value;
 
 use analyze::{analyze, Failure, Kind, Start, Target, Variants};
+use ruff_core::runtime::vm::jit_helpers;
 use translate::{direct_signature, entry_signature, Unit, UnitKind};
 
 /// How deep compiling a function may compile its callees first.
@@ -81,8 +88,16 @@ impl Jit {
 }
 
 impl Tier for Jit {
-    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeEntry, Rejection> {
-        self.engine()?.compile_call(proto, args, globals)
+    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeCode, Rejection> {
+        let engine = self.engine()?;
+        match engine.compile_call(proto, args, globals) {
+            Ok(entry) => Ok(NativeCode { entry, framed: false, stack_need: 0 }),
+            Err(_) => {
+                let slots: Vec<Kind> =
+                    (0..proto.nslots as usize).map(|i| args.get(i).map_or(Kind::Null, Kind::of)).collect();
+                engine.compile_framed(proto, 0, slots, Some(args.len()))
+            }
+        }
     }
 
     fn compile_osr(
@@ -91,8 +106,15 @@ impl Tier for Jit {
         pc: u32,
         slots: &[Value],
         globals: &[Value],
-    ) -> Result<NativeEntry, Rejection> {
-        self.engine()?.compile_osr(proto, pc, slots, globals)
+    ) -> Result<NativeCode, Rejection> {
+        let engine = self.engine()?;
+        match engine.compile_osr(proto, pc, slots, globals) {
+            Ok(entry) => Ok(NativeCode { entry, framed: false, stack_need: 0 }),
+            Err(_) => {
+                let kinds = slots[..proto.nslots as usize].iter().map(Kind::of).collect();
+                engine.compile_framed(proto, pc as usize, kinds, None)
+            }
+        }
     }
 
     fn counting(&self) -> bool {
@@ -112,6 +134,8 @@ struct Engine {
     variants: Vec<Variant>,
     by_proto: HashMap<usize, usize>,
     fmod: FuncId,
+    /// `ruff_core::runtime::vm::jit_helpers`, in the order of `framed::emit::Helpers`.
+    helpers: Vec<FuncId>,
     options: JitOptions,
     perf: Option<perfmap::PerfMap>,
     /// Functions and closures compiled code refers to by address stay alive.
@@ -144,11 +168,26 @@ impl Engine {
             .map_err(|e| format!("cannot configure Cranelift: {e}"))?;
         let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
         builder.symbol("ruff_fmod", ruff_fmod as *const u8);
+        for (name, addr) in jit_helpers::symbols() {
+            builder.symbol(name, addr);
+        }
         let mut module = JITModule::new(builder);
-        let mut sig = Signature::new(module.isa().default_call_conv());
-        sig.params.extend([AbiParam::new(types::F64), AbiParam::new(types::F64)]);
-        sig.returns.push(AbiParam::new(types::F64));
-        let fmod = module.declare_function("ruff_fmod", Linkage::Import, &sig).map_err(|e| e.to_string())?;
+        let cc = module.isa().default_call_conv();
+        let mut declare = |name: &str, params: &[types::Type], ret: Option<types::Type>| {
+            let mut sig = Signature::new(cc);
+            sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+            sig.returns.extend(ret.map(AbiParam::new));
+            module.declare_function(name, Linkage::Import, &sig).map_err(|e| e.to_string())
+        };
+        let fmod = declare("ruff_fmod", &[types::F64, types::F64], Some(types::F64))?;
+        let (i64t, i32t) = (types::I64, types::I32);
+        let helpers = vec![
+            declare("ruff_jit_step", &[i64t, i32t, i32t, i32t], Some(i32t))?,
+            declare("ruff_jit_clone", &[i64t, i64t], None)?,
+            declare("ruff_jit_drop", &[i64t], None)?,
+            declare("ruff_jit_store", &[i64t, i64t], None)?,
+            declare("ruff_jit_index", &[i64t, i64t], Some(i32t))?,
+        ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
             ctx: module.make_context(),
@@ -157,6 +196,7 @@ impl Engine {
             variants: Vec::new(),
             by_proto: HashMap::new(),
             fmod,
+            helpers,
             options,
             perf,
             keep: Vec::new(),
@@ -220,12 +260,17 @@ impl Engine {
                     callee.jit.call_state.set(JitSlot::REFUSED);
                     match self.compile_variant(&callee, &kinds, globals, nested + 1) {
                         Ok(i) => {
-                            callee.jit.call.set(Some(self.variants[i].entry));
+                            let entry = self.variants[i].entry;
+                            callee.jit.call.set(Some(NativeCode { entry, framed: false, stack_need: 0 }));
                             callee.jit.call_state.set(JitSlot::COMPILED);
                         }
-                        Err(r) => {
-                            callee.jit.reject(r.reason.clone());
-                            return Err(Rejection::new(format!("calls {}, which cannot be compiled", callee.name)));
+                        Err(_) => {
+                            // It may still be compiled framed when it gets hot itself.
+                            callee.jit.call_state.set(JitSlot::UNTRIED);
+                            return Err(Rejection::new(format!(
+                                "calls {}, which cannot be compiled pure",
+                                callee.name
+                            )));
                         }
                     }
                 }
@@ -246,6 +291,8 @@ impl Engine {
         let r = self.try_translate_unit(proto, a, kind, own);
         if r.is_err() {
             self.module.clear_context(&mut self.ctx);
+            // A builder dropped half-way leaves its context dirty.
+            self.fctx = FunctionBuilderContext::new();
         }
         r
     }
@@ -373,5 +420,62 @@ impl Engine {
         }
         self.adopt(proto, &a, globals, t0, size);
         Ok(entry)
+    }
+
+    /// Compiles a framed unit entered at `entry` with slots of these kinds; `params`
+    /// for a call entry (the arguments checked on entry).
+    fn compile_framed(
+        &mut self,
+        proto: &Rc<Proto>,
+        entry: usize,
+        slots: Vec<Kind>,
+        params: Option<usize>,
+    ) -> Result<NativeCode, Rejection> {
+        let t0 = Instant::now();
+        let plan = framed::plan::plan(proto, entry, slots)?;
+        let cc = self.module.isa().default_call_conv();
+        let what = if params.is_some() { "framed".to_string() } else { format!("framed-osr@{entry}") };
+        let name = self.name(proto, &what);
+        let sig = entry_signature(cc);
+        let id = self.module.declare_function(&name, Linkage::Local, &sig).map_err(err)?;
+        self.ctx.func.signature = sig;
+        let mut refs = Vec::new();
+        for h in self.helpers.iter().chain([&self.fmod]) {
+            refs.push(self.module.declare_func_in_func(*h, &mut self.ctx.func));
+        }
+        let helpers = framed::emit::Helpers {
+            step: refs[0],
+            clone: refs[1],
+            drop: refs[2],
+            store: refs[3],
+            index: refs[4],
+            fmod: refs[5],
+        };
+        let unit = framed::emit::FramedUnit {
+            proto,
+            plan: &plan,
+            params,
+            helpers,
+            counting: self.options.counting,
+            stress: self.options.stress > 0,
+            target: self.module.target_config(),
+        };
+        let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+        if let Err(r) = framed::emit::emit(b, &unit) {
+            self.module.clear_context(&mut self.ctx);
+            self.fctx = FunctionBuilderContext::new();
+            return Err(r);
+        }
+        let size = self.define(id)?;
+        let entry_fn = self.finalized_entry(id)?;
+        if let Some(p) = &mut self.perf {
+            p.add(entry_fn as usize, size, &format!("{} ({what})", proto.name));
+        }
+        self.keep.push(proto.clone());
+        let s = &proto.jit.stats;
+        s.compiles.set(s.compiles.get() + 1);
+        s.compile_ns.set(s.compile_ns.get() + t0.elapsed().as_nanos() as u64);
+        s.code_bytes.set(s.code_bytes.get() + size as u64);
+        Ok(NativeCode { entry: entry_fn, framed: true, stack_need: plan.stack_need })
     }
 }

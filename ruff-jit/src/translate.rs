@@ -5,15 +5,16 @@
 
 use std::collections::HashMap;
 
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Signature, Type, Value};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, AbiParam, Block, FuncRef, InstBuilder, Signature, Type, Value};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
-use ruff_core::bytecode::{Cmp, Const, Op, Proto};
+use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::tier::{bail, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_FUNC, TAG_INT, TAG_NULL, TAG_OFFSET};
 
 use crate::analyze::{Analysis, Kind, State};
+use crate::scalar::{flags, Loc, Scalar};
 
 const VALUE_SIZE: i64 = 16;
 
@@ -78,12 +79,6 @@ pub struct Unit<'a> {
     pub target: TargetFrontendConfig,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Loc {
-    Slot(u16),
-    Stack(u16),
-}
-
 struct Tx<'a, 'b> {
     b: FunctionBuilder<'b>,
     u: &'a Unit<'a>,
@@ -97,29 +92,11 @@ struct Tx<'a, 'b> {
     ret_ty: Type,
 }
 
-fn flags() -> MemFlagsData {
-    MemFlagsData::trusted()
-}
-
 /// Translates the unit into `b` (which has the unit's signature).
 pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> {
     let a = u.analysis;
     let code = &u.proto.code;
-    // Leaders: the entry, jump targets and every instruction after a branch.
-    let mut leaders = vec![false; code.len() + 1];
-    leaders[a.entry] = true;
-    for (pc, op) in code.iter().enumerate() {
-        if a.states[pc].is_none() {
-            continue;
-        }
-        if let Some(t) = op.target() {
-            leaders[t as usize] = true;
-            leaders[pc + 1] = true;
-        }
-        if matches!(op, Op::Return | Op::Call(_)) {
-            leaders[pc + 1] = true;
-        }
-    }
+    let leaders = crate::scalar::leaders(code, &a.states, a.entry, |_, op| matches!(op, Op::Return | Op::Call(_)));
     let mut tx = Tx {
         b,
         u,
@@ -177,6 +154,32 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
     tx.b.seal_all_blocks();
     tx.b.finalize(u.target);
     Ok(())
+}
+
+impl<'b> Scalar<'b> for Tx<'_, 'b> {
+    fn fb(&mut self) -> &mut FunctionBuilder<'b> {
+        &mut self.b
+    }
+
+    fn error_if(&mut self, cond: Value) {
+        self.guard(cond, bail::ERROR);
+    }
+
+    fn get(&mut self, loc: Loc, k: Kind) -> Value {
+        Tx::get(self, loc, k)
+    }
+
+    fn set(&mut self, loc: Loc, k: Kind, v: Value) {
+        Tx::set(self, loc, k, v)
+    }
+
+    fn block(&self, pc: usize) -> Result<Block, Rejection> {
+        Tx::block(self, pc)
+    }
+
+    fn fmod_ref(&self) -> FuncRef {
+        self.u.fmod
+    }
 }
 
 impl Tx<'_, '_> {
@@ -348,116 +351,6 @@ impl Tx<'_, '_> {
         }
     }
 
-    fn as_float(&mut self, v: Value, k: Kind) -> Value {
-        if k == Kind::Int {
-            self.b.ins().fcvt_from_sint(types::F64, v)
-        } else {
-            v
-        }
-    }
-
-    /// `a OP b` for arithmetic kinds; ints are checked and bail on error.
-    fn arith(&mut self, op: Op, a: Value, ka: Kind, b: Value, kb: Kind) -> (Value, Kind) {
-        if ka == Kind::Int && kb == Kind::Int {
-            let r = match op {
-                Op::Add => Some(self.b.ins().sadd_overflow(a, b)),
-                Op::Sub => Some(self.b.ins().ssub_overflow(a, b)),
-                Op::Mul => Some(self.b.ins().smul_overflow(a, b)),
-                _ => None,
-            };
-            if let Some((v, of)) = r {
-                self.guard(of, bail::ERROR);
-                return (v, Kind::Int);
-            }
-            let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
-            self.guard(zero, bail::ERROR);
-            let min = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
-            let neg1 = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
-            let both = self.b.ins().band(min, neg1);
-            self.guard(both, bail::ERROR);
-            let v = if matches!(op, Op::Div) { self.b.ins().sdiv(a, b) } else { self.b.ins().srem(a, b) };
-            return (v, Kind::Int);
-        }
-        let x = self.as_float(a, ka);
-        let y = self.as_float(b, kb);
-        let v = match op {
-            Op::Add => self.b.ins().fadd(x, y),
-            Op::Sub => self.b.ins().fsub(x, y),
-            Op::Mul => self.b.ins().fmul(x, y),
-            _ => {
-                let zero = self.b.ins().f64const(0.0);
-                let is_zero = self.b.ins().fcmp(FloatCC::Equal, y, zero);
-                self.guard(is_zero, bail::ERROR);
-                if matches!(op, Op::Div) {
-                    self.b.ins().fdiv(x, y)
-                } else {
-                    let call = self.b.ins().call(self.u.fmod, &[x, y]);
-                    self.b.inst_results(call)[0]
-                }
-            }
-        };
-        (v, Kind::Float)
-    }
-
-    /// A comparison as an `i8` 0/1.
-    fn compare(&mut self, cmp: Cmp, a: Value, ka: Kind, b: Value, kb: Kind) -> Value {
-        if ka == Kind::Null && kb == Kind::Null {
-            let eq = matches!(cmp, Cmp::Eq | Cmp::Le | Cmp::Ge);
-            return self.b.ins().iconst(types::I8, eq as i64);
-        }
-        if (ka == Kind::Int && kb == Kind::Int) || (ka == Kind::Bool && kb == Kind::Bool) {
-            let cc = match cmp {
-                Cmp::Lt => IntCC::SignedLessThan,
-                Cmp::Le => IntCC::SignedLessThanOrEqual,
-                Cmp::Gt => IntCC::SignedGreaterThan,
-                Cmp::Ge => IntCC::SignedGreaterThanOrEqual,
-                Cmp::Eq => IntCC::Equal,
-                Cmp::Ne => IntCC::NotEqual,
-            };
-            return self.b.ins().icmp(cc, a, b);
-        }
-        let x = self.as_float(a, ka);
-        let y = self.as_float(b, kb);
-        match cmp {
-            Cmp::Eq | Cmp::Ne => {
-                // compare::float_eq: equal, or closer than f64::EPSILON.
-                let same = self.b.ins().fcmp(FloatCC::Equal, x, y);
-                let d = self.b.ins().fsub(x, y);
-                let ad = self.b.ins().fabs(d);
-                let eps = self.b.ins().f64const(f64::EPSILON);
-                let near = self.b.ins().fcmp(FloatCC::LessThan, ad, eps);
-                let eq = self.b.ins().bor(same, near);
-                if cmp == Cmp::Eq {
-                    eq
-                } else {
-                    self.b.ins().bxor_imm_s(eq, 1)
-                }
-            }
-            _ => {
-                let cc = match cmp {
-                    Cmp::Lt => FloatCC::LessThan,
-                    Cmp::Le => FloatCC::LessThanOrEqual,
-                    Cmp::Gt => FloatCC::GreaterThan,
-                    _ => FloatCC::GreaterThanOrEqual,
-                };
-                self.b.ins().fcmp(cc, x, y)
-            }
-        }
-    }
-
-    /// Truthiness as an `i8` 0/1.
-    fn truthy(&mut self, v: Value, k: Kind) -> Value {
-        match k {
-            Kind::Bool => v,
-            Kind::Int => self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0),
-            Kind::Float => {
-                let zero = self.b.ins().f64const(0.0);
-                self.b.ins().fcmp(FloatCC::NotEqual, v, zero)
-            }
-            _ => self.b.ins().iconst(types::I8, 0),
-        }
-    }
-
     fn load_global(&mut self, g: u32, expect_tag: u8) -> Value {
         let base = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::GLOBALS);
         let off = g as i64 * VALUE_SIZE;
@@ -491,6 +384,9 @@ impl Tx<'_, '_> {
 
     /// Emits one instruction; returns whether control falls through.
     fn op(&mut self, pc: usize, op: Op, st: &State) -> Result<bool, Rejection> {
+        if let Some(falls) = self.scalar_op(pc, op, st)? {
+            return Ok(falls);
+        }
         let d = st.stack.len();
         let top = |i: usize| Loc::Stack((d - i) as u16);
         let kt = |i: usize| st.stack[d - i];
@@ -543,96 +439,6 @@ impl Tx<'_, '_> {
                 _ => return Err(Rejection::new("global of unexpected kind")),
             },
             Op::LoadSelf => {}
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod => {
-                let b = self.get(top(1), kt(1));
-                let a = self.get(top(2), kt(2));
-                let (v, k) = self.arith(op, a, kt(2), b, kt(1));
-                self.set(top(2), k, v);
-            }
-            Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                let cmp = match op {
-                    Op::Eq => Cmp::Eq,
-                    Op::Ne => Cmp::Ne,
-                    Op::Lt => Cmp::Lt,
-                    Op::Le => Cmp::Le,
-                    Op::Gt => Cmp::Gt,
-                    _ => Cmp::Ge,
-                };
-                let b = self.get(top(1), kt(1));
-                let a = self.get(top(2), kt(2));
-                let v = self.compare(cmp, a, kt(2), b, kt(1));
-                self.set(top(2), Kind::Bool, v);
-            }
-            Op::Neg => {
-                let a = self.get(top(1), kt(1));
-                let v = if kt(1) == Kind::Int {
-                    let min = self.b.ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
-                    self.guard(min, bail::ERROR);
-                    self.b.ins().ineg(a)
-                } else {
-                    self.b.ins().fneg(a)
-                };
-                self.set(top(1), kt(1), v);
-            }
-            Op::Not => {
-                let a = self.get(top(1), kt(1));
-                let v = self.b.ins().bxor_imm_s(a, 1);
-                self.set(top(1), Kind::Bool, v);
-            }
-            Op::ToBool => {
-                let a = self.get(top(1), kt(1));
-                let v = self.truthy(a, kt(1));
-                self.set(top(1), Kind::Bool, v);
-            }
-            Op::AddLocal(s) | Op::IncLocal(s, _) => {
-                let ks = st.slots[s as usize];
-                let a = self.get(Loc::Slot(s), ks);
-                let (b, kb) = match op {
-                    Op::IncLocal(_, k) => (self.b.ins().iconst(types::I64, k as i64), Kind::Int),
-                    _ => (self.get(top(1), kt(1)), kt(1)),
-                };
-                let (v, k) = self.arith(Op::Add, a, ks, b, kb);
-                self.set(Loc::Slot(s), k, v);
-            }
-            Op::LocalAddInt(s, k) | Op::LocalSubInt(s, k) => {
-                let ks = st.slots[s as usize];
-                let a = self.get(Loc::Slot(s), ks);
-                let b = self.b.ins().iconst(types::I64, k as i64);
-                let which = if matches!(op, Op::LocalAddInt(..)) { Op::Add } else { Op::Sub };
-                let (v, rk) = self.arith(which, a, ks, b, Kind::Int);
-                self.set(Loc::Stack(d as u16), rk, v);
-            }
-            Op::Jump(t) | Op::Loop(t) => {
-                let blk = self.block(t as usize)?;
-                self.b.ins().jump(blk, &[]);
-                return Ok(false);
-            }
-            Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => {
-                let v = self.get(top(1), kt(1));
-                let c = self.truthy(v, kt(1));
-                let target = self.block(t as usize)?;
-                let next = self.block(pc + 1)?;
-                if matches!(op, Op::JumpIfTrue(_)) {
-                    self.b.ins().brif(c, target, &[], next, &[]);
-                } else {
-                    self.b.ins().brif(c, next, &[], target, &[]);
-                }
-                return Ok(false);
-            }
-            Op::JumpIfNotNull(t) => {
-                let blk = if kt(1) == Kind::Null { self.block(pc + 1)? } else { self.block(t as usize)? };
-                self.b.ins().jump(blk, &[]);
-                return Ok(false);
-            }
-            Op::JumpIfNot(cmp, t) => {
-                let b = self.get(top(1), kt(1));
-                let a = self.get(top(2), kt(2));
-                let c = self.compare(cmp, a, kt(2), b, kt(1));
-                let target = self.block(t as usize)?;
-                let next = self.block(pc + 1)?;
-                self.b.ins().brif(c, next, &[], target, &[]);
-                return Ok(false);
-            }
             Op::Call(n) => {
                 let n = n as usize;
                 let Kind::Callee(c) = st.stack[d - n - 1] else { return Err(Rejection::new("call of a non-function")) };
@@ -654,25 +460,6 @@ impl Tx<'_, '_> {
                 let v = self.get(top(1), kt(1));
                 self.ret(v, kt(1));
                 return Ok(false);
-            }
-            Op::IterPrepare => {
-                let a = self.get(top(1), kt(1));
-                let n = if kt(1) == Kind::Float { self.b.ins().fcvt_to_sint_sat(types::I64, a) } else { a };
-                let zero = self.b.ins().iconst(types::I64, 0);
-                let v = self.b.ins().smax(n, zero);
-                self.set(top(1), Kind::Int, v);
-            }
-            Op::IterNext(s, t) => {
-                let n = self.get(Loc::Slot(s), Kind::Int);
-                let i = self.get(Loc::Slot(s + 1), Kind::Int);
-                let more = self.b.ins().icmp(IntCC::SignedLessThan, i, n);
-                let body = self.b.create_block();
-                let done = self.block(t as usize)?;
-                self.b.ins().brif(more, body, &[], done, &[]);
-                self.b.switch_to_block(body);
-                let i1 = self.b.ins().iadd_imm_s(i, 1);
-                self.set(Loc::Slot(s + 1), Kind::Int, i1);
-                self.set(Loc::Stack(d as u16), Kind::Int, i);
             }
             other => return Err(Rejection::new(format!("unsupported op {}", other.name()))),
         }

@@ -58,7 +58,7 @@ fn collect(p: &Rc<Proto>, rows: &mut Vec<Row>) {
             compiles: s.compiles.get(),
             compile_us: s.compile_ns.get() as f64 / 1000.0,
             code_bytes: s.code_bytes.get(),
-            bails: (1..4).map(|i| (bail::NAMES[i], s.bails[i].get())).filter(|(_, n)| *n > 0).collect(),
+            bails: (0..4).map(|i| (bail::NAMES[i], s.bails[i].get())).filter(|(_, n)| *n > 0).collect(),
             mismatches: s.mismatches.get(),
             rejection: s.rejection.borrow().clone(),
             vm_insns: s.vm_insns.get(),

@@ -15,16 +15,29 @@
 //!   loop header (the operand stack is empty there). The entry first checks the kinds
 //!   it was specialised for and returns [`status::MISMATCH`] without running anything
 //!   when they differ.
-//! - Native code never writes VM memory: values live in registers. That makes
+//! - A unit is either *pure* or *framed* ([`NativeCode::framed`]).
+//! - Pure code never writes VM memory: values live in registers. That makes
 //!   deoptimisation a replay: when a guard fails or an operation would raise an error
 //!   (overflow, division by zero, the depth limit), native code returns
 //!   [`status::BAILED`] with the reason in [`JitCtx::bail`], and the VM runs the same
 //!   call (or the same loop, from the header it entered at) itself, from state that
-//!   native code left untouched. Only code without side effects is compiled, so the
-//!   replay computes exactly what the VM alone would have computed, and any error is
-//!   raised by the VM with its usual message, location and call stack.
-//! - On [`status::DONE`] the entry has written the function's result to `*out` (a
-//!   scalar: the VM's `out` starts as `Null`, so nothing needs dropping).
+//!   native code left untouched. Only code without side effects is compiled pure, so
+//!   the replay computes exactly what the VM alone would have computed, and any error
+//!   is raised by the VM with its usual message, location and call stack. Pure call
+//!   entries are called directly by the VM's `Call`, without a VM frame.
+//! - Framed code runs inside the VM frame of its function (`values` = the frame's
+//!   slot 0, followed by the operand stack). Scalars stay unboxed in registers, but
+//!   every write is mirrored into the frame, so the frame is always the complete
+//!   state: deoptimisation writes nothing back, it returns [`status::BAILED`] with
+//!   [`JitCtx::pc`] (the instruction to resume at) and [`JitCtx::sp`] (the operand
+//!   stack depth there), and the VM carries on from that instruction. Everything
+//!   that is not unboxed arithmetic goes through helpers (`vm::jit_helpers`): small
+//!   ones for copies and indexing, and one that runs any single instruction in the
+//!   VM. When a helper raises, native code returns [`status::RAISED`] and the error
+//!   is waiting in the VM, with its location and call stack already attached.
+//! - On [`status::DONE`] the entry has written the function's result to `*out` (the
+//!   VM's `out` starts as `Null`, so nothing needs dropping); framed code also sets
+//!   [`JitCtx::sp`] to the operand stack depth left below the result.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -75,11 +88,14 @@ pub mod status {
     pub const MISMATCH: u32 = 1;
     /// Native code stopped early (reason in `JitCtx::bail`): the VM replays.
     pub const BAILED: u32 = 2;
+    /// Framed code only: a helper raised an error, which the VM holds.
+    pub const RAISED: u32 = 3;
 }
 
 /// Why native code bailed out (`JitCtx::bail`; indexes `FnStats::bails`).
 pub mod bail {
-    /// Not bailed.
+    /// Not bailed; for framed code, also "left the rest to the VM" (at an
+    /// instruction it does not run, such as a `return` from the top level).
     pub const NONE: u64 = 0;
     /// An operation would raise an error (overflow, division by zero): the VM
     /// raises it.
@@ -89,7 +105,7 @@ pub mod bail {
     /// The recursion limit or the native stack budget was reached.
     pub const DEPTH: u64 = 3;
     /// Display names, by code.
-    pub const NAMES: [&str; 4] = ["none", "error", "guard", "depth"];
+    pub const NAMES: [&str; 4] = ["exit", "error", "guard", "depth"];
 }
 
 /// Shared state compiled code reads and writes. `#[repr(C)]`: the JIT uses the
@@ -112,6 +128,15 @@ pub struct JitCtx {
     /// every basic block and bails out (as a failed guard) when it reaches zero.
     /// The VM resets it to [`Tier::stress_every`] at every entry.
     pub stress: u64,
+    /// Framed code: the VM (opaque to the tier; helpers take the context).
+    pub vm: *mut std::ffi::c_void,
+    /// Framed code: the address of the running frame's slot 0 (helpers update it,
+    /// since the VM's stack may move).
+    pub base: *mut Value,
+    /// Framed code: where the VM resumes after a bail-out.
+    pub pc: u64,
+    /// Framed code: the operand stack depth at `pc`, or below the result.
+    pub sp: u64,
 }
 
 impl JitCtx {
@@ -127,16 +152,43 @@ impl JitCtx {
     pub const BAIL: i32 = 32;
     /// Offset of `stress`.
     pub const STRESS: i32 = 40;
+    pub const VM: i32 = 48;
+    pub const BASE: i32 = 56;
+    pub const PC: i32 = 64;
+    pub const SP: i32 = 72;
 }
 
 impl Default for JitCtx {
     fn default() -> Self {
-        JitCtx { globals: std::ptr::null(), depth: 0, depth_limit: 0, stack_limit: 0, bail: 0, stress: u64::MAX }
+        JitCtx {
+            globals: std::ptr::null(),
+            depth: 0,
+            depth_limit: 0,
+            stack_limit: 0,
+            bail: 0,
+            stress: u64::MAX,
+            vm: std::ptr::null_mut(),
+            base: std::ptr::null_mut(),
+            pc: 0,
+            sp: 0,
+        }
     }
 }
 
 /// Compiled code: `entry(ctx, values, out) -> status`.
 pub type NativeEntry = unsafe extern "C" fn(ctx: *mut JitCtx, values: *const Value, out: *mut Value) -> u32;
+
+/// A compiled entry and how the VM runs it.
+#[derive(Clone, Copy, Debug)]
+pub struct NativeCode {
+    /// The code.
+    pub entry: NativeEntry,
+    /// Framed (runs inside a VM frame) rather than pure (see the module notes).
+    pub framed: bool,
+    /// Framed code: operand stack slots it may write above the frame's slots (the
+    /// VM keeps that much room in its stack while the code runs).
+    pub stack_need: u32,
+}
 
 /// Per-function execution statistics (`--jit-stats`).
 #[derive(Debug, Default)]
@@ -169,11 +221,14 @@ pub struct FnStats {
 #[derive(Debug, Default)]
 pub struct JitSlot {
     /// The call entry, once compiled.
-    pub call: Cell<Option<NativeEntry>>,
+    pub call: Cell<Option<NativeCode>>,
     /// 0: not tried; 1: compiled; 2: rejected or disabled.
     pub call_state: Cell<u8>,
     /// Loop headers tried for OSR, with their entry (`None`: rejected).
-    pub osr: RefCell<Vec<(u32, Option<NativeEntry>)>>,
+    pub osr: RefCell<Vec<(u32, Option<NativeCode>)>>,
+    /// An OSR entry exists and last matched: the VM tries it at every back-edge,
+    /// not only when the hotness mask says so.
+    pub osr_ready: Cell<bool>,
     /// Statistics.
     pub stats: FnStats,
 }
@@ -191,6 +246,7 @@ impl JitSlot {
         self.call.set(None);
         self.call_state.set(JitSlot::UNTRIED);
         self.osr.borrow_mut().clear();
+        self.osr_ready.set(false);
         let s = &self.stats;
         for c in
             [&s.native_calls, &s.osr_entries, &s.mismatches, &s.vm_insns, &s.native_insns, &s.compile_ns, &s.code_bytes]
@@ -213,7 +269,7 @@ impl JitSlot {
 pub trait Tier {
     /// Compiles `proto` for calls with arguments like `args` (their kinds are the
     /// speculation). `globals` are the VM's globals at this moment.
-    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeEntry, Rejection>;
+    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeCode, Rejection>;
     /// Compiles an on-stack-replacement entry at loop header `pc` for a frame whose
     /// slots are `slots`.
     fn compile_osr(
@@ -222,7 +278,7 @@ pub trait Tier {
         pc: u32,
         slots: &[Value],
         globals: &[Value],
-    ) -> Result<NativeEntry, Rejection>;
+    ) -> Result<NativeCode, Rejection>;
     /// True when compiled code counts executed instructions (`--jit-stats`).
     fn counting(&self) -> bool;
     /// Deopt stress: compiled code bails out after this many basic blocks per
@@ -246,5 +302,9 @@ mod tests {
         assert_eq!(&c.stack_limit as *const _ as usize - base, JitCtx::STACK_LIMIT as usize);
         assert_eq!(&c.bail as *const _ as usize - base, JitCtx::BAIL as usize);
         assert_eq!(&c.stress as *const _ as usize - base, JitCtx::STRESS as usize);
+        assert_eq!(&c.vm as *const _ as usize - base, JitCtx::VM as usize);
+        assert_eq!(&c.base as *const _ as usize - base, JitCtx::BASE as usize);
+        assert_eq!(&c.pc as *const _ as usize - base, JitCtx::PC as usize);
+        assert_eq!(&c.sp as *const _ as usize - base, JitCtx::SP as usize);
     }
 }

@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use super::call::Called;
+use super::native::Native;
 use super::{access, gstate, iter, unwind, Handler, Vm};
 use crate::bytecode::proto::feedback;
 use crate::bytecode::{Cmp, Const, Op, Proto};
@@ -21,6 +22,16 @@ use crate::syntax::ast::BinOp;
 enum Exit {
     Continue,
     Done(Value),
+}
+
+/// Where the dispatch loop goes after native code ran in the top frame.
+enum Flow {
+    /// Carry on in the same frame at this instruction.
+    Resume(usize),
+    /// The frame returned to its caller: reload the top frame.
+    Switch,
+    /// Leave the dispatch loop with this.
+    Leave(Result<Value, RuntimeError>),
 }
 
 fn name_const(proto: &Proto, k: u32) -> &Rc<str> {
@@ -53,11 +64,48 @@ impl Vm {
     /// handlers above `stop_depth`.
     pub(crate) fn run(&mut self, stop_depth: usize) -> Result<Value, RuntimeError> {
         loop {
-            let step = if self.counting { self.execute::<true>(stop_depth) } else { self.execute::<false>(stop_depth) };
+            let step = if self.counting {
+                self.execute::<true, false>(stop_depth)
+            } else {
+                self.execute::<false, false>(stop_depth)
+            };
             match step {
                 Ok(v) => return Ok(v),
                 Err(e) => self.unwind(e, stop_depth)?,
             }
+        }
+    }
+
+    /// Runs the single instruction at `pc` of the top frame, whose operand stack
+    /// holds `depth` values (for framed native code, which keeps the frame
+    /// complete). A call runs to its end; errors are caught by handlers of the
+    /// frames it pushed, and otherwise returned with the top frame back on top.
+    /// Returns the next instruction's index.
+    pub(crate) fn step(&mut self, pc: usize, depth: usize) -> Result<usize, RuntimeError> {
+        let d = self.frames.len();
+        let frame = self.frames.last_mut().expect("frame");
+        frame.pc = pc;
+        let top = frame.base + frame.closure.proto.nslots as usize + depth;
+        // SAFETY: framed code keeps the operand stack below `depth` initialised and
+        // within the room reserved for it.
+        unsafe { self.stack.set_len(top) };
+        loop {
+            let r = if self.counting { self.execute::<true, true>(d - 1) } else { self.execute::<false, true>(d - 1) };
+            match r {
+                Ok(_) => return Ok(self.frames[d - 1].pc),
+                Err(e) => self.unwind(e, d)?,
+            }
+        }
+    }
+
+    fn after_native(&mut self, n: Native, stop_depth: usize) -> Flow {
+        match n {
+            Native::Resume => Flow::Resume(self.frames.last().expect("frame").pc),
+            Native::Returned(v) => match self.return_from_frame(v, stop_depth) {
+                Exit::Done(v) => Flow::Leave(Ok(v)),
+                Exit::Continue => Flow::Switch,
+            },
+            Native::Raised(e) => Flow::Leave(Err(e)),
         }
     }
 
@@ -128,7 +176,11 @@ impl Vm {
 
     /// The dispatch loop; `COUNT` (`--jit-stats`) counts executed instructions per
     /// function, and is a type parameter so the uncounted loop pays nothing for it.
-    fn execute<const COUNT: bool>(&mut self, stop_depth: usize) -> Result<Value, RuntimeError> {
+    /// `SINGLE` ([`Vm::step`]) returns after one instruction of the frame above
+    /// `stop_depth` (calls it makes run to their end); that instruction is counted
+    /// by the native code that asked for it, not here.
+    fn execute<const COUNT: bool, const SINGLE: bool>(&mut self, stop_depth: usize) -> Result<Value, RuntimeError> {
+        let mut started = false;
         'frames: loop {
             let frame = self.frames.last().expect("no frame to run");
             // SAFETY: the frame owns an `Rc` to this closure for as long as the frame
@@ -140,6 +192,15 @@ impl Vm {
             let code: &[Op] = &proto.code;
             let base = frame.base;
             let mut pc = frame.pc;
+            if pc == 0 && self.jit.is_some() && !(SINGLE && self.frames.len() == stop_depth + 1) {
+                if let Some(n) = self.frame_start() {
+                    match self.after_native(n, stop_depth) {
+                        Flow::Resume(at) => pc = at,
+                        Flow::Switch => continue 'frames,
+                        Flow::Leave(r) => return r,
+                    }
+                }
+            }
 
             macro_rules! throw {
                 ($e:expr) => {{
@@ -220,11 +281,21 @@ impl Vm {
 
             let osr_mask = self.jit.as_ref().map_or(u32::MAX, |j| j.osr_mask);
             loop {
-                let op = code[pc];
-                pc += 1;
-                if COUNT {
+                if SINGLE {
+                    let ours = self.frames.len() == stop_depth + 1;
+                    if ours && started {
+                        self.frames.last_mut().expect("frame").pc = pc;
+                        return Ok(Value::Null);
+                    }
+                    if COUNT && !ours {
+                        proto.jit.stats.vm_insns.set(proto.jit.stats.vm_insns.get() + 1);
+                    }
+                    started = true;
+                } else if COUNT {
                     proto.jit.stats.vm_insns.set(proto.jit.stats.vm_insns.get() + 1);
                 }
+                let op = code[pc];
+                pc += 1;
                 match op {
                     Op::Const(k) => self.stack.push(const_value(&proto.consts[k as usize])),
                     Op::Int(i) => self.stack.push(Value::Int(i as i64)),
@@ -405,11 +476,13 @@ impl Vm {
                         let n = proto.back_edges.get().wrapping_add(1);
                         proto.back_edges.set(n);
                         pc = t as usize;
-                        if n & osr_mask == 0 && self.jit.is_some() {
-                            if let Some(v) = self.native_loop(t) {
-                                match self.return_from_frame(v, stop_depth) {
-                                    Exit::Done(v) => return Ok(v),
-                                    Exit::Continue => continue 'frames,
+                        let hot = n & osr_mask == 0;
+                        if (hot || proto.jit.osr_ready.get()) && self.jit.is_some() {
+                            if let Some(n) = self.native_loop(t, hot) {
+                                match self.after_native(n, stop_depth) {
+                                    Flow::Resume(at) => pc = at,
+                                    Flow::Switch => continue 'frames,
+                                    Flow::Leave(r) => return r,
                                 }
                             }
                         }

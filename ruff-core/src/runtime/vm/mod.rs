@@ -7,6 +7,7 @@ mod access;
 mod call;
 mod dispatch;
 mod iter;
+pub mod jit_helpers;
 mod module;
 mod native;
 mod unwind;
@@ -95,6 +96,9 @@ pub struct Vm {
     pub(crate) jit: Option<JitRt>,
     /// Count executed instructions per function (`--jit-stats`).
     pub(crate) counting: bool,
+    /// An error raised by a helper called from framed native code, until the
+    /// native code has returned to the VM.
+    pub(crate) pending: Option<RuntimeError>,
     out: Box<dyn Write>,
     err_sink: Option<Box<dyn Write>>,
     args: Vec<String>,
@@ -118,6 +122,7 @@ impl Vm {
             options,
             jit: None,
             counting: false,
+            pending: None,
             out,
             err_sink: None,
             args,

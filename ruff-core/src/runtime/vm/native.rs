@@ -1,15 +1,27 @@
 //! The VM's side of the tier boundary (`runtime::tier`): deciding when a function or
-//! loop is hot, asking the tier to compile it, entering native code, and replaying
-//! in the VM when native code bails out.
+//! loop is hot, asking the tier to compile it, entering native code, and carrying on
+//! in the VM when native code bails out (replaying pure code; resuming framed code
+//! at the instruction it left at).
 
 use std::rc::Rc;
 
 use super::Vm;
 use crate::bytecode::Proto;
+use crate::runtime::error::RuntimeError;
 use crate::runtime::tier::{
-    bail, status, JitCtx, JitMode, JitSlot, NativeEntry, Rejection, Tier, HOT_BACK_EDGES, HOT_CALLS,
+    bail, status, JitCtx, JitMode, JitSlot, NativeCode, Rejection, Tier, HOT_BACK_EDGES, HOT_CALLS,
 };
 use crate::runtime::value::Value;
+
+/// How native code that ran inside the top frame ended.
+pub(crate) enum Native {
+    /// The function returned this value (its frame is still to be popped).
+    Returned(Value),
+    /// The VM carries on with the top frame at its `pc`.
+    Resume,
+    /// An error was raised (located already); the VM unwinds it.
+    Raised(RuntimeError),
+}
 
 /// Bail-outs (guard or depth) after which a function's native code is dropped
 /// and the function stays in the VM.
@@ -55,7 +67,7 @@ impl JitRt {
 
 /// Runs a compile, turning a panic in the tier (a compiler bug) into a recorded
 /// rejection: the function then simply stays in the VM.
-fn guarded(f: impl FnOnce() -> Result<NativeEntry, Rejection>) -> Result<NativeEntry, Rejection> {
+fn guarded(f: impl FnOnce() -> Result<NativeCode, Rejection>) -> Result<NativeCode, Rejection> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .unwrap_or_else(|_| Err(Rejection::new("internal compiler error (a bug in the tier)")))
 }
@@ -78,51 +90,72 @@ impl Vm {
         true
     }
 
-    /// Runs a call natively when `proto` has (or now gets) a call entry. The
-    /// arguments are at `stack[at..at + argc]`. `None`: the VM runs the call.
-    pub(crate) fn native_call(&mut self, proto: &Rc<Proto>, at: usize, argc: usize) -> Option<Value> {
+    /// The call entry of `proto`, compiling it when the function has just become
+    /// hot; `args` are the call's arguments.
+    fn call_entry(&mut self, proto: &Rc<Proto>, args: std::ops::Range<usize>) -> Option<NativeCode> {
         let slot = &proto.jit;
-        let entry = match slot.call.get() {
-            Some(e) => e,
-            None => {
-                let jit = self.jit.as_mut()?;
-                if slot.call_state.get() != JitSlot::UNTRIED || argc != proto.nparams as usize {
-                    return None;
-                }
-                let hot = match jit.mode {
-                    JitMode::Eager => true,
-                    JitMode::Auto => proto.calls.get() + 1 >= HOT_CALLS,
-                    JitMode::Off => false,
-                };
-                if !hot {
-                    return None;
-                }
-                slot.call_state.set(JitSlot::REFUSED);
-                let (args, globals) = (&self.stack[at..at + argc], &self.globals);
-                match guarded(|| jit.tier.compile_call(proto, args, globals)) {
-                    Ok(e) => {
-                        slot.call.set(Some(e));
-                        slot.call_state.set(JitSlot::COMPILED);
-                        e
-                    }
-                    Err(r) => {
-                        slot.reject(r.reason);
-                        return None;
-                    }
-                }
-            }
+        if let Some(code) = slot.call.get() {
+            return Some(code);
+        }
+        let jit = self.jit.as_mut()?;
+        if slot.call_state.get() != JitSlot::UNTRIED || args.len() != proto.nparams as usize {
+            return None;
+        }
+        let hot = match jit.mode {
+            JitMode::Eager => true,
+            JitMode::Auto => proto.calls.get() + 1 >= HOT_CALLS,
+            JitMode::Off => false,
         };
-        if argc != proto.nparams as usize || !self.enter_ctx() {
+        if !hot {
+            return None;
+        }
+        slot.call_state.set(JitSlot::REFUSED);
+        let (args, globals) = (&self.stack[args], &self.globals);
+        match guarded(|| jit.tier.compile_call(proto, args, globals)) {
+            Ok(code) => {
+                slot.call.set(Some(code));
+                slot.call_state.set(JitSlot::COMPILED);
+                Some(code)
+            }
+            Err(r) => {
+                slot.reject(r.reason);
+                None
+            }
+        }
+    }
+
+    /// Runs a call natively, without a VM frame, when `proto` has (or now gets) a
+    /// pure call entry. The arguments are at `stack[at..at + argc]`. `None`: the VM
+    /// pushes a frame (where framed code may take over, see [`Vm::frame_start`]).
+    pub(crate) fn native_call(&mut self, proto: &Rc<Proto>, at: usize, argc: usize) -> Option<Value> {
+        let code = self.call_entry(proto, at..at + argc)?;
+        if code.framed || argc != proto.nparams as usize || !self.enter_ctx() {
             return None;
         }
         let args = self.stack[at..].as_ptr();
-        self.enter(proto, entry, args, false)
+        match self.enter(proto, code, args, false) {
+            Some(Native::Returned(v)) => Some(v),
+            _ => None,
+        }
     }
 
-    /// Called on a loop back-edge to `pc` when the hotness mask says so: enters an
-    /// OSR entry for that header (compiling it the first time). `Some(v)`: native
-    /// code ran the function to its end and `v` is its result.
-    pub(crate) fn native_loop(&mut self, pc: u32) -> Option<Value> {
+    /// Called when the top frame is about to run its first instruction: runs it
+    /// natively when the function has (or now gets) a framed call entry.
+    pub(crate) fn frame_start(&mut self) -> Option<Native> {
+        let frame = self.frames.last()?;
+        let proto = frame.closure.proto.clone();
+        let base = frame.base;
+        let code = self.call_entry(&proto, base..base + proto.nparams as usize)?;
+        if !code.framed {
+            return None;
+        }
+        self.run_framed(&proto, code, 0)
+    }
+
+    /// Called on a loop back-edge to `pc` when the hotness mask says so (`hot`) or
+    /// when the function has an OSR entry ready: enters the OSR entry for that
+    /// header (compiling it the first time, when hot).
+    pub(crate) fn native_loop(&mut self, pc: u32, hot: bool) -> Option<Native> {
         let frame = self.frames.last()?;
         let proto = frame.closure.proto.clone();
         let base = frame.base;
@@ -130,51 +163,108 @@ impl Vm {
             return None;
         }
         let known = proto.jit.osr.borrow().iter().find(|(p, _)| *p == pc).map(|(_, e)| *e);
-        let entry = match known {
+        let code = match known {
             Some(Some(e)) => e,
+            // Not hot yet: only here because another header of this function is ready.
+            None if !hot => return None,
             Some(None) => return None,
             None => {
                 let jit = self.jit.as_mut()?;
                 let (slots, globals) = (&self.stack[base..], &self.globals);
                 let made = guarded(|| jit.tier.compile_osr(&proto, pc, slots, globals));
-                let entry = match made {
+                let code = match made {
                     Ok(e) => Some(e),
                     Err(r) => {
                         proto.jit.reject(r.reason);
                         None
                     }
                 };
-                proto.jit.osr.borrow_mut().push((pc, entry));
-                entry?
+                proto.jit.osr.borrow_mut().push((pc, code));
+                proto.jit.osr_ready.set(code.is_some());
+                code?
             }
         };
+        proto.jit.osr_ready.set(true);
+        if code.framed {
+            return self.run_framed(&proto, code, pc);
+        }
         if !self.enter_ctx() {
             return None;
         }
         let slots = self.stack[base..].as_ptr();
-        self.enter(&proto, entry, slots, true)
+        match self.enter(&proto, code, slots, true) {
+            // Pure code bailed out: the VM replays the loop from its header.
+            Some(Native::Resume) => None,
+            other => other,
+        }
     }
 
-    fn enter(&mut self, proto: &Rc<Proto>, entry: NativeEntry, values: *const Value, osr: bool) -> Option<Value> {
+    /// Runs framed code inside the top frame, which is at instruction `pc` with an
+    /// empty operand stack.
+    fn run_framed(&mut self, proto: &Rc<Proto>, code: NativeCode, pc: u32) -> Option<Native> {
+        if !self.enter_ctx() {
+            return None;
+        }
+        let base = self.frames.last()?.base;
+        let top = base + proto.nslots as usize;
+        if self.stack.len() != top {
+            return None;
+        }
+        self.stack.reserve(code.stack_need as usize + 1);
+        let values = self.stack[base..].as_ptr();
+        let vm: *mut Vm = self;
         let jit = self.jit.as_mut()?;
+        jit.ctx.vm = vm.cast();
+        jit.ctx.base = values as *mut Value;
+        jit.ctx.pc = pc as u64;
+        jit.ctx.sp = 0;
+        let outcome = self.enter(proto, code, values, pc != 0)?;
+        let jit = self.jit.as_ref()?;
+        let (resume, depth) = (jit.ctx.pc as usize, jit.ctx.sp as usize);
+        match outcome {
+            Native::Returned(_) | Native::Resume => {
+                // SAFETY: framed code keeps every stack position below `depth` an
+                // initialised value (see `jit_helpers`), within the reserved room.
+                unsafe { self.stack.set_len(top + depth) };
+                if matches!(outcome, Native::Resume) {
+                    self.frames.last_mut()?.pc = resume;
+                }
+                Some(outcome)
+            }
+            Native::Raised(_) => Some(outcome),
+        }
+    }
+
+    fn enter(&mut self, proto: &Rc<Proto>, code: NativeCode, values: *const Value, osr: bool) -> Option<Native> {
+        let jit = self.jit.as_mut()?;
+        let ctx: *mut JitCtx = &mut *jit.ctx;
+        let native_counts = jit.native_counts;
         let mut out = Value::Null;
-        // SAFETY: the tier compiled `entry` for this proto; `values` points at the
-        // arguments or slots it expects (the VM's stack is not touched while native
-        // code runs: it reads values and never writes VM memory), `ctx` is ours.
-        let st = unsafe { entry(&mut *jit.ctx, values, &mut out) };
+        // SAFETY: the tier compiled `code` for this proto; `values` points at the
+        // arguments or slots it expects. Pure code reads them and never writes VM
+        // memory; framed code works on the top frame through `ctx` (which points
+        // at this VM) and the helpers. No Rust reference into the VM is held
+        // across the call.
+        let st = unsafe { (code.entry)(ctx, values, &mut out) };
         let stats = &proto.jit.stats;
+        let jit = self.jit.as_mut()?;
         match st {
             status::DONE => {
                 if osr {
                     stats.osr_entries.set(stats.osr_entries.get() + 1);
-                } else if !jit.native_counts {
+                } else if !native_counts && !code.framed {
                     stats.native_calls.set(stats.native_calls.get() + 1);
                 }
-                Some(out)
+                Some(Native::Returned(out))
             }
             status::MISMATCH => {
                 stats.mismatches.set(stats.mismatches.get() + 1);
+                proto.jit.osr_ready.set(false);
                 None
+            }
+            status::RAISED => {
+                let e = self.pending.take().expect("framed code raised without an error");
+                Some(Native::Raised(e))
             }
             _ => {
                 let why = jit.ctx.bail.min(3) as usize;
@@ -185,7 +275,7 @@ impl Vm {
                     proto.jit.call_state.set(JitSlot::REFUSED);
                     proto.jit.reject(format!("disabled after {MAX_BAILS} bail-outs (guards or depth)"));
                 }
-                None
+                Some(Native::Resume)
             }
         }
     }

@@ -1,0 +1,111 @@
+//! Helpers that framed native code calls (see `runtime::tier`). Framed code runs
+//! inside its function's VM frame and keeps that frame complete: every slot and
+//! every operand stack position below the current depth holds an initialised
+//! value in VM memory (scalars are mirrored there as they are written). The
+//! helpers rely on that:
+//!
+//! - [`ruff_jit_step`] runs any one instruction in the VM, after setting the
+//!   stack's length from the depth native code passes. It is the general case:
+//!   calls, globals, building values, `try`, iteration over collections and so on
+//!   behave exactly as in the VM because the VM does them.
+//! - The small helpers (copy, drop, store, index) work on value addresses and
+//!   leave the stack's length alone, so native code can call them between steps
+//!   without bookkeeping. `ruff_jit_index` changes nothing when the operation would
+//!   raise: native code then leaves to the VM at that instruction, which raises the
+//!   error with its usual message and call stack.
+//!
+//! Native code reloads [`JitCtx::base`] after every step (the stack may move).
+
+use super::Vm;
+use crate::runtime::tier::JitCtx;
+use crate::runtime::value::Value;
+
+/// What [`ruff_jit_step`] returns when the instruction raised (the error waits in
+/// the VM until native code has returned [`crate::runtime::tier::status::RAISED`]).
+pub const STEP_RAISED: u32 = u32::MAX;
+
+/// Runs the instruction at `pc` of the running frame with `depth` operand stack
+/// values; afterwards the stack has room for `need` more values above the frame's
+/// slots. Returns the next instruction's index or [`STEP_RAISED`].
+///
+/// # Safety
+/// `ctx` is the context of a framed entry that is running, and the frame
+/// invariant of this module holds.
+pub unsafe extern "C" fn ruff_jit_step(ctx: *mut JitCtx, pc: u32, depth: u32, need: u32) -> u32 {
+    // SAFETY: the VM set `ctx.vm` to itself before entering the native code that
+    // calls us, and holds no reference into itself across that call.
+    let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
+    let r = vm.step(pc as usize, depth as usize);
+    let frame = vm.frames.last().expect("frame");
+    let (base, top) = (frame.base, frame.base + frame.closure.proto.nslots as usize);
+    let len = vm.stack.len();
+    vm.stack.reserve((top + need as usize + 1).saturating_sub(len));
+    // SAFETY: `base` is within the stack.
+    unsafe {
+        (*ctx).base = vm.stack.as_mut_ptr().add(base);
+        (*ctx).vm = (vm as *mut Vm).cast();
+    }
+    match r {
+        Ok(next) => next as u32,
+        Err(e) => {
+            vm.pending = Some(e);
+            STEP_RAISED
+        }
+    }
+}
+
+/// Writes a copy of `*src` to the dead position `dst`.
+///
+/// # Safety
+/// `src` is an initialised value; `dst` is writable and holds nothing that needs
+/// dropping.
+pub unsafe extern "C" fn ruff_jit_clone(dst: *mut Value, src: *const Value) {
+    unsafe { std::ptr::write(dst, (*src).clone()) }
+}
+
+/// Drops the value at `v` (the position is dead afterwards).
+///
+/// # Safety
+/// `v` is an initialised value that nothing else will drop.
+pub unsafe extern "C" fn ruff_jit_drop(v: *mut Value) {
+    unsafe { std::ptr::drop_in_place(v) }
+}
+
+/// Moves the value at `src` into `slot`, dropping what `slot` held (`src` is dead
+/// afterwards).
+///
+/// # Safety
+/// Both are initialised values, at different addresses.
+pub unsafe extern "C" fn ruff_jit_store(slot: *mut Value, src: *mut Value) {
+    unsafe { Value::store(&mut *slot, std::ptr::read(src)) }
+}
+
+/// `target[index]`: on success drops both, writes the element to `target` and
+/// returns 0; returns 1, changing nothing, when the VM would raise.
+///
+/// # Safety
+/// Both are initialised values, at different addresses.
+pub unsafe extern "C" fn ruff_jit_index(target: *mut Value, index: *mut Value) -> u32 {
+    let r = unsafe { super::access::index(&*target, &*index) };
+    match r {
+        Ok(v) => {
+            unsafe {
+                std::ptr::drop_in_place(index);
+                *target = v;
+            }
+            0
+        }
+        Err(_) => 1,
+    }
+}
+
+/// The helpers by symbol name, for the tier to link against.
+pub fn symbols() -> Vec<(&'static str, *const u8)> {
+    vec![
+        ("ruff_jit_step", ruff_jit_step as *const u8),
+        ("ruff_jit_clone", ruff_jit_clone as *const u8),
+        ("ruff_jit_drop", ruff_jit_drop as *const u8),
+        ("ruff_jit_store", ruff_jit_store as *const u8),
+        ("ruff_jit_index", ruff_jit_index as *const u8),
+    ]
+}

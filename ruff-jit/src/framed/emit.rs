@@ -1,0 +1,507 @@
+//! CLIF for a framed unit, following its [`Plan`]. Scalars live in Cranelift
+//! variables (one per location and type) and every write to a slot or operand
+//! stack position is mirrored into the VM frame, so an exit anywhere only has to
+//! say where the VM resumes (`JitCtx::pc`, `JitCtx::sp`).
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Type, Value};
+use cranelift_codegen::isa::TargetFrontendConfig;
+use cranelift_frontend::{FunctionBuilder, Variable};
+use ruff_core::bytecode::{Const, Op, Proto};
+use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_INT, TAG_OFFSET};
+use ruff_core::runtime::vm::jit_helpers::STEP_RAISED;
+
+use super::plan::{How, Plan};
+use crate::analyze::{Kind, State};
+use crate::scalar::{cmp_of, flags, Loc, Scalar};
+use crate::translate::{cl_type, tag_of};
+
+const VALUE_SIZE: i64 = 16;
+
+/// The helpers a framed unit calls (see `ruff_core::runtime::vm::jit_helpers`).
+pub struct Helpers {
+    pub step: FuncRef,
+    pub clone: FuncRef,
+    pub drop: FuncRef,
+    pub store: FuncRef,
+    pub index: FuncRef,
+    pub fmod: FuncRef,
+}
+
+/// Everything the emitter needs besides the builder.
+pub struct FramedUnit<'a> {
+    pub proto: &'a Proto,
+    pub plan: &'a Plan,
+    /// Parameters checked at a call entry (`None`: an OSR entry, every slot checked).
+    pub params: Option<usize>,
+    pub helpers: Helpers,
+    pub counting: bool,
+    pub stress: bool,
+    pub target: TargetFrontendConfig,
+}
+
+struct Fx<'a, 'b> {
+    b: FunctionBuilder<'b>,
+    u: &'a FramedUnit<'a>,
+    vars: HashMap<(Loc, Type), Variable>,
+    blocks: HashMap<usize, Block>,
+    ctx: Value,
+    out: Value,
+    base: Variable,
+    exits: HashMap<(usize, usize, u64), Block>,
+    raised: Option<Block>,
+    /// The instruction being emitted and its operand stack depth (where an
+    /// operation that would raise leaves to the VM).
+    at: (usize, usize),
+}
+
+/// Translates the unit into `b` (which has the `NativeEntry` signature).
+pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<(), Rejection> {
+    let plan = u.plan;
+    let code = &u.proto.code;
+    let leaders = crate::scalar::leaders(code, &plan.states, plan.entry, |pc, op| {
+        plan.how[pc] == How::Exit || matches!(op, Op::Return | Op::Throw | Op::Raise(_))
+    });
+    let mut b = b;
+    let base = b.declare_var(types::I64);
+    let mut fx = Fx {
+        b,
+        u,
+        vars: HashMap::new(),
+        blocks: HashMap::new(),
+        ctx: Value::from_u32(0),
+        out: Value::from_u32(0),
+        base,
+        exits: HashMap::new(),
+        raised: None,
+        at: (0, 0),
+    };
+    for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
+        if *leader && plan.states[pc].is_some() {
+            let blk = fx.b.create_block();
+            fx.blocks.insert(pc, blk);
+        }
+    }
+    fx.prologue()?;
+    let mut open = false;
+    for (pc, &op) in code.iter().enumerate() {
+        let Some(st) = &plan.states[pc] else { continue };
+        fx.at = (pc, st.stack.len());
+        if let Some(&blk) = fx.blocks.get(&pc) {
+            if open {
+                fx.b.ins().jump(blk, &[]);
+            }
+            fx.b.switch_to_block(blk);
+            open = true;
+            if plan.how[pc] != How::Exit {
+                fx.block_start(pc, &leaders);
+            }
+        }
+        if !open {
+            continue;
+        }
+        open = fx.op(pc, op, st)?;
+    }
+    if open {
+        return Err(Rejection::new("code runs off the end"));
+    }
+    fx.finish_exits();
+    fx.b.seal_all_blocks();
+    fx.b.finalize(u.target);
+    Ok(())
+}
+
+impl<'b> Scalar<'b> for Fx<'_, 'b> {
+    fn fb(&mut self) -> &mut FunctionBuilder<'b> {
+        &mut self.b
+    }
+
+    fn error_if(&mut self, cond: Value) {
+        let (pc, d) = self.at;
+        self.exit_if(cond, pc, d, bail::ERROR);
+    }
+
+    fn get(&mut self, loc: Loc, k: Kind) -> Value {
+        Fx::get(self, loc, k)
+    }
+
+    fn set(&mut self, loc: Loc, k: Kind, v: Value) {
+        Fx::set(self, loc, k, v)
+    }
+
+    fn block(&self, pc: usize) -> Result<Block, Rejection> {
+        Fx::block(self, pc)
+    }
+
+    fn fmod_ref(&self) -> FuncRef {
+        self.u.helpers.fmod
+    }
+}
+
+impl Fx<'_, '_> {
+    fn block(&self, pc: usize) -> Result<Block, Rejection> {
+        self.blocks.get(&pc).copied().ok_or_else(|| Rejection::new("jump into the middle of a block"))
+    }
+
+    fn var(&mut self, loc: Loc, ty: Type) -> Variable {
+        if let Some(v) = self.vars.get(&(loc, ty)) {
+            return *v;
+        }
+        let v = self.b.declare_var(ty);
+        self.vars.insert((loc, ty), v);
+        v
+    }
+
+    fn index(&self, loc: Loc) -> i64 {
+        match loc {
+            Loc::Slot(s) => s as i64,
+            Loc::Stack(i) => self.u.proto.nslots as i64 + i as i64,
+        }
+    }
+
+    /// The address of a location in the VM frame.
+    fn addr(&mut self, loc: Loc) -> Value {
+        let base = self.b.use_var(self.base);
+        let off = self.index(loc) * VALUE_SIZE;
+        self.b.ins().iadd_imm_s(base, off)
+    }
+
+    fn get(&mut self, loc: Loc, k: Kind) -> Value {
+        match k {
+            Kind::Int | Kind::Float | Kind::Bool => {
+                let var = self.var(loc, cl_type(k));
+                self.b.use_var(var)
+            }
+            _ => self.b.ins().iconst(types::I64, 0),
+        }
+    }
+
+    /// Sets a scalar location: the variable, and the value in the frame.
+    fn set(&mut self, loc: Loc, k: Kind, v: Value) {
+        if matches!(k, Kind::Int | Kind::Float | Kind::Bool) {
+            let var = self.var(loc, cl_type(k));
+            self.b.def_var(var, v);
+        }
+        let a = self.addr(loc);
+        let tag = self.b.ins().iconst(types::I8, tag_of(k) as i64);
+        self.b.ins().store(flags(), tag, a, TAG_OFFSET as i32);
+        if k != Kind::Null {
+            self.b.ins().store(flags(), v, a, PAYLOAD_OFFSET as i32);
+        }
+    }
+
+    /// An int at a location: from its variable, or checked in the frame when the
+    /// location holds a heap-kinded value (leaving to the VM when it is no int).
+    fn int_at(&mut self, loc: Loc, k: Kind) -> Value {
+        if k == Kind::Int {
+            return self.get(loc, k);
+        }
+        let a = self.addr(loc);
+        let tag = self.b.ins().load(types::I8, flags(), a, TAG_OFFSET as i32);
+        let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_INT as i64);
+        let (pc, d) = self.at;
+        self.exit_if(bad, pc, d, bail::GUARD);
+        let a = self.addr(loc);
+        self.b.ins().load(types::I64, flags(), a, PAYLOAD_OFFSET as i32)
+    }
+
+    fn call(&mut self, f: FuncRef, args: &[Value]) -> Option<Value> {
+        let inst = self.b.ins().call(f, args);
+        self.b.inst_results(inst).first().copied()
+    }
+
+    fn block_start(&mut self, pc: usize, leaders: &[bool]) {
+        let d = self.at.1;
+        if self.u.stress {
+            let c = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::STRESS);
+            let c1 = self.b.ins().iadd_imm_s(c, -1);
+            self.b.ins().store(flags(), c1, self.ctx, JitCtx::STRESS);
+            let hit = self.b.ins().icmp_imm_s(IntCC::Equal, c1, 0);
+            self.exit_if(hit, pc, d, bail::GUARD);
+        }
+        if self.u.counting {
+            let code = &self.u.proto.code;
+            let mut n = 1i64;
+            while pc + (n as usize) < code.len() && !leaders[pc + n as usize] {
+                n += 1;
+            }
+            let p = self.b.ins().iconst(types::I64, &self.u.proto.jit.stats.native_insns as *const _ as i64);
+            let old = self.b.ins().load(types::I64, flags(), p, 0);
+            let new = self.b.ins().iadd_imm_s(old, n);
+            self.b.ins().store(flags(), new, p, 0);
+        }
+    }
+
+    fn prologue(&mut self) -> Result<(), Rejection> {
+        let plan = self.u.plan;
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let params = self.b.block_params(entry).to_vec();
+        self.ctx = params[0];
+        self.out = params[2];
+        self.b.def_var(self.base, params[1]);
+        let st = plan.states[plan.entry].clone().expect("entry state");
+        let checked = self.u.params.unwrap_or(st.slots.len());
+        let mismatch = self.b.create_block();
+        self.b.set_cold_block(mismatch);
+        for (i, k) in st.slots.iter().enumerate() {
+            if !matches!(k, Kind::Int | Kind::Float | Kind::Bool | Kind::Null) {
+                continue;
+            }
+            let off = i as i32 * VALUE_SIZE as i32;
+            if i < checked {
+                let tag = self.b.ins().load(types::I8, flags(), params[1], off + TAG_OFFSET as i32);
+                let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(*k) as i64);
+                let ok = self.b.create_block();
+                self.b.ins().brif(bad, mismatch, &[], ok, &[]);
+                self.b.switch_to_block(ok);
+            }
+            if *k != Kind::Null {
+                let v = self.b.ins().load(cl_type(*k), flags(), params[1], off + PAYLOAD_OFFSET as i32);
+                let var = self.var(Loc::Slot(i as u16), cl_type(*k));
+                self.b.def_var(var, v);
+            }
+        }
+        let first = self.block(plan.entry)?;
+        self.b.ins().jump(first, &[]);
+        self.b.switch_to_block(mismatch);
+        let one = self.b.ins().iconst(types::I32, status::MISMATCH as i64);
+        self.b.ins().return_(&[one]);
+        Ok(())
+    }
+
+    /// The cold exit that resumes the VM at `pc` with `depth` operands.
+    fn exit(&mut self, pc: usize, depth: usize, why: u64) -> Block {
+        if let Some(b) = self.exits.get(&(pc, depth, why)) {
+            return *b;
+        }
+        let blk = self.b.create_block();
+        self.b.set_cold_block(blk);
+        self.exits.insert((pc, depth, why), blk);
+        blk
+    }
+
+    fn exit_if(&mut self, cond: Value, pc: usize, depth: usize, why: u64) {
+        let exit = self.exit(pc, depth, why);
+        let ok = self.b.create_block();
+        self.b.ins().brif(cond, exit, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+    }
+
+    fn raised_block(&mut self) -> Block {
+        if let Some(b) = self.raised {
+            return b;
+        }
+        let blk = self.b.create_block();
+        self.b.set_cold_block(blk);
+        self.raised = Some(blk);
+        blk
+    }
+
+    fn finish_exits(&mut self) {
+        let mut exits: Vec<((usize, usize, u64), Block)> = self.exits.iter().map(|(k, b)| (*k, *b)).collect();
+        exits.sort_by_key(|(k, _)| *k);
+        for ((pc, depth, why), blk) in exits {
+            self.b.switch_to_block(blk);
+            for (off, v) in [(JitCtx::PC, pc as i64), (JitCtx::SP, depth as i64), (JitCtx::BAIL, why as i64)] {
+                let c = self.b.ins().iconst(types::I64, v);
+                self.b.ins().store(flags(), c, self.ctx, off);
+            }
+            let st = self.b.ins().iconst(types::I32, status::BAILED as i64);
+            self.b.ins().return_(&[st]);
+        }
+        if let Some(blk) = self.raised {
+            self.b.switch_to_block(blk);
+            let st = self.b.ins().iconst(types::I32, status::RAISED as i64);
+            self.b.ins().return_(&[st]);
+        }
+    }
+
+    /// Runs instruction `pc` in the VM; returns the next instruction's index.
+    fn step(&mut self, pc: usize, depth: usize) -> Value {
+        let args = [
+            self.ctx,
+            self.b.ins().iconst(types::I32, pc as i64),
+            self.b.ins().iconst(types::I32, depth as i64),
+            self.b.ins().iconst(types::I32, self.u.plan.stack_need as i64),
+        ];
+        let r = self.call(self.u.helpers.step, &args).expect("step result");
+        let base = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::BASE);
+        self.b.def_var(self.base, base);
+        let raised = self.b.ins().icmp_imm_s(IntCC::Equal, r, STEP_RAISED as i64);
+        let rb = self.raised_block();
+        let ok = self.b.create_block();
+        self.b.ins().brif(raised, rb, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+        r
+    }
+
+    /// Emits one instruction; returns whether control falls through.
+    fn op(&mut self, pc: usize, op: Op, st: &State) -> Result<bool, Rejection> {
+        let d = st.stack.len();
+        match self.u.plan.how[pc] {
+            How::Exit => {
+                let e = self.exit(pc, d, bail::NONE);
+                self.b.ins().jump(e, &[]);
+                Ok(false)
+            }
+            How::Step => self.stepped(pc, op, d),
+            How::GuardInt => self.guarded(pc, op, st),
+            How::Native => self.native(pc, op, st),
+        }
+    }
+
+    fn stepped(&mut self, pc: usize, op: Op, d: usize) -> Result<bool, Rejection> {
+        let next = self.step(pc, d);
+        if matches!(op, Op::Throw | Op::Raise(_)) {
+            // The VM always raises here.
+            let rb = self.raised_block();
+            self.b.ins().jump(rb, &[]);
+            return Ok(false);
+        }
+        // `TryBegin`'s target is reached by unwinding, in the VM.
+        if let Some(t) = op.target().filter(|_| !matches!(op, Op::TryBegin(_))) {
+            let taken = self.b.ins().icmp_imm_s(IntCC::Equal, next, t as i64);
+            let (tb, fb) = (self.block(t as usize)?, self.block(pc + 1)?);
+            self.b.ins().brif(taken, tb, &[], fb, &[]);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn guarded(&mut self, pc: usize, op: Op, st: &State) -> Result<bool, Rejection> {
+        let d = st.stack.len();
+        let top = |i: usize| Loc::Stack((d - i) as u16);
+        let kt = |i: usize| st.stack[d - i];
+        match op {
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod => {
+                let a = self.int_at(top(2), kt(2));
+                let b = self.int_at(top(1), kt(1));
+                let (v, k) = self.arith(op, a, Kind::Int, b, Kind::Int);
+                self.set(top(2), k, v);
+            }
+            Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                let a = self.int_at(top(2), kt(2));
+                let b = self.int_at(top(1), kt(1));
+                let v = self.compare(cmp_of(op), a, Kind::Int, b, Kind::Int);
+                self.set(top(2), Kind::Bool, v);
+            }
+            Op::AddLocal(s) => {
+                let a = self.int_at(Loc::Slot(s), st.slots[s as usize]);
+                let b = self.int_at(top(1), kt(1));
+                let (v, k) = self.arith(Op::Add, a, Kind::Int, b, Kind::Int);
+                self.set(Loc::Slot(s), k, v);
+            }
+            Op::IncLocal(s, k) | Op::LocalAddInt(s, k) | Op::LocalSubInt(s, k) => {
+                let a = self.int_at(Loc::Slot(s), st.slots[s as usize]);
+                let b = self.b.ins().iconst(types::I64, k as i64);
+                let which = if matches!(op, Op::LocalSubInt(..)) { Op::Sub } else { Op::Add };
+                let (v, rk) = self.arith(which, a, Kind::Int, b, Kind::Int);
+                let to = if matches!(op, Op::IncLocal(..)) { Loc::Slot(s) } else { Loc::Stack(d as u16) };
+                self.set(to, rk, v);
+            }
+            Op::JumpIfNot(cmp, t) => {
+                let a = self.int_at(top(2), kt(2));
+                let b = self.int_at(top(1), kt(1));
+                let c = self.compare(cmp, a, Kind::Int, b, Kind::Int);
+                let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
+                self.b.ins().brif(c, next, &[], target, &[]);
+                return Ok(false);
+            }
+            other => return Err(Rejection::new(format!("no int speculation for {}", other.name()))),
+        }
+        Ok(true)
+    }
+
+    fn native(&mut self, pc: usize, op: Op, st: &State) -> Result<bool, Rejection> {
+        if let Some(falls) = self.scalar_op(pc, op, st)? {
+            return Ok(falls);
+        }
+        let d = st.stack.len();
+        let top = |i: usize| Loc::Stack((d - i) as u16);
+        let kt = |i: usize| st.stack[d - i];
+        let push = Loc::Stack(d as u16);
+        match op {
+            Op::Const(k) => match &self.u.proto.consts[k as usize] {
+                Const::Int(i) => {
+                    let v = self.b.ins().iconst(types::I64, *i);
+                    self.set(push, Kind::Int, v);
+                }
+                Const::Float(f) => {
+                    let v = self.b.ins().f64const(*f);
+                    self.set(push, Kind::Float, v);
+                }
+                _ => return Err(Rejection::new("heap constant planned as native")),
+            },
+            Op::Int(i) => {
+                let v = self.b.ins().iconst(types::I64, i as i64);
+                self.set(push, Kind::Int, v);
+            }
+            Op::Null => {
+                let z = self.b.ins().iconst(types::I64, 0);
+                self.set(push, Kind::Null, z);
+            }
+            Op::True | Op::False => {
+                let v = self.b.ins().iconst(types::I8, matches!(op, Op::True) as i64);
+                self.set(push, Kind::Bool, v);
+            }
+            Op::Pop => {
+                if kt(1) == Kind::Top {
+                    let a = self.addr(top(1));
+                    self.call(self.u.helpers.drop, &[a]);
+                }
+            }
+            Op::Dup => self.copy(top(1), kt(1), push),
+            Op::LoadLocal(s) => self.copy(Loc::Slot(s), st.slots[s as usize], push),
+            Op::StoreLocal(s) => {
+                let slot = Loc::Slot(s);
+                if kt(1) == Kind::Top {
+                    let (to, from) = (self.addr(slot), self.addr(top(1)));
+                    self.call(self.u.helpers.store, &[to, from]);
+                } else {
+                    if st.slots[s as usize] == Kind::Top {
+                        let a = self.addr(slot);
+                        self.call(self.u.helpers.drop, &[a]);
+                    }
+                    let v = self.get(top(1), kt(1));
+                    self.set(slot, kt(1), v);
+                }
+            }
+            Op::Return => {
+                let from = self.addr(top(1));
+                for off in [0, 8] {
+                    let w = self.b.ins().load(types::I64, flags(), from, off);
+                    self.b.ins().store(flags(), w, self.out, off);
+                }
+                let sp = self.b.ins().iconst(types::I64, d as i64 - 1);
+                self.b.ins().store(flags(), sp, self.ctx, JitCtx::SP);
+                let z = self.b.ins().iconst(types::I32, status::DONE as i64);
+                self.b.ins().return_(&[z]);
+                return Ok(false);
+            }
+            Op::Index => {
+                let (target, index) = (self.addr(top(2)), self.addr(top(1)));
+                let failed = self.call(self.u.helpers.index, &[target, index]).expect("index result");
+                let (pc, d) = self.at;
+                self.exit_if(failed, pc, d, bail::ERROR);
+            }
+            other => return Err(Rejection::new(format!("{} planned as native", other.name()))),
+        }
+        Ok(true)
+    }
+
+    /// Pushes a copy of `from` (a helper call for heap-kinded values).
+    fn copy(&mut self, from: Loc, k: Kind, to: Loc) {
+        if k == Kind::Top {
+            let (dst, src) = (self.addr(to), self.addr(from));
+            self.call(self.u.helpers.clone, &[dst, src]);
+        } else {
+            let v = self.get(from, k);
+            self.set(to, k, v);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Framed units: native code that runs inside its function's VM frame, for
+//! functions the pure tier cannot take (heap values, calls to builtins or to
+//! functions without native code, globals, output, `try`). See `runtime::tier`
+//! for the contract: the frame is always complete, so leaving to the VM at any
+//! instruction needs no write-back.
+//!
+//! `plan` decides how each instruction runs; `emit` translates it.
+
+pub mod emit;
+pub mod plan;

@@ -1,0 +1,344 @@
+//! Planning a framed unit: an abstract interpretation like `analyze`, except that
+//! every value may be a heap value (`Kind::Top`, kept only in the VM frame) and
+//! every instruction has a way to run. Each instruction gets a [`How`]:
+//! unboxed native code when the kinds allow it (or when the VM's feedback says an
+//! operation only ever saw ints, with a guard on the values in memory), one of
+//! the small helpers, a step of the VM, or an exit to the VM.
+
+use ruff_core::bytecode::proto::feedback;
+use ruff_core::bytecode::{Const, Op, Proto, Var};
+use ruff_core::runtime::tier::Rejection;
+
+use crate::analyze::{Kind, State};
+
+/// How one instruction runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum How {
+    /// Native code on the kinds of the state (helpers for copies, drops, stores
+    /// and indexing).
+    Native,
+    /// Native int code after checking that the heap-kinded operands are ints
+    /// (speculating on the VM's feedback; a failed check leaves to the VM).
+    GuardInt,
+    /// The VM runs this one instruction (`ruff_jit_step`).
+    Step,
+    /// Native code leaves to the VM here.
+    Exit,
+}
+
+/// What the planner found.
+pub struct Plan {
+    /// The state before each instruction (`None`: unreachable from the entry).
+    pub states: Vec<Option<State>>,
+    /// How each instruction runs.
+    pub how: Vec<How>,
+    /// The entry instruction.
+    pub entry: usize,
+    /// The deepest operand stack plus one.
+    pub stack_need: u32,
+}
+
+/// Where the planner starts: the kinds of the frame's slots at `entry`, with an
+/// empty operand stack.
+pub fn plan(proto: &Proto, entry: usize, slots: Vec<Kind>) -> Result<Plan, Rejection> {
+    let code = &proto.code;
+    let mut states: Vec<Option<State>> = vec![None; code.len()];
+    let mut how = vec![How::Exit; code.len()];
+    let mut need = 1usize;
+    states[entry] = Some(State { slots, stack: Vec::new() });
+    let mut work = vec![entry];
+    while let Some(pc) = work.pop() {
+        let mut st = states[pc].clone().expect("queued state");
+        need = need.max(st.stack.len() + 1);
+        let op = code[pc];
+        let (h, next) = transfer(proto, pc, op, &mut st)?;
+        how[pc] = h;
+        for (to, s) in next {
+            if to >= code.len() {
+                return Err(Rejection::new("falls off the end of the code"));
+            }
+            merge(&mut states, &mut work, to, s)?;
+        }
+    }
+    Ok(Plan { states, how, entry, stack_need: need as u32 + 1 })
+}
+
+fn merge(states: &mut [Option<State>], work: &mut Vec<usize>, at: usize, st: State) -> Result<(), Rejection> {
+    match &mut states[at] {
+        Some(old) => {
+            if old.join_from(&st)? {
+                work.push(at);
+            }
+        }
+        slot @ None => {
+            *slot = Some(st);
+            work.push(at);
+        }
+    }
+    Ok(())
+}
+
+fn scalar(k: Kind) -> bool {
+    matches!(k, Kind::Null | Kind::Bool | Kind::Int | Kind::Float)
+}
+
+/// The operation only ever saw two ints (in the VM, before this compile).
+fn ints_only(proto: &Proto, pc: usize) -> bool {
+    proto.feedback.get(pc).is_some_and(|c| c.get() == feedback::INT)
+}
+
+fn int_or_heap(k: Kind) -> bool {
+    matches!(k, Kind::Int | Kind::Top)
+}
+
+fn arith_kind(a: Kind, b: Kind) -> Option<Kind> {
+    match (a, b) {
+        (Kind::Int, Kind::Int) => Some(Kind::Int),
+        (x, y) if x.numeric() && y.numeric() => Some(Kind::Float),
+        _ => None,
+    }
+}
+
+fn comparable(a: Kind, b: Kind, eq: bool) -> bool {
+    (a.numeric() && b.numeric())
+        || (eq && ((a == Kind::Bool && b == Kind::Bool) || (a == Kind::Null && b == Kind::Null)))
+}
+
+type Next = Vec<(usize, State)>;
+
+fn pops(st: &mut State, n: usize) -> Result<(), Rejection> {
+    if st.stack.len() < n {
+        return Err(Rejection::new("operand stack underflow"));
+    }
+    st.stack.truncate(st.stack.len() - n);
+    Ok(())
+}
+
+fn top(st: &State, i: usize) -> Result<Kind, Rejection> {
+    st.stack.len().checked_sub(i).map(|at| st.stack[at]).ok_or_else(|| Rejection::new("operand stack underflow"))
+}
+
+/// Operands popped and results pushed by an instruction the VM steps.
+fn effect(proto: &Proto, op: Op) -> (usize, usize) {
+    match op {
+        Op::Const(_) | Op::Int(_) | Op::Null | Op::True | Op::False | Op::LoadLocal(_) => (0, 1),
+        Op::LoadCapture(_) | Op::LoadGlobal(_) | Op::LoadSelf | Op::MakeClosure(_) => (0, 1),
+        Op::LocalAddInt(..) | Op::LocalSubInt(..) => (0, 1),
+        Op::Pop | Op::StoreLocal(_) | Op::StoreCapture(_) | Op::StoreGlobal(_) | Op::DefineGlobal(..) => (1, 0),
+        Op::AddLocal(_) | Op::AddGlobal(_) | Op::ArrayPush | Op::ArrayExtend | Op::DictExtend | Op::Throw => (1, 0),
+        Op::Dup => (1, 2),
+        Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod | Op::Index => (2, 1),
+        Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => (2, 1),
+        Op::Neg | Op::Not | Op::ToBool | Op::Field(_) | Op::OptField(_) | Op::IterPrepare => (1, 1),
+        Op::ElemOrNull(_) | Op::RestFrom(_) | Op::KeyOrNull(_) | Op::RestWithout(_) => (1, 1),
+        Op::IncLocal(..) | Op::Raise(_) | Op::TryBegin(_) | Op::TryEnd => (0, 0),
+        Op::Call(n) | Op::CallUpdate(n, _) | Op::CallMethod(_, n) => (n as usize + 1, 1),
+        Op::SetPath(_, n, _) => (n as usize + 1, 0),
+        Op::MakeArray(n) | Op::Concat(n) => (n as usize, 1),
+        Op::MakeDict(n) => (2 * n as usize, 1),
+        Op::DictInsert => (2, 0),
+        Op::MakeStruct(k) => match &proto.consts[k as usize] {
+            Const::Shape { fields, .. } => (fields.len(), 1),
+            _ => (0, 1),
+        },
+        Op::MakeTagged(t) => (usize::from(t != ruff_core::bytecode::Tag::None), 1),
+        Op::MakeEnum(_, n) => (n as usize, 1),
+        Op::DefineStruct(_, m) => (m as usize, 0),
+        // Branches, returns and exits are planned by `transfer` itself.
+        _ => (0, 0),
+    }
+}
+
+/// The slot an instruction writes, if any (beyond its stack effect).
+fn writes_slot(op: Op) -> Option<u16> {
+    match op {
+        Op::StoreLocal(s) | Op::AddLocal(s) | Op::IncLocal(s, _) => Some(s),
+        Op::CallUpdate(_, Var::Local(s)) | Op::SetPath(Var::Local(s), ..) => Some(s),
+        Op::IterNext(s, _) => Some(s + 1),
+        _ => None,
+    }
+}
+
+/// Plans one instruction: how it runs and the states it passes on.
+fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Next), Rejection> {
+    let native = |st: State| Ok((How::Native, vec![(pc + 1, st)]));
+    let mut st = std::mem::replace(st, State { slots: Vec::new(), stack: Vec::new() });
+    let slot = |st: &State, s: u16| st.slots[s as usize];
+    match op {
+        Op::Const(k) => match &proto.consts[k as usize] {
+            Const::Int(_) => st.stack.push(Kind::Int),
+            Const::Float(_) => st.stack.push(Kind::Float),
+            _ => return step(proto, pc, op, st),
+        },
+        Op::Int(_) => st.stack.push(Kind::Int),
+        Op::Null => st.stack.push(Kind::Null),
+        Op::True | Op::False => st.stack.push(Kind::Bool),
+        Op::Pop => pops(&mut st, 1)?,
+        Op::Dup => st.stack.push(top(&st, 1)?),
+        Op::LoadLocal(s) => {
+            let k = slot(&st, s);
+            st.stack.push(k);
+        }
+        Op::StoreLocal(s) => {
+            let k = top(&st, 1)?;
+            pops(&mut st, 1)?;
+            st.slots[s as usize] = k;
+        }
+        Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod => {
+            let (a, b) = (top(&st, 2)?, top(&st, 1)?);
+            if let Some(k) = arith_kind(a, b) {
+                pops(&mut st, 2)?;
+                st.stack.push(k);
+                return native(st);
+            }
+            return guarded_or_step(proto, pc, op, st, [a, b], Kind::Int);
+        }
+        Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+            let (a, b) = (top(&st, 2)?, top(&st, 1)?);
+            if comparable(a, b, matches!(op, Op::Eq | Op::Ne)) {
+                pops(&mut st, 2)?;
+                st.stack.push(Kind::Bool);
+                return native(st);
+            }
+            return guarded_or_step(proto, pc, op, st, [a, b], Kind::Bool);
+        }
+        Op::Neg => match top(&st, 1)? {
+            Kind::Int | Kind::Float => {}
+            _ => return step(proto, pc, op, st),
+        },
+        Op::Not => match top(&st, 1)? {
+            Kind::Bool => {}
+            _ => return step(proto, pc, op, st),
+        },
+        Op::ToBool => {
+            if !scalar(top(&st, 1)?) {
+                return step(proto, pc, op, st);
+            }
+            pops(&mut st, 1)?;
+            st.stack.push(Kind::Bool);
+        }
+        Op::AddLocal(s) => {
+            let (a, b) = (slot(&st, s), top(&st, 1)?);
+            match arith_kind(a, b) {
+                Some(k) => {
+                    pops(&mut st, 1)?;
+                    st.slots[s as usize] = k;
+                }
+                None if ints_only(proto, pc) && int_or_heap(a) && int_or_heap(b) => {
+                    pops(&mut st, 1)?;
+                    st.slots[s as usize] = Kind::Int;
+                    return Ok((How::GuardInt, vec![(pc + 1, st)]));
+                }
+                None => return step(proto, pc, op, st),
+            }
+        }
+        Op::IncLocal(s, _) | Op::LocalAddInt(s, _) | Op::LocalSubInt(s, _) => {
+            let a = slot(&st, s);
+            let guarded = a == Kind::Top && ints_only(proto, pc);
+            let k = match a {
+                Kind::Int | Kind::Float => a,
+                Kind::Top if guarded => Kind::Int,
+                _ => return step(proto, pc, op, st),
+            };
+            if matches!(op, Op::IncLocal(..)) {
+                st.slots[s as usize] = k;
+            } else {
+                st.stack.push(k);
+            }
+            let h = if guarded { How::GuardInt } else { How::Native };
+            return Ok((h, vec![(pc + 1, st)]));
+        }
+        Op::Jump(t) | Op::Loop(t) => return Ok((How::Native, vec![(t as usize, st)])),
+        Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => {
+            let h = if scalar(top(&st, 1)?) { How::Native } else { How::Step };
+            pops(&mut st, 1)?;
+            return Ok((h, vec![(t as usize, st.clone()), (pc + 1, st)]));
+        }
+        Op::JumpIfNotNull(t) => {
+            let k = top(&st, 1)?;
+            let taken = st.clone();
+            pops(&mut st, 1)?;
+            return Ok(match k {
+                Kind::Null => (How::Native, vec![(pc + 1, st)]),
+                k if scalar(k) => (How::Native, vec![(t as usize, taken)]),
+                _ => (How::Step, vec![(t as usize, taken), (pc + 1, st)]),
+            });
+        }
+        Op::JumpIfNot(cmp, t) => {
+            let (a, b) = (top(&st, 2)?, top(&st, 1)?);
+            let eq = matches!(cmp, ruff_core::bytecode::Cmp::Eq | ruff_core::bytecode::Cmp::Ne);
+            let h = if comparable(a, b, eq) {
+                How::Native
+            } else if ints_only(proto, pc) && int_or_heap(a) && int_or_heap(b) {
+                How::GuardInt
+            } else {
+                How::Step
+            };
+            pops(&mut st, 2)?;
+            return Ok((h, vec![(t as usize, st.clone()), (pc + 1, st)]));
+        }
+        Op::Return => {
+            pops(&mut st, 1)?;
+            return Ok((How::Native, Vec::new()));
+        }
+        Op::Halt | Op::Unwrap | Op::Import(..) => return Ok((How::Exit, Vec::new())),
+        Op::Throw | Op::Raise(_) => return Ok((How::Step, Vec::new())),
+        Op::Index => {
+            pops(&mut st, 2)?;
+            st.stack.push(Kind::Top);
+        }
+        Op::IterPrepare => {
+            if !top(&st, 1)?.numeric() {
+                return step(proto, pc, op, st);
+            }
+            pops(&mut st, 1)?;
+            st.stack.push(Kind::Int);
+        }
+        Op::IterNext(s, t) => {
+            let counted = slot(&st, s) == Kind::Int && slot(&st, s + 1) == Kind::Int;
+            if !counted {
+                st.slots[s as usize + 1] = Kind::Top;
+            }
+            let done = st.clone();
+            st.stack.push(if counted { Kind::Int } else { Kind::Top });
+            let h = if counted { How::Native } else { How::Step };
+            return Ok((h, vec![(t as usize, done), (pc + 1, st)]));
+        }
+        Op::MatchTag(_, t) | Op::MatchEnum(_, t) | Op::MatchName(_, t) => {
+            pops(&mut st, 1)?;
+            let miss = st.clone();
+            st.stack.push(Kind::Top);
+            return Ok((How::Step, vec![(t as usize, miss), (pc + 1, st)]));
+        }
+        _ => return step(proto, pc, op, st),
+    }
+    native(st)
+}
+
+/// Int speculation on `operands` when the feedback allows it, else a step.
+fn guarded_or_step(
+    proto: &Proto,
+    pc: usize,
+    op: Op,
+    mut st: State,
+    operands: [Kind; 2],
+    result: Kind,
+) -> Result<(How, Next), Rejection> {
+    if ints_only(proto, pc) && operands.iter().all(|k| int_or_heap(*k)) {
+        pops(&mut st, 2)?;
+        st.stack.push(result);
+        return Ok((How::GuardInt, vec![(pc + 1, st)]));
+    }
+    step(proto, pc, op, st)
+}
+
+/// A step of the VM: heap-kinded results, and the slot it writes becomes heap-kinded.
+fn step(proto: &Proto, pc: usize, op: Op, mut st: State) -> Result<(How, Next), Rejection> {
+    let (n, m) = effect(proto, op);
+    pops(&mut st, n)?;
+    st.stack.extend(std::iter::repeat_n(Kind::Top, m));
+    if let Some(s) = writes_slot(op) {
+        st.slots[s as usize] = Kind::Top;
+    }
+    Ok((How::Step, vec![(pc + 1, st)]))
+}

@@ -1,0 +1,300 @@
+//! Unboxed scalar operations shared by the pure and the framed translators: int
+//! arithmetic with the VM's overflow and division checks, float arithmetic,
+//! comparisons (with the VM's float epsilon rule) and truthiness. Where the VM
+//! would raise, the code branches out through [`Scalar::error_if`]; each
+//! translator decides what leaving means.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, Value};
+use cranelift_frontend::FunctionBuilder;
+use ruff_core::bytecode::{Cmp, Op};
+use ruff_core::runtime::tier::Rejection;
+
+use crate::analyze::{Kind, State};
+
+/// Memory flags for the VM's values and the context (aligned, never trapping).
+pub fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Block leaders: the entry, jump targets, every instruction after a branch, and
+/// the instructions `also` names (with the one after each).
+pub fn leaders<S>(code: &[Op], states: &[Option<S>], entry: usize, also: impl Fn(usize, &Op) -> bool) -> Vec<bool> {
+    let mut leaders = vec![false; code.len() + 1];
+    leaders[entry] = true;
+    for (pc, op) in code.iter().enumerate() {
+        if states[pc].is_none() {
+            continue;
+        }
+        if let Some(t) = op.target() {
+            leaders[t as usize] = true;
+            leaders[pc + 1] = true;
+        }
+        if also(pc, op) {
+            leaders[pc] |= !matches!(op, Op::Return | Op::Call(_) | Op::Throw | Op::Raise(_));
+            leaders[pc + 1] = true;
+        }
+    }
+    leaders
+}
+
+/// A frame slot or an operand stack position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Loc {
+    Slot(u16),
+    Stack(u16),
+}
+
+/// The comparison an operator instruction makes.
+pub fn cmp_of(op: Op) -> Cmp {
+    match op {
+        Op::Eq => Cmp::Eq,
+        Op::Ne => Cmp::Ne,
+        Op::Lt => Cmp::Lt,
+        Op::Le => Cmp::Le,
+        Op::Gt => Cmp::Gt,
+        _ => Cmp::Ge,
+    }
+}
+
+/// A translator that can emit scalar operations.
+pub trait Scalar<'b> {
+    /// A scalar location's value (its variable for the kind).
+    fn get(&mut self, loc: Loc, k: Kind) -> Value;
+    /// Sets a scalar location.
+    fn set(&mut self, loc: Loc, k: Kind, v: Value);
+    /// The block starting at instruction `pc`.
+    fn block(&self, pc: usize) -> Result<Block, Rejection>;
+    /// The function being built.
+    fn fb(&mut self) -> &mut FunctionBuilder<'b>;
+    /// Leaves native code when `cond` is true (the VM would raise here), and
+    /// continues in a new block otherwise.
+    fn error_if(&mut self, cond: Value);
+    /// The `fmod` import.
+    fn fmod_ref(&self) -> FuncRef;
+
+    /// An int or float operand as a float.
+    fn as_float(&mut self, v: Value, k: Kind) -> Value {
+        if k == Kind::Int {
+            self.fb().ins().fcvt_from_sint(types::F64, v)
+        } else {
+            v
+        }
+    }
+
+    /// `a OP b` for arithmetic kinds; ints are checked (see [`Scalar::error_if`]).
+    fn arith(&mut self, op: Op, a: Value, ka: Kind, b: Value, kb: Kind) -> (Value, Kind) {
+        if ka == Kind::Int && kb == Kind::Int {
+            let r = match op {
+                Op::Add => Some(self.fb().ins().sadd_overflow(a, b)),
+                Op::Sub => Some(self.fb().ins().ssub_overflow(a, b)),
+                Op::Mul => Some(self.fb().ins().smul_overflow(a, b)),
+                _ => None,
+            };
+            if let Some((v, of)) = r {
+                self.error_if(of);
+                return (v, Kind::Int);
+            }
+            let zero = self.fb().ins().icmp_imm_s(IntCC::Equal, b, 0);
+            self.error_if(zero);
+            let min = self.fb().ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+            let neg1 = self.fb().ins().icmp_imm_s(IntCC::Equal, b, -1);
+            let both = self.fb().ins().band(min, neg1);
+            self.error_if(both);
+            let v = if matches!(op, Op::Div) { self.fb().ins().sdiv(a, b) } else { self.fb().ins().srem(a, b) };
+            return (v, Kind::Int);
+        }
+        let x = self.as_float(a, ka);
+        let y = self.as_float(b, kb);
+        let v = match op {
+            Op::Add => self.fb().ins().fadd(x, y),
+            Op::Sub => self.fb().ins().fsub(x, y),
+            Op::Mul => self.fb().ins().fmul(x, y),
+            _ => {
+                let zero = self.fb().ins().f64const(0.0);
+                let is_zero = self.fb().ins().fcmp(FloatCC::Equal, y, zero);
+                self.error_if(is_zero);
+                if matches!(op, Op::Div) {
+                    self.fb().ins().fdiv(x, y)
+                } else {
+                    let fmod = self.fmod_ref();
+                    let call = self.fb().ins().call(fmod, &[x, y]);
+                    self.fb().inst_results(call)[0]
+                }
+            }
+        };
+        (v, Kind::Float)
+    }
+
+    /// A comparison as an `i8` 0/1.
+    fn compare(&mut self, cmp: Cmp, a: Value, ka: Kind, b: Value, kb: Kind) -> Value {
+        if ka == Kind::Null && kb == Kind::Null {
+            let eq = matches!(cmp, Cmp::Eq | Cmp::Le | Cmp::Ge);
+            return self.fb().ins().iconst(types::I8, eq as i64);
+        }
+        if (ka == Kind::Int && kb == Kind::Int) || (ka == Kind::Bool && kb == Kind::Bool) {
+            let cc = match cmp {
+                Cmp::Lt => IntCC::SignedLessThan,
+                Cmp::Le => IntCC::SignedLessThanOrEqual,
+                Cmp::Gt => IntCC::SignedGreaterThan,
+                Cmp::Ge => IntCC::SignedGreaterThanOrEqual,
+                Cmp::Eq => IntCC::Equal,
+                Cmp::Ne => IntCC::NotEqual,
+            };
+            return self.fb().ins().icmp(cc, a, b);
+        }
+        let x = self.as_float(a, ka);
+        let y = self.as_float(b, kb);
+        match cmp {
+            Cmp::Eq | Cmp::Ne => {
+                // compare::float_eq: equal, or closer than f64::EPSILON.
+                let same = self.fb().ins().fcmp(FloatCC::Equal, x, y);
+                let d = self.fb().ins().fsub(x, y);
+                let ad = self.fb().ins().fabs(d);
+                let eps = self.fb().ins().f64const(f64::EPSILON);
+                let near = self.fb().ins().fcmp(FloatCC::LessThan, ad, eps);
+                let eq = self.fb().ins().bor(same, near);
+                if cmp == Cmp::Eq {
+                    eq
+                } else {
+                    self.fb().ins().bxor_imm_s(eq, 1)
+                }
+            }
+            _ => {
+                let cc = match cmp {
+                    Cmp::Lt => FloatCC::LessThan,
+                    Cmp::Le => FloatCC::LessThanOrEqual,
+                    Cmp::Gt => FloatCC::GreaterThan,
+                    _ => FloatCC::GreaterThanOrEqual,
+                };
+                self.fb().ins().fcmp(cc, x, y)
+            }
+        }
+    }
+
+    /// Truthiness as an `i8` 0/1.
+    fn truthy(&mut self, v: Value, k: Kind) -> Value {
+        match k {
+            Kind::Bool => v,
+            Kind::Int => self.fb().ins().icmp_imm_s(IntCC::NotEqual, v, 0),
+            Kind::Float => {
+                let zero = self.fb().ins().f64const(0.0);
+                self.fb().ins().fcmp(FloatCC::NotEqual, v, zero)
+            }
+            _ => self.fb().ins().iconst(types::I8, 0),
+        }
+    }
+
+    /// Emits the scalar instructions both translators share (with the kinds of
+    /// `st`); `None` for any other instruction. `Some(falls)` says whether
+    /// control falls through.
+    fn scalar_op(&mut self, pc: usize, op: Op, st: &State) -> Result<Option<bool>, Rejection> {
+        let d = st.stack.len();
+        let top = |i: usize| Loc::Stack((d - i) as u16);
+        let kt = |i: usize| st.stack[d - i];
+        let push = Loc::Stack(d as u16);
+        match op {
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod => {
+                let b = self.get(top(1), kt(1));
+                let a = self.get(top(2), kt(2));
+                let (v, k) = self.arith(op, a, kt(2), b, kt(1));
+                self.set(top(2), k, v);
+            }
+            Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                let b = self.get(top(1), kt(1));
+                let a = self.get(top(2), kt(2));
+                let v = self.compare(cmp_of(op), a, kt(2), b, kt(1));
+                self.set(top(2), Kind::Bool, v);
+            }
+            Op::Neg => {
+                let a = self.get(top(1), kt(1));
+                let v = if kt(1) == Kind::Int {
+                    let min = self.fb().ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+                    self.error_if(min);
+                    self.fb().ins().ineg(a)
+                } else {
+                    self.fb().ins().fneg(a)
+                };
+                self.set(top(1), kt(1), v);
+            }
+            Op::Not => {
+                let a = self.get(top(1), kt(1));
+                let v = self.fb().ins().bxor_imm_s(a, 1);
+                self.set(top(1), Kind::Bool, v);
+            }
+            Op::ToBool => {
+                let a = self.get(top(1), kt(1));
+                let v = self.truthy(a, kt(1));
+                self.set(top(1), Kind::Bool, v);
+            }
+            Op::AddLocal(s) | Op::IncLocal(s, _) => {
+                let ks = st.slots[s as usize];
+                let a = self.get(Loc::Slot(s), ks);
+                let (b, kb) = match op {
+                    Op::IncLocal(_, k) => (self.fb().ins().iconst(types::I64, k as i64), Kind::Int),
+                    _ => (self.get(top(1), kt(1)), kt(1)),
+                };
+                let (v, k) = self.arith(Op::Add, a, ks, b, kb);
+                self.set(Loc::Slot(s), k, v);
+            }
+            Op::LocalAddInt(s, k) | Op::LocalSubInt(s, k) => {
+                let ks = st.slots[s as usize];
+                let a = self.get(Loc::Slot(s), ks);
+                let b = self.fb().ins().iconst(types::I64, k as i64);
+                let which = if matches!(op, Op::LocalAddInt(..)) { Op::Add } else { Op::Sub };
+                let (v, rk) = self.arith(which, a, ks, b, Kind::Int);
+                self.set(push, rk, v);
+            }
+            Op::Jump(t) | Op::Loop(t) => {
+                let blk = self.block(t as usize)?;
+                self.fb().ins().jump(blk, &[]);
+                return Ok(Some(false));
+            }
+            Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => {
+                let v = self.get(top(1), kt(1));
+                let c = self.truthy(v, kt(1));
+                let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
+                if matches!(op, Op::JumpIfTrue(_)) {
+                    self.fb().ins().brif(c, target, &[], next, &[]);
+                } else {
+                    self.fb().ins().brif(c, next, &[], target, &[]);
+                }
+                return Ok(Some(false));
+            }
+            Op::JumpIfNotNull(t) => {
+                let blk = if kt(1) == Kind::Null { self.block(pc + 1)? } else { self.block(t as usize)? };
+                self.fb().ins().jump(blk, &[]);
+                return Ok(Some(false));
+            }
+            Op::JumpIfNot(cmp, t) => {
+                let b = self.get(top(1), kt(1));
+                let a = self.get(top(2), kt(2));
+                let c = self.compare(cmp, a, kt(2), b, kt(1));
+                let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
+                self.fb().ins().brif(c, next, &[], target, &[]);
+                return Ok(Some(false));
+            }
+            Op::IterPrepare => {
+                let a = self.get(top(1), kt(1));
+                let n = if kt(1) == Kind::Float { self.fb().ins().fcvt_to_sint_sat(types::I64, a) } else { a };
+                let zero = self.fb().ins().iconst(types::I64, 0);
+                let v = self.fb().ins().smax(n, zero);
+                self.set(top(1), Kind::Int, v);
+            }
+            Op::IterNext(s, t) => {
+                let n = self.get(Loc::Slot(s), Kind::Int);
+                let i = self.get(Loc::Slot(s + 1), Kind::Int);
+                let more = self.fb().ins().icmp(IntCC::SignedLessThan, i, n);
+                let body = self.fb().create_block();
+                let done = self.block(t as usize)?;
+                self.fb().ins().brif(more, body, &[], done, &[]);
+                self.fb().switch_to_block(body);
+                let i1 = self.fb().ins().iadd_imm_s(i, 1);
+                self.set(Loc::Slot(s + 1), Kind::Int, i1);
+                self.set(push, Kind::Int, i);
+            }
+            _ => return Ok(None),
+        }
+        Ok(Some(true))
+    }
+}
