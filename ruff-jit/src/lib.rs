@@ -91,7 +91,7 @@ impl Tier for Jit {
     fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeCode, Rejection> {
         let engine = self.engine()?;
         match engine.compile_call(proto, args, globals) {
-            Ok(entry) => Ok(NativeCode { entry, framed: false, stack_need: 0 }),
+            Ok(entry) => Ok(NativeCode::pure(entry)),
             Err(_) => {
                 let slots: Vec<Kind> =
                     (0..proto.nslots as usize).map(|i| args.get(i).map_or(Kind::Null, Kind::of)).collect();
@@ -108,12 +108,10 @@ impl Tier for Jit {
         globals: &[Value],
     ) -> Result<NativeCode, Rejection> {
         let engine = self.engine()?;
-        match engine.compile_osr(proto, pc, slots, globals) {
-            Ok(entry) => Ok(NativeCode { entry, framed: false, stack_need: 0 }),
-            Err(_) => {
-                let kinds = slots[..proto.nslots as usize].iter().map(Kind::of).collect();
-                engine.compile_framed(proto, pc as usize, kinds, None)
-            }
+        let kinds: Vec<Kind> = slots[..proto.nslots as usize].iter().map(Kind::of).collect();
+        match engine.compile_osr(proto, pc, kinds.clone(), globals) {
+            Ok(entry) => Ok(NativeCode::pure(entry)),
+            Err(_) => engine.compile_framed(proto, pc as usize, kinds, None),
         }
     }
 
@@ -261,7 +259,7 @@ impl Engine {
                     match self.compile_variant(&callee, &kinds, globals, nested + 1) {
                         Ok(i) => {
                             let entry = self.variants[i].entry;
-                            callee.jit.call.set(Some(NativeCode { entry, framed: false, stack_need: 0 }));
+                            callee.jit.call.set(Some(NativeCode::pure(entry)));
                             callee.jit.call_state.set(JitSlot::COMPILED);
                         }
                         Err(_) => {
@@ -401,11 +399,10 @@ impl Engine {
         &mut self,
         proto: &Rc<Proto>,
         pc: u32,
-        slots: &[Value],
+        kinds: Vec<Kind>,
         globals: &[Value],
     ) -> Result<NativeEntry, Rejection> {
         let t0 = Instant::now();
-        let kinds = slots[..proto.nslots as usize].iter().map(Kind::of).collect();
         let a = self.analyze_with_callees(proto, &Start::Loop(pc, kinds), globals, 0)?;
         let cc = self.module.isa().default_call_conv();
         let name = self.name(proto, &format!("osr@{pc}"));

@@ -1,4 +1,5 @@
 //! The instruction set. This enum is the one list of opcodes: names, stack effects
+//! (`Proto::stack_effect`, which needs the constants)
 //! and disassembly are exhaustive matches on it, so a new op that is missing anywhere
 //! is a compile error. Jump targets are absolute instruction indexes.
 

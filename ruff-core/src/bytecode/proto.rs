@@ -91,6 +91,43 @@ impl Proto {
         }
     }
 
+    /// Operands `op` pops and results it pushes when it falls through to the next
+    /// instruction; `None` when that depends on the path taken (`JumpIfNotNull`,
+    /// `IterNext`, `MatchTag`/`MatchEnum`/`MatchName`, `Unwrap`).
+    pub fn stack_effect(&self, op: Op) -> Option<(usize, usize)> {
+        Some(match op {
+            Op::Const(_) | Op::Int(_) | Op::Null | Op::True | Op::False | Op::LoadLocal(_) => (0, 1),
+            Op::LoadCapture(_) | Op::LoadGlobal(_) | Op::LoadSelf | Op::MakeClosure(_) | Op::Import(..) => (0, 1),
+            Op::LocalAddInt(..) | Op::LocalSubInt(..) => (0, 1),
+            Op::Pop | Op::StoreLocal(_) | Op::StoreCapture(_) | Op::StoreGlobal(_) | Op::DefineGlobal(..) => (1, 0),
+            Op::AddLocal(_) | Op::AddGlobal(_) | Op::ArrayPush | Op::ArrayExtend | Op::DictExtend => (1, 0),
+            Op::Throw | Op::Return | Op::JumpIfFalse(_) | Op::JumpIfTrue(_) => (1, 0),
+            Op::Dup => (1, 2),
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod | Op::Index => (2, 1),
+            Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => (2, 1),
+            Op::JumpIfNot(..) | Op::DictInsert => (2, 0),
+            Op::Neg | Op::Not | Op::ToBool | Op::Field(_) | Op::OptField(_) | Op::IterPrepare => (1, 1),
+            Op::ElemOrNull(_) | Op::RestFrom(_) | Op::KeyOrNull(_) | Op::RestWithout(_) => (1, 1),
+            Op::IncLocal(..) | Op::Raise(_) | Op::TryBegin(_) | Op::TryEnd | Op::Jump(_) | Op::Loop(_) => (0, 0),
+            Op::Halt => (0, 0),
+            Op::Call(n) | Op::CallUpdate(n, _) | Op::CallMethod(_, n) => (n as usize + 1, 1),
+            Op::SetPath(_, n, _) => (n as usize + 1, 0),
+            Op::MakeArray(n) | Op::Concat(n) => (n as usize, 1),
+            Op::MakeDict(n) => (2 * n as usize, 1),
+            Op::MakeStruct(k) => match &self.consts[k as usize] {
+                Const::Shape { fields, .. } => (fields.len(), 1),
+                _ => return None,
+            },
+            Op::MakeTagged(t) => (usize::from(t != super::op::Tag::None), 1),
+            Op::MakeEnum(_, n) => (n as usize, 1),
+            Op::DefineStruct(_, m) => (m as usize, 0),
+            Op::JumpIfNotNull(_) | Op::IterNext(..) | Op::MatchTag(..) | Op::MatchEnum(..) | Op::MatchName(..) => {
+                return None
+            }
+            Op::Unwrap => return None,
+        })
+    }
+
     /// The span of the instruction at `pc` (or an empty span).
     pub fn span_at(&self, pc: usize) -> Span {
         self.spans.get(pc).copied().unwrap_or_default()

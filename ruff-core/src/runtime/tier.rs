@@ -190,6 +190,13 @@ pub struct NativeCode {
     pub stack_need: u32,
 }
 
+impl NativeCode {
+    /// A pure entry (see the module notes).
+    pub fn pure(entry: NativeEntry) -> NativeCode {
+        NativeCode { entry, framed: false, stack_need: 0 }
+    }
+}
+
 /// Per-function execution statistics (`--jit-stats`).
 #[derive(Debug, Default)]
 pub struct FnStats {

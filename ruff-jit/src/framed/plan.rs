@@ -118,37 +118,6 @@ fn top(st: &State, i: usize) -> Result<Kind, Rejection> {
     st.stack.len().checked_sub(i).map(|at| st.stack[at]).ok_or_else(|| Rejection::new("operand stack underflow"))
 }
 
-/// Operands popped and results pushed by an instruction the VM steps.
-fn effect(proto: &Proto, op: Op) -> (usize, usize) {
-    match op {
-        Op::Const(_) | Op::Int(_) | Op::Null | Op::True | Op::False | Op::LoadLocal(_) => (0, 1),
-        Op::LoadCapture(_) | Op::LoadGlobal(_) | Op::LoadSelf | Op::MakeClosure(_) => (0, 1),
-        Op::LocalAddInt(..) | Op::LocalSubInt(..) => (0, 1),
-        Op::Pop | Op::StoreLocal(_) | Op::StoreCapture(_) | Op::StoreGlobal(_) | Op::DefineGlobal(..) => (1, 0),
-        Op::AddLocal(_) | Op::AddGlobal(_) | Op::ArrayPush | Op::ArrayExtend | Op::DictExtend | Op::Throw => (1, 0),
-        Op::Dup => (1, 2),
-        Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod | Op::Index => (2, 1),
-        Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => (2, 1),
-        Op::Neg | Op::Not | Op::ToBool | Op::Field(_) | Op::OptField(_) | Op::IterPrepare => (1, 1),
-        Op::ElemOrNull(_) | Op::RestFrom(_) | Op::KeyOrNull(_) | Op::RestWithout(_) => (1, 1),
-        Op::IncLocal(..) | Op::Raise(_) | Op::TryBegin(_) | Op::TryEnd => (0, 0),
-        Op::Call(n) | Op::CallUpdate(n, _) | Op::CallMethod(_, n) => (n as usize + 1, 1),
-        Op::SetPath(_, n, _) => (n as usize + 1, 0),
-        Op::MakeArray(n) | Op::Concat(n) => (n as usize, 1),
-        Op::MakeDict(n) => (2 * n as usize, 1),
-        Op::DictInsert => (2, 0),
-        Op::MakeStruct(k) => match &proto.consts[k as usize] {
-            Const::Shape { fields, .. } => (fields.len(), 1),
-            _ => (0, 1),
-        },
-        Op::MakeTagged(t) => (usize::from(t != ruff_core::bytecode::Tag::None), 1),
-        Op::MakeEnum(_, n) => (n as usize, 1),
-        Op::DefineStruct(_, m) => (m as usize, 0),
-        // Branches, returns and exits are planned by `transfer` itself.
-        _ => (0, 0),
-    }
-}
-
 /// The slot an instruction writes, if any (beyond its stack effect).
 fn writes_slot(op: Op) -> Option<u16> {
     match op {
@@ -334,7 +303,9 @@ fn guarded_or_step(
 
 /// A step of the VM: heap-kinded results, and the slot it writes becomes heap-kinded.
 fn step(proto: &Proto, pc: usize, op: Op, mut st: State) -> Result<(How, Next), Rejection> {
-    let (n, m) = effect(proto, op);
+    let (n, m) = proto
+        .stack_effect(op)
+        .ok_or_else(|| Rejection::new(format!("{} has no fixed stack effect to step", op.name())))?;
     pops(&mut st, n)?;
     st.stack.extend(std::iter::repeat_n(Kind::Top, m));
     if let Some(s) = writes_slot(op) {

@@ -143,6 +143,14 @@ impl Vm {
     /// natively when the function has (or now gets) a framed call entry.
     pub(crate) fn frame_start(&mut self) -> Option<Native> {
         let frame = self.frames.last()?;
+        // Most frames start in functions that have pure code or were refused:
+        // decide those without touching the proto's refcount.
+        let slot = &frame.closure.proto.jit;
+        match slot.call.get() {
+            Some(code) if !code.framed => return None,
+            None if slot.call_state.get() != JitSlot::UNTRIED => return None,
+            _ => {}
+        }
         let proto = frame.closure.proto.clone();
         let base = frame.base;
         let code = self.call_entry(&proto, base..base + proto.nparams as usize)?;
@@ -180,7 +188,6 @@ impl Vm {
                     }
                 };
                 proto.jit.osr.borrow_mut().push((pc, code));
-                proto.jit.osr_ready.set(code.is_some());
                 code?
             }
         };
