@@ -182,7 +182,7 @@ impl Vm {
     /// `SetPath`: the stack holds N keys then the value.
     pub(crate) fn set_path(&mut self, var: Var, n: usize, fields: u32) -> Result<(), RuntimeError> {
         let v = self.stack.pop().expect("value");
-        let keys: smallvec::SmallVec<[Value; 4]> = self.stack.drain(self.stack.len() - n..).collect();
+        let keys = self.stack.take_top(n);
         match var {
             Var::Local(s) => {
                 let base = self.frames.last().expect("frame").base;

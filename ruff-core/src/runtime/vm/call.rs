@@ -3,8 +3,7 @@
 
 use std::rc::Rc;
 
-use smallvec::SmallVec;
-
+use super::args::ArgBuf;
 use super::{gstate, Frame, Vm};
 use crate::bytecode::{Const, Var};
 use crate::runtime::error::{fail, RuntimeError};
@@ -44,7 +43,9 @@ impl Vm {
         }
         proto.calls.set(proto.calls.get().wrapping_add(1));
         let top = base + proto.nslots as usize;
-        self.stack.resize(top, Value::Null);
+        if top > self.stack.len() {
+            self.stack.resize(top, Value::Null);
+        }
         self.frames.push(Frame { closure, pc: 0, base, ret });
         Ok(())
     }
@@ -70,14 +71,15 @@ impl Vm {
                 if !b.arity.accepts(argc) {
                     return Err(b.arity_error(argc));
                 }
-                let mut args: SmallVec<[Value; 4]> = self.stack.drain(callee_at + 1..).collect();
+                let mut buf = ArgBuf::take(&mut self.stack, callee_at + 1);
+                let args = buf.as_mut_slice();
                 // Let the builtin own the variable's value so an unshared array can grow
                 // in place; put it back if the builtin fails.
                 let moved = match update {
                     Some(var) if !b.calls_back => self.take_var(var),
                     _ => None,
                 };
-                match (b.func)(self, &mut args) {
+                match (b.func)(self, args) {
                     Ok(v) => {
                         self.stack[callee_at] = v;
                         Ok(Called::Done)
@@ -199,7 +201,7 @@ impl Vm {
         let Const::StructDecl { name, fields, methods } = decl else {
             unreachable!("DefineStruct constant is not a struct declaration")
         };
-        let closures = self.stack.split_off(self.stack.len() - n);
+        let closures = self.stack.take_top(n);
         let ty = StructType {
             name: name.clone(),
             fields: fields.to_vec(),

@@ -303,7 +303,8 @@ impl Vm {
                     Op::True => self.stack.push(Value::Bool(true)),
                     Op::False => self.stack.push(Value::Bool(false)),
                     Op::Pop => {
-                        self.stack.pop();
+                        let n = self.stack.len() - 1;
+                        self.stack.truncate(n);
                     }
                     Op::Dup => {
                         let v = self.stack.last().expect("dup on empty stack").clone();
@@ -618,7 +619,7 @@ impl Vm {
                         tri!(self.set_path(var, n as usize, fields));
                     }
                     Op::MakeArray(n) => {
-                        let items = self.stack.split_off(self.stack.len() - n as usize);
+                        let items = self.stack.take_top(n as usize);
                         self.stack.push(Value::array(items));
                     }
                     Op::ArrayPush => {
@@ -640,7 +641,7 @@ impl Vm {
                         }
                     }
                     Op::MakeDict(n) => {
-                        let items = self.stack.split_off(self.stack.len() - 2 * n as usize);
+                        let items = self.stack.take_top(2 * n as usize);
                         let mut d = Dict::with_capacity(n as usize);
                         let mut it = items.into_iter();
                         while let (Some(k), Some(v)) = (it.next(), it.next()) {
@@ -676,7 +677,7 @@ impl Vm {
                         let Const::Shape { name, fields } = &proto.consts[k as usize] else {
                             unreachable!("MakeStruct without a shape")
                         };
-                        let values = self.stack.split_off(self.stack.len() - fields.len());
+                        let values = self.stack.take_top(fields.len());
                         let ty = self.structs.get(name).cloned();
                         let obj = StructObj { name: name.clone(), ty, shape: fields.clone(), values };
                         self.stack.push(Value::Struct(Rc::new(obj)));
@@ -698,13 +699,13 @@ impl Vm {
                         let Const::Variant { enum_name, variant } = &proto.consts[k as usize] else {
                             unreachable!("MakeEnum without a variant")
                         };
-                        let payload = self.stack.split_off(self.stack.len() - n as usize);
+                        let payload = self.stack.take_top(n as usize);
                         let kind = TagKind::Enum { enum_name: enum_name.clone(), variant: variant.clone() };
                         self.stack.push(Value::Tagged(Rc::new(Tagged { kind, payload })));
                     }
                     Op::DefineStruct(k, n) => self.define_struct(&proto.consts[k as usize], n as usize),
                     Op::Concat(n) => {
-                        let parts = self.stack.split_off(self.stack.len() - n as usize);
+                        let parts = self.stack.take_top(n as usize);
                         let mut s = String::new();
                         for p in &parts {
                             write_display(&mut s, p, 0);

@@ -4,12 +4,14 @@
 //! `iter`; error unwinding in `unwind`.
 
 mod access;
+mod args;
 mod call;
 mod dispatch;
 mod iter;
 pub mod jit_helpers;
 mod module;
 mod native;
+mod stack;
 mod unwind;
 
 use std::io::Write;
@@ -81,7 +83,7 @@ impl Default for VmOptions {
 
 /// The virtual machine for one program run.
 pub struct Vm {
-    pub(crate) stack: Vec<Value>,
+    pub(crate) stack: stack::Stack,
     pub(crate) frames: Vec<Frame>,
     pub(crate) handlers: Vec<Handler>,
     pub(crate) globals: Vec<Value>,
@@ -109,7 +111,7 @@ impl Vm {
     /// A VM writing program output to `out`.
     pub fn new(out: Box<dyn Write>, args: Vec<String>, options: VmOptions) -> Vm {
         Vm {
-            stack: Vec::with_capacity(1024),
+            stack: stack::Stack::with_capacity(1024),
             frames: Vec::with_capacity(64),
             handlers: Vec::new(),
             globals: Vec::new(),
