@@ -168,6 +168,37 @@ pub struct Analysis {
     pub entry: usize,
 }
 
+/// What pure code assumes a global holds: a scalar of this tag, or this
+/// closure. Pure code never runs VM code, so globals cannot change while it
+/// runs: the assumptions are checked once, where the VM enters native code,
+/// and not at every load or call inside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GlobalGuard {
+    pub global: u32,
+    pub tag: u8,
+    pub closure: Option<usize>,
+}
+
+impl Analysis {
+    /// The assumptions of this unit's own global loads (not its callees').
+    pub fn global_guards(&self, code: &[Op]) -> Vec<GlobalGuard> {
+        let mut out = Vec::new();
+        for (pc, op) in code.iter().enumerate() {
+            let Op::LoadGlobal(g) = *op else { continue };
+            if self.states[pc].is_none() {
+                continue;
+            }
+            let (tag, closure) = match self.results[pc] {
+                k @ (Kind::Int | Kind::Float | Kind::Bool) => (crate::translate::tag_of(k), None),
+                Kind::Callee(c) => (ruff_core::runtime::value::TAG_FUNC, Some(self.callees[c as usize].closure)),
+                _ => continue,
+            };
+            out.push(GlobalGuard { global: g, tag, closure });
+        }
+        out
+    }
+}
+
 /// Looks up compiled variants: the registry index and signature of a function's
 /// call entry, if it has one.
 pub trait Variants {

@@ -57,12 +57,17 @@ pub struct JitOptions {
     /// Deopt stress (`RUFF_JIT_STRESS=N`): bail out after every N basic blocks
     /// of native code per entry, so the replay path runs everywhere (0: off).
     pub stress: u64,
+    /// Print every unit's Cranelift IR and machine code to stderr
+    /// (`RUFF_JIT_DUMP`), for whoever tunes the translator.
+    pub dump: bool,
 }
 
 struct Variant {
     func: FuncId,
     sig: analyze::Signature,
     entry: NativeEntry,
+    /// Global assumptions of its code and its callees' (see `GlobalGuard`).
+    guards: Vec<analyze::GlobalGuard>,
 }
 
 /// The Cranelift JIT. Cranelift itself is set up at the first compile, so a run
@@ -220,7 +225,21 @@ impl Engine {
             counting: self.options.counting,
             stress: self.options.stress > 0,
             target: self.module.target_config(),
+            guards: self.guards_of(proto, analysis),
         }
+    }
+
+    /// The global assumptions of a unit and of the variants it calls.
+    fn guards_of(&self, proto: &Proto, a: &analyze::Analysis) -> Vec<analyze::GlobalGuard> {
+        let mut g = a.global_guards(&proto.code);
+        for c in &a.callees {
+            if let Target::Variant(i) = c.target {
+                g.extend_from_slice(&self.variants[i].guards);
+            }
+        }
+        g.sort_unstable();
+        g.dedup();
+        g
     }
 
     fn name(&mut self, proto: &Proto, what: &str) -> String {
@@ -230,10 +249,18 @@ impl Engine {
 
     /// Defines the function in `self.ctx` under `id`; returns its code size.
     fn define(&mut self, id: FuncId) -> Result<usize, Rejection> {
+        if self.options.dump {
+            eprintln!("; ---- CLIF\n{}", self.ctx.func.display());
+            self.ctx.set_disasm(true);
+        }
         self.module.define_function(id, &mut self.ctx).map_err(|e| match e {
             cranelift_module::ModuleError::Compilation(ce) => err(format!("{ce:?}")),
             other => err(other),
         })?;
+        if self.options.dump {
+            let text = self.ctx.compiled_code().and_then(|c| c.vcode.clone()).unwrap_or_default();
+            eprintln!("; ---- machine code\n{text}");
+        }
         let size = self.ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
         self.module.clear_context(&mut self.ctx);
         Ok(size)
@@ -364,8 +391,9 @@ impl Engine {
         let wid = self.module.declare_function(&wname, Linkage::Local, &wsig).map_err(err)?;
         self.ctx.func.signature = wsig;
         let dref = self.module.declare_func_in_func(direct, &mut self.ctx.func);
+        let guards = self.guards_of(proto, &a);
         let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-        wrapper::build(b, dref, kinds, a.ret, self.module.target_config());
+        wrapper::build(b, dref, kinds, a.ret, &guards, self.module.target_config());
         let wsize = self.define(wid)?;
         let entry = self.finalized_entry(wid)?;
         if let Some(p) = &mut self.perf {
@@ -377,6 +405,7 @@ impl Engine {
             func: direct,
             sig: analyze::Signature { params: kinds.to_vec(), ret: a.ret },
             entry,
+            guards,
         });
         let idx = self.variants.len() - 1;
         self.by_proto.insert(Rc::as_ptr(proto) as usize, idx);

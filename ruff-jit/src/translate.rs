@@ -11,7 +11,7 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::tier::{bail, JitCtx, Rejection};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_FUNC, TAG_INT, TAG_NULL, TAG_OFFSET};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OFFSET};
 
 use crate::analyze::{Analysis, Kind, State};
 use crate::scalar::{flags, Loc, Scalar};
@@ -37,9 +37,12 @@ pub fn tag_of(k: Kind) -> u8 {
     }
 }
 
-/// The signature of a call unit's direct entry.
+/// The signature of a call unit's direct entry: (ctx, call depth, unboxed
+/// arguments...) -> unboxed result. The depth travels in a register instead of
+/// `JitCtx::depth`, saving a load and two stores per call.
 pub fn direct_signature(params: &[Kind], ret: Kind, cc: CallConv) -> Signature {
     let mut sig = Signature::new(cc);
+    sig.params.push(AbiParam::new(types::I64));
     sig.params.push(AbiParam::new(types::I64));
     sig.params.extend(params.iter().map(|k| AbiParam::new(cl_type(*k))));
     sig.returns.push(AbiParam::new(cl_type(ret)));
@@ -77,6 +80,9 @@ pub struct Unit<'a> {
     pub stress: bool,
     /// The target, for finishing the function.
     pub target: TargetFrontendConfig,
+    /// Global assumptions of the unit and its callees (checked by an OSR
+    /// entry's prologue; a call unit's wrapper checks them).
+    pub guards: Vec<crate::analyze::GlobalGuard>,
 }
 
 struct Tx<'a, 'b> {
@@ -86,7 +92,8 @@ struct Tx<'a, 'b> {
     blocks: HashMap<usize, Block>,
     ctx: Value,
     out: Option<Value>,
-    entry_depth: Option<Value>,
+    /// The depth passed to callees.
+    callee_depth: Value,
     bails: HashMap<u64, Block>,
     propagate: Option<Block>,
     ret_ty: Type,
@@ -104,7 +111,7 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         blocks: HashMap::new(),
         ctx: Value::from_u32(0),
         out: None,
-        entry_depth: None,
+        callee_depth: Value::from_u32(0),
         bails: HashMap::new(),
         propagate: None,
         ret_ty: cl_type(a.ret),
@@ -230,8 +237,7 @@ impl Tx<'_, '_> {
         let first = self.block(a.entry)?;
         match &self.u.kind {
             UnitKind::Call(kinds) => {
-                let depth = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::DEPTH);
-                self.entry_depth = Some(depth);
+                let depth = params[1];
                 let limit = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::DEPTH_LIMIT);
                 let too_deep = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, depth, limit);
                 self.guard(too_deep, bail::DEPTH);
@@ -239,19 +245,21 @@ impl Tx<'_, '_> {
                 let floor = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::STACK_LIMIT);
                 let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, floor);
                 self.guard(low, bail::DEPTH);
-                let next = self.b.ins().iadd_imm_s(depth, 1);
-                self.b.ins().store(flags(), next, self.ctx, JitCtx::DEPTH);
+                self.callee_depth = self.b.ins().iadd_imm_s(depth, 1);
                 if self.u.counting {
                     self.count(&self.u.proto.jit.stats.native_calls as *const _ as i64, 1);
                 }
                 for (i, k) in kinds.clone().into_iter().enumerate() {
-                    self.set(Loc::Slot(i as u16), k, params[i + 1]);
+                    self.set(Loc::Slot(i as u16), k, params[i + 2]);
                 }
             }
             UnitKind::Osr => {
                 self.out = Some(params[2]);
                 let slots = params[1];
                 let st = a.states[a.entry].clone().expect("entry state");
+                self.callee_depth = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::DEPTH);
+                let stale = self.bail_block(bail::GUARD);
+                crate::wrapper::check_globals(&mut self.b, self.ctx, &self.u.guards, stale);
                 let mismatch = self.b.create_block();
                 for (i, k) in st.slots.iter().enumerate() {
                     if !matches!(k, Kind::Int | Kind::Float | Kind::Bool | Kind::Null) {
@@ -289,9 +297,6 @@ impl Tx<'_, '_> {
 
     /// The return sequence of an early exit (the bail reason is already set).
     fn leave_early(&mut self) {
-        if let Some(d) = self.entry_depth {
-            self.b.ins().store(flags(), d, self.ctx, JitCtx::DEPTH);
-        }
         match self.u.kind {
             UnitKind::Call(_) => {
                 let z = self.zero(self.ret_ty);
@@ -351,21 +356,9 @@ impl Tx<'_, '_> {
         }
     }
 
-    fn load_global(&mut self, g: u32, expect_tag: u8) -> Value {
-        let base = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::GLOBALS);
-        let off = g as i64 * VALUE_SIZE;
-        let addr = self.b.ins().iadd_imm_s(base, off);
-        let tag = self.b.ins().load(types::I8, flags(), addr, TAG_OFFSET as i32);
-        let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, expect_tag as i64);
-        self.guard(bad, bail::GUARD);
-        addr
-    }
-
     fn ret(&mut self, v: Value, k: Kind) {
         match self.u.kind {
             UnitKind::Call(_) => {
-                let d = self.entry_depth.expect("call unit depth");
-                self.b.ins().store(flags(), d, self.ctx, JitCtx::DEPTH);
                 let v = if k == Kind::Null { self.b.ins().iconst(types::I64, 0) } else { v };
                 self.b.ins().return_(&[v]);
             }
@@ -423,26 +416,23 @@ impl Tx<'_, '_> {
                 let v = self.get(top(1), kt(1));
                 self.set(Loc::Slot(s), kt(1), v);
             }
+            // The tag (and for a callee, the closure) was checked on entry from
+            // the VM (`Analysis::global_guards`).
             Op::LoadGlobal(g) => match res {
                 Kind::Int | Kind::Float | Kind::Bool => {
-                    let addr = self.load_global(g, tag_of(res));
-                    let v = self.b.ins().load(cl_type(res), flags(), addr, PAYLOAD_OFFSET as i32);
+                    let base = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::GLOBALS);
+                    let off = g as i32 * VALUE_SIZE as i32 + PAYLOAD_OFFSET as i32;
+                    let v = self.b.ins().load(cl_type(res), flags(), base, off);
                     self.set(Loc::Stack(d as u16), res, v);
                 }
-                Kind::Callee(c) => {
-                    let closure = self.u.analysis.callees[c as usize].closure;
-                    let addr = self.load_global(g, TAG_FUNC);
-                    let p = self.b.ins().load(types::I64, flags(), addr, PAYLOAD_OFFSET as i32);
-                    let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, p, closure as i64);
-                    self.guard(other, bail::GUARD);
-                }
+                Kind::Callee(_) => {}
                 _ => return Err(Rejection::new("global of unexpected kind")),
             },
             Op::LoadSelf => {}
             Op::Call(n) => {
                 let n = n as usize;
                 let Kind::Callee(c) = st.stack[d - n - 1] else { return Err(Rejection::new("call of a non-function")) };
-                let mut args = vec![self.ctx];
+                let mut args = vec![self.ctx, self.callee_depth];
                 for i in 0..n {
                     let loc = Loc::Stack((d - n + i) as u16);
                     args.push(self.get(loc, st.stack[d - n + i]));

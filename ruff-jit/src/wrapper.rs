@@ -3,17 +3,49 @@
 //! result into `*out`.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, FuncRef, InstBuilder, MemFlagsData};
+use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, Value};
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::FunctionBuilder;
-use ruff_core::runtime::tier::JitCtx;
+use ruff_core::runtime::tier::{bail, JitCtx};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET};
 
-use crate::analyze::Kind;
+use crate::analyze::{GlobalGuard, Kind};
 use crate::translate::{cl_type, tag_of};
 
-/// Builds the wrapper around `direct` (params of `kinds`, result of `ret`).
-pub fn build(mut b: FunctionBuilder<'_>, direct: FuncRef, kinds: &[Kind], ret: Kind, target: TargetFrontendConfig) {
+/// Branches to `fail` unless every global holds what `guards` say.
+pub fn check_globals(b: &mut FunctionBuilder<'_>, ctx: Value, guards: &[GlobalGuard], fail: Block) {
+    if guards.is_empty() {
+        return;
+    }
+    let f = MemFlagsData::trusted();
+    let base = b.ins().load(types::I64, f, ctx, JitCtx::GLOBALS);
+    for g in guards {
+        let off = g.global as i32 * 16;
+        let tag = b.ins().load(types::I8, f, base, off + TAG_OFFSET as i32);
+        let bad = b.ins().icmp_imm_s(IntCC::NotEqual, tag, g.tag as i64);
+        let ok = b.create_block();
+        b.ins().brif(bad, fail, &[], ok, &[]);
+        b.switch_to_block(ok);
+        if let Some(closure) = g.closure {
+            let p = b.ins().load(types::I64, f, base, off + PAYLOAD_OFFSET as i32);
+            let bad = b.ins().icmp_imm_s(IntCC::NotEqual, p, closure as i64);
+            let ok = b.create_block();
+            b.ins().brif(bad, fail, &[], ok, &[]);
+            b.switch_to_block(ok);
+        }
+    }
+}
+
+/// Builds the wrapper around `direct` (params of `kinds`, result of `ret`),
+/// checking first the global assumptions of the direct code and its callees.
+pub fn build(
+    mut b: FunctionBuilder<'_>,
+    direct: FuncRef,
+    kinds: &[Kind],
+    ret: Kind,
+    guards: &[GlobalGuard],
+    target: TargetFrontendConfig,
+) {
     let f = MemFlagsData::trusted();
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -22,7 +54,11 @@ pub fn build(mut b: FunctionBuilder<'_>, direct: FuncRef, kinds: &[Kind], ret: K
     let (ctx, vals, out) = (p[0], p[1], p[2]);
     let mismatch = b.create_block();
     b.set_cold_block(mismatch);
-    let mut args = vec![ctx];
+    let stale = b.create_block();
+    b.set_cold_block(stale);
+    check_globals(&mut b, ctx, guards, stale);
+    let depth = b.ins().load(types::I64, f, ctx, JitCtx::DEPTH);
+    let mut args = vec![ctx, depth];
     for (i, k) in kinds.iter().enumerate() {
         let off = i as i32 * 16;
         let tag = b.ins().load(types::I8, f, vals, off + TAG_OFFSET as i32);
@@ -54,6 +90,14 @@ pub fn build(mut b: FunctionBuilder<'_>, direct: FuncRef, kinds: &[Kind], ret: K
     b.ins().return_(&[zero]);
 
     b.switch_to_block(bailed);
+    let two = b.ins().iconst(types::I32, 2);
+    b.ins().return_(&[two]);
+
+    // A global changed since compilation: a guard bail-out (the VM runs the
+    // call, and keeps count).
+    b.switch_to_block(stale);
+    let why = b.ins().iconst(types::I64, bail::GUARD as i64);
+    b.ins().store(f, why, ctx, JitCtx::BAIL);
     let two = b.ins().iconst(types::I32, 2);
     b.ins().return_(&[two]);
 

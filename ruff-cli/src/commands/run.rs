@@ -131,6 +131,7 @@ fn execute(run: &RunArgs, text: &str) -> i32 {
             perf_map: run.perf_map,
             verify: std::env::var_os("RUFF_JIT_VERIFY").is_some(),
             stress: run.stress,
+            dump: std::env::var_os("RUFF_JIT_DUMP").is_some(),
         };
         Some(Box::new(ruff_jit::Jit::new(opts)))
     };

@@ -115,7 +115,8 @@ pub mod bail {
 pub struct JitCtx {
     /// The VM's global slots (refreshed by the VM before every entry).
     pub globals: *const Value,
-    /// Native call depth of the current entry.
+    /// Native call depth at entry (the VM sets 0; compiled code passes the depth
+    /// on to its callees in a register).
     pub depth: u64,
     /// Native calls allowed before the recursion limit (the VM's limit minus its
     /// frames).
