@@ -79,12 +79,19 @@ impl Vm {
                     Some(var) if !b.calls_back => self.take_var(var),
                     _ => None,
                 };
-                match (b.func)(self, args) {
+                let r = std::mem::ManuallyDrop::new((b.func)(self, args));
+                match &*r {
                     Ok(v) => {
-                        self.stack[callee_at] = v;
+                        // Moved out of the result in place (tag byte + payload word;
+                        // see `value::copy_split`): binding `Ok(v)` by value would
+                        // copy the freshly built value as one 16-byte block first.
+                        // SAFETY: the value's ownership passes to the slot, and the
+                        // result, being `ManuallyDrop`, is never dropped.
+                        unsafe { Value::assign_from(&mut self.stack[callee_at], v) };
                         Ok(Called::Done)
                     }
-                    Err(e) => {
+                    Err(_) => {
+                        let Err(e) = std::mem::ManuallyDrop::into_inner(r) else { unreachable!("matched Err") };
                         if let Some(var) = moved {
                             let original = std::mem::take(&mut args[0]);
                             self.put_var(var, original);
@@ -103,11 +110,11 @@ impl Vm {
         match var {
             Var::Local(s) => {
                 let base = self.frames.last().expect("frame").base;
-                self.stack[base + s as usize] = Value::Null;
+                Value::assign(&mut self.stack[base + s as usize], Value::Null);
                 Some(var)
             }
             Var::Global(g) if self.gstates[g as usize] == gstate::MUT => {
-                self.globals[g as usize] = Value::Null;
+                Value::assign(&mut self.globals[g as usize], Value::Null);
                 Some(var)
             }
             _ => None,

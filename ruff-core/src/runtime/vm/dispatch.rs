@@ -89,6 +89,12 @@ impl Vm {
         // SAFETY: framed code keeps the operand stack below `depth` initialised and
         // within the room reserved for it.
         unsafe { self.stack.set_len(top) };
+        if let Some(r) = self.step_fast(pc) {
+            match r {
+                Ok(next) => return Ok(next),
+                Err(e) => self.unwind(e, d)?,
+            }
+        }
         loop {
             let r = if self.counting { self.execute::<true, true>(d - 1) } else { self.execute::<false, true>(d - 1) };
             match r {

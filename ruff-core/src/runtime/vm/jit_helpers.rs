@@ -16,7 +16,9 @@
 //!
 //! Native code reloads [`JitCtx::base`] after every step (the stack may move).
 
-use super::Vm;
+use super::{gstate, Vm};
+use crate::bytecode::Op;
+use crate::runtime::error::RuntimeError;
 use crate::runtime::tier::JitCtx;
 use crate::runtime::value::Value;
 
@@ -96,6 +98,32 @@ pub unsafe extern "C" fn ruff_jit_index(target: *mut Value, index: *mut Value) -
             0
         }
         Err(_) => 1,
+    }
+}
+
+impl Vm {
+    /// The instructions framed code steps most (a global's value, a call of a
+    /// builtin) done without entering the dispatch loop: exactly what the loop's
+    /// cases do. `None`: the loop must run it.
+    pub(super) fn step_fast(&mut self, pc: usize) -> Option<Result<usize, RuntimeError>> {
+        let op = self.frames.last()?.closure.proto.code[pc];
+        match op {
+            Op::LoadGlobal(g) if self.gstates[g as usize] != gstate::UNDEFINED => {
+                let v = self.globals[g as usize].clone();
+                self.stack.push(v);
+                Some(Ok(pc + 1))
+            }
+            Op::Call(argc) | Op::CallUpdate(argc, _) => {
+                let callee = self.stack.len().checked_sub(argc as usize + 1)?;
+                if !matches!(self.stack[callee], Value::Native(_)) {
+                    return None;
+                }
+                self.frames.last_mut()?.pc = pc + 1;
+                let update = if let Op::CallUpdate(_, var) = op { Some(var) } else { None };
+                Some(self.call(argc as usize, update).map(|_| pc + 1))
+            }
+            _ => None,
+        }
     }
 }
 

@@ -8,25 +8,10 @@
 use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ops::{Deref, DerefMut};
 
-use crate::runtime::value::{Value, PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
-
-const _: () = assert!(VALUE_SIZE == 16 && TAG_OFFSET == 0 && PAYLOAD_OFFSET == 8);
+use crate::runtime::value::{copy_split, Value};
 
 #[derive(Debug, Default)]
 pub(crate) struct Stack(Vec<Value>);
-
-/// Copies a value from `src` to `dst` as tag byte + payload word.
-///
-/// # Safety
-/// `src` points to an initialised value, `dst` to writable room for one; the
-/// caller decides which of the two owns it afterwards.
-#[inline(always)]
-unsafe fn copy_split(src: *const Value, dst: *mut Value) {
-    let (s, d) = (src.cast::<u8>(), dst.cast::<u8>());
-    d.add(TAG_OFFSET).write(s.add(TAG_OFFSET).read());
-    let payload = s.add(PAYLOAD_OFFSET).cast::<MaybeUninit<u64>>().read();
-    d.add(PAYLOAD_OFFSET).cast::<MaybeUninit<u64>>().write(payload);
-}
 
 impl Stack {
     pub(crate) fn with_capacity(n: usize) -> Stack {
