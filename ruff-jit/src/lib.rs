@@ -485,6 +485,7 @@ impl Engine {
             counting: self.options.counting,
             stress: self.options.stress > 0,
             target: self.module.target_config(),
+            layout: ruff_core::runtime::heap_layout::heap_layout(),
         };
         let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
         if let Err(r) = framed::emit::emit(b, &unit) {

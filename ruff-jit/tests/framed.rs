@@ -32,6 +32,12 @@ func words(n) {
     for i in n { t = t + d[to_string(i)] }
     return t + len(s)
 }
+func picks(arr, s, d) {
+    mut t := 0
+    for i in len(arr) { t = t + arr[i] + arr[-1 - i] }
+    for i in len(s) { if s[i] == "b" { t = t + 1 } }
+    return t + d["k"]
+}
 func risky(arr, i) {
     try {
         return arr[i]
@@ -40,7 +46,7 @@ func risky(arr, i) {
     }
 }
 mut out := 0
-for round in 1200 { out = out + total(build(200)) + words(50) }
+for round in 1200 { out = out + total(build(200)) + words(50) + picks([1, 2, 3], "abcb", {"k": 5}) }
 print(out)
 mut mixed := build(20000)
 mixed = push(mixed, 1.5)

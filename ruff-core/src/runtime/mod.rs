@@ -6,6 +6,7 @@ pub mod builtins;
 pub mod compare;
 pub mod error;
 pub mod format;
+pub mod heap_layout;
 pub mod object;
 pub mod tier;
 pub mod value;

@@ -14,10 +14,12 @@ use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_INT, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::STEP_RAISED;
 
+use super::heap;
 use super::plan::{How, Plan};
 use crate::analyze::{Kind, State};
 use crate::scalar::{cmp_of, flags, Loc, Scalar};
 use crate::translate::{cl_type, tag_of};
+use ruff_core::runtime::heap_layout::HeapLayout;
 
 const VALUE_SIZE: i64 = 16;
 
@@ -41,6 +43,9 @@ pub struct FramedUnit<'a> {
     pub counting: bool,
     pub stress: bool,
     pub target: TargetFrontendConfig,
+    /// Heap field offsets for inline copies, releases and array indexing
+    /// (`None`: helpers only).
+    pub layout: Option<HeapLayout>,
 }
 
 struct Fx<'a, 'b> {
@@ -452,7 +457,7 @@ impl Fx<'_, '_> {
             Op::Pop => {
                 if kt(1) == Kind::Top {
                     let a = self.addr(top(1));
-                    self.call(self.u.helpers.drop, &[a]);
+                    self.release(a);
                 }
             }
             Op::Dup => self.copy(top(1), kt(1), push),
@@ -461,11 +466,21 @@ impl Fx<'_, '_> {
                 let slot = Loc::Slot(s);
                 if kt(1) == Kind::Top {
                     let (to, from) = (self.addr(slot), self.addr(top(1)));
-                    self.call(self.u.helpers.store, &[to, from]);
+                    if self.u.layout.is_some() {
+                        // A move: release the old value, copy the bits.
+                        self.release(to);
+                        for off in [TAG_OFFSET as i32, PAYLOAD_OFFSET as i32] {
+                            let ty = if off == 0 { types::I8 } else { types::I64 };
+                            let w = self.b.ins().load(ty, flags(), from, off);
+                            self.b.ins().store(flags(), w, to, off);
+                        }
+                    } else {
+                        self.call(self.u.helpers.store, &[to, from]);
+                    }
                 } else {
                     if st.slots[s as usize] == Kind::Top {
                         let a = self.addr(slot);
-                        self.call(self.u.helpers.drop, &[a]);
+                        self.release(a);
                     }
                     let v = self.get(top(1), kt(1));
                     self.set(slot, kt(1), v);
@@ -485,20 +500,49 @@ impl Fx<'_, '_> {
             }
             Op::Index => {
                 let (target, index) = (self.addr(top(2)), self.addr(top(1)));
+                let fast = match self.u.layout {
+                    Some(l) if kt(2) == Kind::Top && kt(1) == Kind::Int => Some(l),
+                    _ => None,
+                };
+                let done = self.b.create_block();
+                if let Some(l) = fast {
+                    let slow = self.b.create_block();
+                    self.b.set_cold_block(slow);
+                    let i = self.get(top(1), Kind::Int);
+                    heap::index_array(&mut self.b, l, self.u.helpers.drop, target, i, slow, done);
+                    self.b.switch_to_block(slow);
+                }
                 let failed = self.call(self.u.helpers.index, &[target, index]).expect("index result");
                 let (pc, d) = self.at;
                 self.exit_if(failed, pc, d, bail::ERROR);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
             }
             other => return Err(Rejection::new(format!("{} planned as native", other.name()))),
         }
         Ok(true)
     }
 
-    /// Pushes a copy of `from` (a helper call for heap-kinded values).
+    /// Releases the heap-kinded value at `a` (inline when the layout is known).
+    fn release(&mut self, a: Value) {
+        match self.u.layout {
+            Some(l) => heap::drop_value(&mut self.b, l, self.u.helpers.drop, a),
+            None => {
+                self.call(self.u.helpers.drop, &[a]);
+            }
+        }
+    }
+
+    /// Pushes a copy of `from` (inline, or a helper call, for heap-kinded values).
     fn copy(&mut self, from: Loc, k: Kind, to: Loc) {
         if k == Kind::Top {
             let (dst, src) = (self.addr(to), self.addr(from));
-            self.call(self.u.helpers.clone, &[dst, src]);
+            match self.u.layout {
+                Some(l) => heap::clone_value(&mut self.b, l, dst, src),
+                None => {
+                    self.call(self.u.helpers.clone, &[dst, src]);
+                }
+            }
         } else {
             let v = self.get(from, k);
             self.set(to, k, v);

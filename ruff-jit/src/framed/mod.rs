@@ -4,7 +4,9 @@
 //! for the contract: the frame is always complete, so leaving to the VM at any
 //! instruction needs no write-back.
 //!
-//! `plan` decides how each instruction runs; `emit` translates it.
+//! `plan` decides how each instruction runs; `emit` translates it, with `heap`
+//! for the heap-value operations it inlines.
 
 pub mod emit;
+pub mod heap;
 pub mod plan;

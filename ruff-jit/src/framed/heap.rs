@@ -1,0 +1,108 @@
+//! Heap values handled inline by framed code, with the field offsets that
+//! `ruff_core::runtime::heap_layout` measured: copying a value (one more strong
+//! reference), releasing one (one less; the helper runs the destructor when it
+//! was the last), and reading an array element by int index. Anything else (a
+//! last reference, a negative or out-of-range index, a non-array) goes to the
+//! slow path the caller provides.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
+use cranelift_frontend::FunctionBuilder;
+use ruff_core::runtime::heap_layout::HeapLayout;
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_ARRAY, TAG_NATIVE, TAG_OFFSET, TAG_STR};
+
+use crate::scalar::flags;
+
+/// `counted(tag)` as an `i8` 0/1 (see `heap_layout::counted`).
+fn counted(b: &mut FunctionBuilder<'_>, tag: Value) -> Value {
+    let heap = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, tag, TAG_STR as i64);
+    let builtin = b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NATIVE as i64);
+    b.ins().band_not(heap, builtin)
+}
+
+/// Adds a strong reference to the object at `ptr` when `tag` is counted.
+fn retain(b: &mut FunctionBuilder<'_>, l: HeapLayout, tag: Value, ptr: Value) {
+    let c = counted(b, tag);
+    let inc = b.create_block();
+    let done = b.create_block();
+    b.ins().brif(c, inc, &[], done, &[]);
+    b.switch_to_block(inc);
+    let s = b.ins().load(types::I64, flags(), ptr, l.strong);
+    let s1 = b.ins().iadd_imm_s(s, 1);
+    b.ins().store(flags(), s1, ptr, l.strong);
+    b.ins().jump(done, &[]);
+    b.switch_to_block(done);
+}
+
+/// Copies the value at `src` into the dead position `dst`.
+pub fn clone_value(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, src: Value) {
+    let tag = b.ins().load(types::I8, flags(), src, TAG_OFFSET as i32);
+    let payload = b.ins().load(types::I64, flags(), src, PAYLOAD_OFFSET as i32);
+    b.ins().store(flags(), tag, dst, TAG_OFFSET as i32);
+    b.ins().store(flags(), payload, dst, PAYLOAD_OFFSET as i32);
+    retain(b, l, tag, payload);
+}
+
+/// Releases the value at `v` (the position is dead afterwards); `drop` is the
+/// `ruff_jit_drop` helper, called for a last reference.
+pub fn drop_value(b: &mut FunctionBuilder<'_>, l: HeapLayout, drop: FuncRef, v: Value) {
+    let tag = b.ins().load(types::I8, flags(), v, TAG_OFFSET as i32);
+    let c = counted(b, tag);
+    let dec = b.create_block();
+    let last = b.create_block();
+    let shared = b.create_block();
+    let done = b.create_block();
+    b.set_cold_block(last);
+    b.ins().brif(c, dec, &[], done, &[]);
+    b.switch_to_block(dec);
+    let ptr = b.ins().load(types::I64, flags(), v, PAYLOAD_OFFSET as i32);
+    let s = b.ins().load(types::I64, flags(), ptr, l.strong);
+    let is_last = b.ins().icmp_imm_s(IntCC::Equal, s, 1);
+    b.ins().brif(is_last, last, &[], shared, &[]);
+    b.switch_to_block(shared);
+    let s1 = b.ins().iadd_imm_s(s, -1);
+    b.ins().store(flags(), s1, ptr, l.strong);
+    b.ins().jump(done, &[]);
+    b.switch_to_block(last);
+    b.ins().call(drop, &[v]);
+    b.ins().jump(done, &[]);
+    b.switch_to_block(done);
+}
+
+/// `target[index]` for an array target and an in-range, non-negative int
+/// `index`: replaces the value at `target` by the element and continues at
+/// `done`; goes to `slow` (changing nothing) otherwise.
+pub fn index_array(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    drop: FuncRef,
+    target: Value,
+    index: Value,
+    slow: Block,
+    done: Block,
+) {
+    let tag = b.ins().load(types::I8, flags(), target, TAG_OFFSET as i32);
+    let not_array = b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_ARRAY as i64);
+    let array = b.create_block();
+    b.ins().brif(not_array, slow, &[], array, &[]);
+    b.switch_to_block(array);
+    let arr = b.ins().load(types::I64, flags(), target, PAYLOAD_OFFSET as i32);
+    let len = b.ins().load(types::I64, flags(), arr, l.array_len);
+    // Unsigned: a negative index is out of range here (the slow path handles
+    // counting from the end).
+    let inside = b.ins().icmp(IntCC::UnsignedLessThan, index, len);
+    let fast = b.create_block();
+    b.ins().brif(inside, fast, &[], slow, &[]);
+    b.switch_to_block(fast);
+    let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
+    let off = b.ins().imul_imm_s(index, 16);
+    let at = b.ins().iadd(elems, off);
+    let etag = b.ins().load(types::I8, flags(), at, TAG_OFFSET as i32);
+    let epayload = b.ins().load(types::I64, flags(), at, PAYLOAD_OFFSET as i32);
+    // The element's new reference first: releasing the array may free it.
+    retain(b, l, etag, epayload);
+    drop_value(b, l, drop, target);
+    b.ins().store(flags(), etag, target, TAG_OFFSET as i32);
+    b.ins().store(flags(), epayload, target, PAYLOAD_OFFSET as i32);
+    b.ins().jump(done, &[]);
+}
