@@ -32,6 +32,7 @@ struct Row {
     rejection: Option<String>,
     vm_insns: u64,
     native_insns: u64,
+    stepped_insns: u64,
 }
 
 fn collect(p: &Rc<Proto>, rows: &mut Vec<Row>) {
@@ -63,6 +64,7 @@ fn collect(p: &Rc<Proto>, rows: &mut Vec<Row>) {
             rejection: s.rejection.borrow().clone(),
             vm_insns: s.vm_insns.get(),
             native_insns: s.native_insns.get(),
+            stepped_insns: s.stepped_insns.get(),
         });
     }
     for child in &p.protos {
@@ -84,6 +86,7 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
     }
     let vm: u64 = rows.iter().map(|r| r.vm_insns).sum();
     let native: u64 = rows.iter().map(|r| r.native_insns).sum();
+    let stepped: u64 = rows.iter().map(|r| r.stepped_insns).sum();
     let coverage = if vm + native == 0 { 0.0 } else { native as f64 / (vm + native) as f64 };
     let mode = match mode {
         JitMode::Off => "off",
@@ -95,7 +98,8 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
         StatsFormat::Json => {
             let _ = write!(
                 out,
-                "{{\"jit\":\"{mode}\",\"vm_insns\":{vm},\"native_insns\":{native},\"coverage\":{coverage:.6},\"functions\":["
+                "{{\"jit\":\"{mode}\",\"vm_insns\":{vm},\"native_insns\":{native},\"stepped_insns\":{stepped},\
+                 \"coverage\":{coverage:.6},\"functions\":["
             );
             for (i, r) in rows.iter().enumerate() {
                 let bails: Vec<String> = r.bails.iter().map(|(k, n)| format!("\"{k}\":{n}")).collect();
@@ -103,7 +107,7 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                     out,
                     "{}{{\"name\":{},\"line\":{},\"tier\":\"{}\",\"calls\":{},\"native_calls\":{},\"osr_entries\":{},\
                      \"compiles\":{},\"compile_us\":{:.1},\"code_bytes\":{},\"bails\":{{{}}},\"mismatches\":{},\
-                     \"rejection\":{},\"vm_insns\":{},\"native_insns\":{}}}",
+                     \"rejection\":{},\"vm_insns\":{},\"native_insns\":{},\"stepped_insns\":{}}}",
                     if i > 0 { "," } else { "" },
                     json_str(&r.name),
                     r.line,
@@ -118,7 +122,8 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                     r.mismatches,
                     r.rejection.as_deref().map_or("null".to_string(), json_str),
                     r.vm_insns,
-                    r.native_insns
+                    r.native_insns,
+                    r.stepped_insns
                 );
             }
             out.push_str("]}\n");
@@ -163,7 +168,54 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                 vm + native,
                 vm
             );
+            if stepped > 0 {
+                let share = stepped as f64 / (vm + native) as f64 * 100.0;
+                let _ = writeln!(
+                    out,
+                    "  of which {stepped} ({share:.1}% of all) were single instructions that native code had the VM run"
+                );
+            }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_core::api::{Options, Program};
+    use ruff_jit::{Jit, JitOptions};
+
+    const PROGRAM: &str = "func f(n) {\n    mut s := \"\"\n    mut t := 0\n    for i in n {\n        s = s + \"x\"\n        t = t + i\n    }\n    return len(s) + t\n}\nprint(f(5000))\n";
+
+    fn report(format: StatsFormat) -> String {
+        let program = Program::compile("stats.ruff", PROGRAM).expect("compiles");
+        let options = Options { jit: JitMode::Auto, count: true, ..Options::default() };
+        let tier = Box::new(Jit::new(JitOptions { counting: true, ..JitOptions::default() }));
+        let run = program.run_captured(&options, Some(tier));
+        assert_eq!(run.stdout, "12502500\n");
+        render(&run.outcome.protos, format, JitMode::Auto)
+    }
+
+    /// The first number after `"key":` in `json`.
+    fn number(json: &str, key: &str) -> u64 {
+        let at = json.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("no {key} in {json}")) + key.len() + 3;
+        json[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().expect("a number")
+    }
+
+    #[test]
+    fn coverage_counts_add_up_and_steps_are_reported() {
+        let json = report(StatsFormat::Json);
+        let (vm, native, stepped) =
+            (number(&json, "vm_insns"), number(&json, "native_insns"), number(&json, "stepped_insns"));
+        // The loop runs 5000 times, 7 instructions each, plus a few outside it.
+        assert!((35_000..35_100).contains(&(vm + native)), "{json}");
+        assert!(native > vm, "the hot loop ran natively: {json}");
+        // `s + "x"` on strings is run by the VM for native code: one step per
+        // native iteration at least.
+        assert!(stepped > 0 && stepped < native, "{json}");
+        assert!(json.contains("\"name\":\"f\""), "{json}");
+        let table = report(StatsFormat::Table);
+        assert!(table.contains("JIT coverage: ") && table.contains("single instructions"), "{table}");
+    }
 }

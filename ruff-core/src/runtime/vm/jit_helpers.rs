@@ -37,6 +37,10 @@ pub unsafe extern "C" fn ruff_jit_step(ctx: *mut JitCtx, pc: u32, depth: u32, ne
     // SAFETY: the VM set `ctx.vm` to itself before entering the native code that
     // calls us, and holds no reference into itself across that call.
     let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
+    if vm.counting {
+        let stats = &vm.frames.last().expect("frame").closure.proto.jit.stats;
+        stats.stepped_insns.set(stats.stepped_insns.get() + 1);
+    }
     let r = vm.step(pc as usize, depth as usize);
     let frame = vm.frames.last().expect("frame");
     let (base, top) = (frame.base, frame.base + frame.closure.proto.nslots as usize);
