@@ -165,6 +165,20 @@ impl Value {
         unsafe { copy_split(&*v, slot) }
     }
 
+    /// `std::mem::take`, reading the value as tag byte + payload word (see
+    /// [`copy_split`]).
+    #[inline(always)]
+    pub fn take_split(slot: &mut Value) -> Value {
+        let mut out = std::mem::MaybeUninit::<Value>::uninit();
+        // SAFETY: `slot` is initialised; its value moves to `out`, and `slot` is
+        // overwritten with `Null` without dropping the moved value.
+        unsafe {
+            copy_split(slot, out.as_mut_ptr());
+            std::ptr::write(slot as *mut Value as *mut u8, TAG_NULL);
+            out.assume_init()
+        }
+    }
+
     /// Like [`Value::assign`], taking the value from `*v` bit for bit.
     ///
     /// # Safety

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use super::args::ArgBuf;
-use super::{gstate, Frame, Vm};
+use super::{gstate, Vm};
 use crate::bytecode::{Const, Var};
 use crate::runtime::error::{fail, RuntimeError};
 use crate::runtime::object::{Closure, StructType};
@@ -46,7 +46,23 @@ impl Vm {
         if top > self.stack.len() {
             self.stack.resize(top, Value::Null);
         }
-        self.frames.push(Frame { closure, pc: 0, base, ret });
+        // Field by field into the vector: a `Frame` built on the native stack and
+        // then copied as 16-byte blocks missed store forwarding (61% of this
+        // function's samples on a recursive benchmark).
+        if self.frames.len() == self.frames.capacity() {
+            self.frames.reserve(1);
+        }
+        let len = self.frames.len();
+        // SAFETY: there is room at `len`; every field is written before the
+        // length covers it.
+        unsafe {
+            let f = self.frames.as_mut_ptr().add(len);
+            std::ptr::addr_of_mut!((*f).closure).write(closure);
+            std::ptr::addr_of_mut!((*f).pc).write(0);
+            std::ptr::addr_of_mut!((*f).base).write(base);
+            std::ptr::addr_of_mut!((*f).ret).write(ret);
+            self.frames.set_len(len + 1);
+        }
         Ok(())
     }
 
@@ -55,14 +71,19 @@ impl Vm {
         let callee_at = self.stack.len() - argc - 1;
         match &self.stack[callee_at] {
             Value::Func(c) => {
-                let c = c.clone();
                 if self.jit.is_some() {
+                    let c = c.clone();
                     if let Some(v) = self.native_call(&c.proto, callee_at + 1, argc) {
                         self.stack.truncate(callee_at);
                         self.stack.push(v);
                         return Ok(Called::Done);
                     }
                 }
+                // The frame takes the callee's reference from its stack slot (which
+                // only awaits the result): no count up now and down at return.
+                let Value::Func(c) = Value::take_split(&mut self.stack[callee_at]) else {
+                    unreachable!("matched a function")
+                };
                 self.push_frame(c, callee_at + 1, argc, callee_at)?;
                 Ok(Called::Frame)
             }

@@ -115,14 +115,60 @@ impl Vm {
         }
     }
 
-    /// Pops the running frame, delivering `result` to its caller.
-    fn return_from_frame(&mut self, result: Value, stop_depth: usize) -> Exit {
-        let frame = self.frames.pop().expect("frame");
-        self.stack.truncate(frame.ret);
-        let depth = self.frames.len();
+    /// Pops the running frame, delivering the value on top of the stack to its
+    /// caller. The result moves straight from the top to the caller's slot (as
+    /// tag byte + payload word, see `value::copy_split`), not through a Rust
+    /// temporary that would be copied as a 16-byte block.
+    fn return_top(&mut self, stop_depth: usize) -> Exit {
+        let (depth, ret) = self.pop_frame();
+        if depth == stop_depth {
+            let result = self.stack.pop().expect("a result");
+            self.stack.truncate(ret);
+            return Exit::Done(result);
+        }
+        let top = self.stack.len() - 1;
+        // SAFETY: `ret < top` are positions of the stack. Everything from `ret` up
+        // to the result is dropped, then the result moves down to `ret`, and the
+        // length forgets the position it moved from.
+        unsafe {
+            let p = self.stack.as_mut_ptr();
+            for i in ret..top {
+                let v = p.add(i);
+                if !matches!(*v, Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+                    std::ptr::drop_in_place(v);
+                }
+            }
+            crate::runtime::value::copy_split(p.add(top), p.add(ret));
+            self.stack.set_len(ret + 1);
+        }
+        Exit::Continue
+    }
+
+    /// Pops the running frame and its handlers; returns the new frame count and
+    /// the popped frame's `ret`.
+    #[inline(always)]
+    fn pop_frame(&mut self) -> (usize, usize) {
+        // Read the one field needed and release the closure in place: moving the
+        // whole `Frame` out copies it as 16-byte blocks, which stall on a frame
+        // pushed a few instructions ago (see `push_frame`).
+        let depth = self.frames.len() - 1;
+        let ret = self.frames[depth].ret;
+        // SAFETY: the frame at `depth` is initialised; the vector forgets it before
+        // its closure reference is dropped, and its other fields own nothing.
+        unsafe {
+            self.frames.set_len(depth);
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*self.frames.as_mut_ptr().add(depth)).closure));
+        }
         while self.handlers.last().is_some_and(|h| h.frame > depth) {
             self.handlers.pop();
         }
+        (depth, ret)
+    }
+
+    /// Pops the running frame, delivering `result` to its caller.
+    fn return_from_frame(&mut self, result: Value, stop_depth: usize) -> Exit {
+        let (depth, ret) = self.pop_frame();
+        self.stack.truncate(ret);
         if depth == stop_depth {
             return Exit::Done(result);
         }
@@ -341,7 +387,12 @@ impl Vm {
                         if self.gstates[g] == gstate::UNDEFINED {
                             throw!(RuntimeError::new(format!("Undefined variable: {}", self.global_names[g])));
                         }
-                        let v = self.globals[g].clone();
+                        // Functions are the common case (every call of a global
+                        // function): clone them without the generic clone call.
+                        let v = match &self.globals[g] {
+                            Value::Func(c) => Value::Func(c.clone()),
+                            other => other.clone(),
+                        };
                         self.stack.push(v);
                     }
                     Op::StoreGlobal(g) => {
@@ -592,13 +643,10 @@ impl Vm {
                             Called::Done => {}
                         }
                     }
-                    Op::Return => {
-                        let result = pop!();
-                        match self.return_from_frame(result, stop_depth) {
-                            Exit::Done(v) => return Ok(v),
-                            Exit::Continue => continue 'frames,
-                        }
-                    }
+                    Op::Return => match self.return_top(stop_depth) {
+                        Exit::Done(v) => return Ok(v),
+                        Exit::Continue => continue 'frames,
+                    },
                     Op::Index => {
                         let idx = pop!();
                         let target = pop!();
