@@ -142,13 +142,7 @@ impl Value {
     /// int, float) the drop glue is skipped: this is the VM's hottest store.
     #[inline(always)]
     pub fn store(slot: &mut Value, v: Value) {
-        if matches!(slot, Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
-            // SAFETY: the old value has no destructor to run, so overwriting it
-            // without dropping it leaks nothing.
-            unsafe { std::ptr::write(slot, v) }
-        } else {
-            *slot = v;
-        }
+        Value::assign(slot, v)
     }
 
     /// Overwrites `*slot` with `v`, moving `v` as tag byte + payload word (see
@@ -163,6 +157,52 @@ impl Value {
         let v = std::mem::ManuallyDrop::new(v);
         // SAFETY: `slot` is writable; ownership moves from `v` (never dropped).
         unsafe { copy_split(&*v, slot) }
+    }
+
+    /// Overwrites `*slot` with an int, writing the tag and the payload in place
+    /// (assigning a `Value` built in a temporary copies it as a 16-byte block,
+    /// which stalls store forwarding; see [`copy_split`]).
+    #[inline(always)]
+    pub fn put_int(slot: &mut Value, i: i64) {
+        Value::clear_heap(slot);
+        // SAFETY: the old value owns nothing now; tag and payload make an Int.
+        unsafe {
+            let p = slot as *mut Value as *mut u8;
+            p.add(TAG_OFFSET).write(TAG_INT);
+            p.add(PAYLOAD_OFFSET).cast::<i64>().write(i);
+        }
+    }
+
+    /// [`Value::put_int`] for a float.
+    #[inline(always)]
+    pub fn put_float(slot: &mut Value, f: f64) {
+        Value::clear_heap(slot);
+        // SAFETY: as for `put_int`.
+        unsafe {
+            let p = slot as *mut Value as *mut u8;
+            p.add(TAG_OFFSET).write(TAG_FLOAT);
+            p.add(PAYLOAD_OFFSET).cast::<f64>().write(f);
+        }
+    }
+
+    /// [`Value::put_int`] for a bool.
+    #[inline(always)]
+    pub fn put_bool(slot: &mut Value, b: bool) {
+        Value::clear_heap(slot);
+        // SAFETY: as for `put_int`.
+        unsafe {
+            let p = slot as *mut Value as *mut u8;
+            p.add(TAG_OFFSET).write(TAG_BOOL);
+            p.add(PAYLOAD_OFFSET).write(b as u8);
+        }
+    }
+
+    /// Drops what `*slot` owns, leaving it `Null`, when it owns anything.
+    #[inline(always)]
+    fn clear_heap(slot: &mut Value) {
+        if !matches!(slot, Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+            *slot = Value::Null;
+        }
     }
 
     /// `std::mem::take`, reading the value as tag byte + payload word (see

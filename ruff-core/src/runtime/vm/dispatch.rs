@@ -50,6 +50,18 @@ fn const_value(c: &Const) -> Value {
     }
 }
 
+/// Two numbers of which at least one is a float, as floats (the VM's mixed
+/// arithmetic and ordering convert the int).
+#[inline(always)]
+fn float_pair(a: &Value, b: &Value) -> Option<(f64, f64)> {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => Some((*x, *y)),
+        (Value::Int(x), Value::Float(y)) => Some((*x as f64, *y)),
+        (Value::Float(x), Value::Int(y)) => Some((*x, *y as f64)),
+        _ => None,
+    }
+}
+
 fn kind_bits(a: &Value, b: &Value) -> u8 {
     match (a, b) {
         (Value::Int(_), Value::Int(_)) => feedback::INT,
@@ -286,30 +298,26 @@ impl Vm {
             macro_rules! arith_op {
                 ($op:expr, $checked:ident, $fop:tt) => {{
                     let n = self.stack.len();
-                    match (&self.stack[n - 2], &self.stack[n - 1]) {
-                        (Value::Int(x), Value::Int(y)) => {
-                            note!(feedback::INT);
-                            match x.$checked(*y) {
-                                Some(r) => {
-                                    self.stack.pop();
-                                    self.stack[n - 2] = Value::Int(r);
-                                }
-                                None => throw!(arith::int_op($op, *x, *y).unwrap_err()),
+                    if let (Value::Int(x), Value::Int(y)) = (&self.stack[n - 2], &self.stack[n - 1]) {
+                        note!(feedback::INT);
+                        match x.$checked(*y) {
+                            Some(r) => {
+                                self.stack.pop();
+                                Value::put_int(&mut self.stack[n - 2], r);
                             }
+                            None => throw!(arith::int_op($op, *x, *y).unwrap_err()),
                         }
-                        (Value::Float(x), Value::Float(y)) => {
-                            note!(feedback::FLOAT);
-                            let r = *x $fop *y;
-                            self.stack.pop();
-                            self.stack[n - 2] = Value::Float(r);
-                        }
-                        (a, b) => {
-                            note!(kind_bits(a, b));
-                            let b = pop!();
-                            let a = pop!();
-                            let r = tri!(self.binary($op, a, b));
-                            self.stack.push(r);
-                        }
+                    } else if let Some((x, y)) = float_pair(&self.stack[n - 2], &self.stack[n - 1]) {
+                        note!(feedback::FLOAT);
+                        let r = x $fop y;
+                        self.stack.pop();
+                        Value::put_float(&mut self.stack[n - 2], r);
+                    } else {
+                        note!(kind_bits(&self.stack[n - 2], &self.stack[n - 1]));
+                        let b = pop!();
+                        let a = pop!();
+                        let r = tri!(self.binary($op, a, b));
+                        self.stack.push(r);
                     }
                 }};
             }
@@ -320,7 +328,13 @@ impl Vm {
                         note!(feedback::INT);
                         let r = x $cmp y;
                         self.stack.pop();
-                        self.stack[n - 2] = Value::Bool(r);
+                        Value::put_bool(&mut self.stack[n - 2], r);
+                    } else if let Some((x, y)) = float_pair(&self.stack[n - 2], &self.stack[n - 1]) {
+                        // Ordering of numbers is IEEE ordering (compare::order).
+                        note!(feedback::FLOAT);
+                        let r = x $cmp y;
+                        self.stack.pop();
+                        Value::put_bool(&mut self.stack[n - 2], r);
                     } else {
                         note!(kind_bits(&self.stack[n - 2], &self.stack[n - 1]));
                         let b = pop!();
@@ -366,6 +380,7 @@ impl Vm {
                         // Ints are the common case: copy them without the generic clone call.
                         let v = match &self.stack[base + s as usize] {
                             Value::Int(i) => Value::Int(*i),
+                            Value::Float(f) => Value::Float(*f),
                             other => other.clone(),
                         };
                         self.stack.push(v);
@@ -426,7 +441,7 @@ impl Vm {
                             if let Some(r) = r {
                                 note!(feedback::INT);
                                 self.stack.pop();
-                                self.stack[n - 2] = Value::Int(r);
+                                Value::put_int(&mut self.stack[n - 2], r);
                                 continue;
                             }
                         }
@@ -581,6 +596,19 @@ impl Vm {
                             };
                             self.stack.truncate(n - 2);
                             r
+                        } else if let (Some((x, y)), false) =
+                            (float_pair(&self.stack[n - 2], &self.stack[n - 1]), matches!(cmp, Cmp::Eq | Cmp::Ne))
+                        {
+                            // Ordering of numbers is IEEE ordering (compare::order);
+                            // float equality has its epsilon rule, in the slow path.
+                            note!(feedback::FLOAT);
+                            self.stack.truncate(n - 2);
+                            match cmp {
+                                Cmp::Lt => x < y,
+                                Cmp::Le => x <= y,
+                                Cmp::Gt => x > y,
+                                _ => x >= y,
+                            }
                         } else {
                             note!(kind_bits(&self.stack[n - 2], &self.stack[n - 1]));
                             let b = pop!();
@@ -794,7 +822,7 @@ impl Vm {
                         let Value::Int(i) = self.stack[at + 1] else { unreachable!("iteration index is not an int") };
                         if let Value::Int(n) = self.stack[at] {
                             if i < n {
-                                self.stack[at + 1] = Value::Int(i + 1);
+                                Value::put_int(&mut self.stack[at + 1], i + 1);
                                 self.stack.push(Value::Int(i));
                             } else {
                                 pc = t as usize;
@@ -803,7 +831,7 @@ impl Vm {
                         }
                         match iter::element(&self.stack[at], i) {
                             Some(v) => {
-                                self.stack[at + 1] = Value::Int(i + 1);
+                                Value::put_int(&mut self.stack[at + 1], i + 1);
                                 self.stack.push(v);
                             }
                             None => pc = t as usize,
