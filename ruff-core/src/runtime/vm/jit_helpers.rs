@@ -17,7 +17,9 @@
 //! Native code reloads [`JitCtx::base`] after every step (the stack may move).
 
 use super::{gstate, Vm};
-use crate::bytecode::Op;
+use std::rc::Rc;
+
+use crate::bytecode::{Const, Op};
 use crate::runtime::error::RuntimeError;
 use crate::runtime::tier::JitCtx;
 use crate::runtime::value::Value;
@@ -106,15 +108,35 @@ pub unsafe extern "C" fn ruff_jit_index(target: *mut Value, index: *mut Value) -
 }
 
 impl Vm {
-    /// The instructions framed code steps most (a global's value, a call of a
-    /// builtin) done without entering the dispatch loop: exactly what the loop's
-    /// cases do. `None`: the loop must run it.
+    /// The instructions framed code steps most (a global's value, a string
+    /// constant, appending to a string local, a call of a builtin) done without
+    /// entering the dispatch loop: exactly what the loop's cases do (feedback
+    /// aside, which only guides compiles). `None`: the loop must run it.
     pub(super) fn step_fast(&mut self, pc: usize) -> Option<Result<usize, RuntimeError>> {
         let op = self.frames.last()?.closure.proto.code[pc];
         match op {
             Op::LoadGlobal(g) if self.gstates[g as usize] != gstate::UNDEFINED => {
                 let v = self.globals[g as usize].clone();
                 self.stack.push(v);
+                Some(Ok(pc + 1))
+            }
+            Op::Const(k) => {
+                let v = match &self.frames.last()?.closure.proto.consts[k as usize] {
+                    Const::Str(s) => Value::Str(s.clone()),
+                    _ => return None,
+                };
+                self.stack.push(v);
+                Some(Ok(pc + 1))
+            }
+            // Appending a string to a string local, in place when unshared.
+            Op::AddLocal(s) => {
+                let at = self.frames.last()?.base + s as usize;
+                if !matches!((&self.stack[at], self.stack.last()?), (Value::Str(_), Value::Str(_))) {
+                    return None;
+                }
+                let Some(Value::Str(rhs)) = self.stack.pop() else { return None };
+                let Value::Str(lhs) = &mut self.stack[at] else { return None };
+                Rc::make_mut(lhs).push_str(&rhs);
                 Some(Ok(pc + 1))
             }
             Op::Call(argc) | Op::CallUpdate(argc, _) => {
