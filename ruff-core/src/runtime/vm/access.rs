@@ -11,7 +11,7 @@ use crate::runtime::object::{Dict, Key};
 use crate::runtime::value::Value;
 
 /// Resolves a possibly negative index against a length.
-fn position(i: i64, len: usize) -> Option<usize> {
+pub(crate) fn position(i: i64, len: usize) -> Option<usize> {
     let idx = if i < 0 { i.checked_add(len as i64)? } else { i };
     (idx >= 0 && (idx as usize) < len).then_some(idx as usize)
 }

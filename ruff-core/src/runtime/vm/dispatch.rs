@@ -381,6 +381,7 @@ impl Vm {
                         let v = match &self.stack[base + s as usize] {
                             Value::Int(i) => Value::Int(*i),
                             Value::Float(f) => Value::Float(*f),
+                            Value::Array(a) => Value::Array(a.clone()),
                             other => other.clone(),
                         };
                         self.stack.push(v);
@@ -402,10 +403,11 @@ impl Vm {
                         if self.gstates[g] == gstate::UNDEFINED {
                             throw!(RuntimeError::new(format!("Undefined variable: {}", self.global_names[g])));
                         }
-                        // Functions are the common case (every call of a global
-                        // function): clone them without the generic clone call.
+                        // Functions and builtins are the common case (every call of
+                        // a global): copy them without the generic clone call.
                         let v = match &self.globals[g] {
                             Value::Func(c) => Value::Func(c.clone()),
+                            Value::Native(b) => Value::Native(b),
                             other => other.clone(),
                         };
                         self.stack.push(v);
@@ -676,6 +678,23 @@ impl Vm {
                         Exit::Continue => continue 'frames,
                     },
                     Op::Index => {
+                        // An array element by int, in place of the array operand
+                        // (no pops, no generic clone for scalar elements).
+                        let n = self.stack.len();
+                        if let (Value::Array(a), Value::Int(i)) = (&self.stack[n - 2], &self.stack[n - 1]) {
+                            if let Some(p) = access::position(*i, a.len()) {
+                                note!(feedback::OTHER);
+                                let v = match &a[p] {
+                                    Value::Int(x) => Value::Int(*x),
+                                    other => other.clone(),
+                                };
+                                // SAFETY: the index on top is an int: forgetting it
+                                // leaks nothing.
+                                unsafe { self.stack.set_len(n - 1) };
+                                Value::assign(&mut self.stack[n - 2], v);
+                                continue;
+                            }
+                        }
                         let idx = pop!();
                         let target = pop!();
                         note!(kind_bits(&target, &idx));
