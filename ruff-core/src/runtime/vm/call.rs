@@ -92,6 +92,19 @@ impl Vm {
                 if !b.arity.accepts(argc) {
                     return Err(b.arity_error(argc));
                 }
+                // `x = push(x, v)` on an array, the idiomatic append: in place,
+                // without moving the arguments out (the builtin's semantics
+                // exactly; it cannot fail on an array).
+                if argc == 2 && b.name == "push" && matches!(self.stack[callee_at + 1], Value::Array(_)) {
+                    if let Some(var) = update {
+                        self.take_var(var);
+                    }
+                    let item = self.stack.pop().expect("push item");
+                    let Some(Value::Array(mut arr)) = self.stack.pop() else { unreachable!("checked an array") };
+                    Rc::make_mut(&mut arr).push(item);
+                    Value::assign(&mut self.stack[callee_at], Value::Array(arr));
+                    return Ok(Called::Done);
+                }
                 let mut buf = ArgBuf::take(&mut self.stack, callee_at + 1);
                 let args = buf.as_mut_slice();
                 // Let the builtin own the variable's value so an unshared array can grow
