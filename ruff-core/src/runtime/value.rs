@@ -138,25 +138,21 @@ impl Value {
         matches!(self, Value::Null)
     }
 
-    /// Overwrites `*slot` with `v`. When the old value owns nothing (null, bool,
-    /// int, float) the drop glue is skipped: this is the VM's hottest store.
+    /// True when the value owns heap memory (drop glue has work to do): every
+    /// kind except null, bool, int and float.
     #[inline(always)]
-    pub fn store(slot: &mut Value, v: Value) {
-        Value::assign(slot, v)
+    pub fn owns_heap(&self) -> bool {
+        !matches!(self, Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_))
     }
 
     /// Overwrites `*slot` with `v`, moving `v` as tag byte + payload word (see
     /// [`copy_split`]); drop glue runs only when the old value owns something.
+    /// This is the VM's hottest store.
     #[inline(always)]
     pub fn assign(slot: &mut Value, v: Value) {
-        if !matches!(slot, Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
-            // SAFETY: the old value is dropped exactly once and immediately
-            // overwritten below.
-            unsafe { std::ptr::drop_in_place(slot as *mut Value) };
-        }
         let v = std::mem::ManuallyDrop::new(v);
-        // SAFETY: `slot` is writable; ownership moves from `v` (never dropped).
-        unsafe { copy_split(&*v, slot) }
+        // SAFETY: ownership moves from `v`, which is never dropped.
+        unsafe { Value::assign_from(slot, &*v) }
     }
 
     /// Overwrites `*slot` with an int, writing the tag and the payload in place
@@ -200,7 +196,7 @@ impl Value {
     /// Drops what `*slot` owns, leaving it `Null`, when it owns anything.
     #[inline(always)]
     fn clear_heap(slot: &mut Value) {
-        if !matches!(slot, Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+        if slot.owns_heap() {
             *slot = Value::Null;
         }
     }
@@ -226,7 +222,7 @@ impl Value {
     /// again.
     #[inline(always)]
     pub unsafe fn assign_from(slot: &mut Value, v: *const Value) {
-        if !matches!(slot, Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+        if slot.owns_heap() {
             // SAFETY: the old value is dropped exactly once and overwritten below.
             unsafe { std::ptr::drop_in_place(slot as *mut Value) };
         }

@@ -146,7 +146,7 @@ impl Vm {
             let p = self.stack.as_mut_ptr();
             for i in ret..top {
                 let v = p.add(i);
-                if !matches!(*v, Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+                if (*v).owns_heap() {
                     std::ptr::drop_in_place(v);
                 }
             }
@@ -388,7 +388,7 @@ impl Vm {
                     }
                     Op::StoreLocal(s) => {
                         let v = pop!();
-                        Value::store(&mut self.stack[base + s as usize], v);
+                        Value::assign(&mut self.stack[base + s as usize], v);
                     }
                     Op::LoadCapture(i) => {
                         let v = closure.captures.borrow()[i as usize].clone();

@@ -85,7 +85,7 @@ pub unsafe extern "C" fn ruff_jit_drop(v: *mut Value) {
 /// # Safety
 /// Both are initialised values, at different addresses.
 pub unsafe extern "C" fn ruff_jit_store(slot: *mut Value, src: *mut Value) {
-    unsafe { Value::store(&mut *slot, std::ptr::read(src)) }
+    unsafe { Value::assign_from(&mut *slot, src) }
 }
 
 /// `target[index]`: on success drops both, writes the element to `target` and

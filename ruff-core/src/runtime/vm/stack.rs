@@ -60,7 +60,7 @@ impl Stack {
             unsafe {
                 self.0.set_len(last);
                 let p = self.0.as_mut_ptr().add(last);
-                if !matches!(*p, Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+                if (*p).owns_heap() {
                     std::ptr::drop_in_place(p);
                 }
             }
