@@ -8,7 +8,7 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::FunctionBuilder;
 use ruff_core::bytecode::{Cmp, Op};
-use ruff_core::runtime::tier::Rejection;
+use ruff_core::runtime::tier::{JitCtx, Rejection};
 
 use crate::analyze::{Kind, State};
 
@@ -36,6 +36,32 @@ pub fn leaders<S>(code: &[Op], states: &[Option<S>], entry: usize, also: impl Fn
         }
     }
     leaders
+}
+
+/// Instructions in the basic block starting at `pc` (up to the next leader).
+pub fn block_len(code: &[Op], leaders: &[bool], pc: usize) -> i64 {
+    let mut n = 1;
+    while pc + n < code.len() && !leaders[pc + n] {
+        n += 1;
+    }
+    n as i64
+}
+
+/// Adds `n` to the `u64` counter at `addr` (instruction and call statistics).
+pub fn emit_count(b: &mut FunctionBuilder<'_>, addr: i64, n: i64) {
+    let p = b.ins().iconst(types::I64, addr);
+    let old = b.ins().load(types::I64, flags(), p, 0);
+    let new = b.ins().iadd_imm_s(old, n);
+    b.ins().store(flags(), new, p, 0);
+}
+
+/// Decrements the deopt-stress countdown in the context; the result is true
+/// (an `i8`) when it reached zero and the block must bail out.
+pub fn emit_stress_tick(b: &mut FunctionBuilder<'_>, ctx: Value) -> Value {
+    let c = b.ins().load(types::I64, flags(), ctx, JitCtx::STRESS);
+    let c1 = b.ins().iadd_imm_s(c, -1);
+    b.ins().store(flags(), c1, ctx, JitCtx::STRESS);
+    b.ins().icmp_imm_s(IntCC::Equal, c1, 0)
 }
 
 /// A frame slot or an operand stack position.

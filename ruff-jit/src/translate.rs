@@ -135,18 +135,12 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
             tx.b.switch_to_block(blk);
             open = true;
             if u.stress {
-                let c = tx.b.ins().load(types::I64, flags(), tx.ctx, JitCtx::STRESS);
-                let c1 = tx.b.ins().iadd_imm_s(c, -1);
-                tx.b.ins().store(flags(), c1, tx.ctx, JitCtx::STRESS);
-                let hit = tx.b.ins().icmp_imm_s(IntCC::Equal, c1, 0);
+                let hit = crate::scalar::emit_stress_tick(&mut tx.b, tx.ctx);
                 tx.guard(hit, bail::GUARD);
             }
             if u.counting {
-                let mut n = 1u64;
-                while pc + (n as usize) < code.len() && !leaders[pc + n as usize] {
-                    n += 1;
-                }
-                tx.count(&u.proto.jit.stats.native_insns as *const _ as i64, n);
+                let n = crate::scalar::block_len(code, &leaders, pc);
+                crate::scalar::emit_count(&mut tx.b, &u.proto.jit.stats.native_insns as *const _ as i64, n);
             }
         }
         if !open {
@@ -220,13 +214,6 @@ impl Tx<'_, '_> {
         self.blocks.get(&pc).copied().ok_or_else(|| Rejection::new("jump into the middle of a block"))
     }
 
-    fn count(&mut self, addr: i64, n: u64) {
-        let p = self.b.ins().iconst(types::I64, addr);
-        let old = self.b.ins().load(types::I64, flags(), p, 0);
-        let new = self.b.ins().iadd_imm_s(old, n as i64);
-        self.b.ins().store(flags(), new, p, 0);
-    }
-
     fn prologue(&mut self) -> Result<(), Rejection> {
         let a = self.u.analysis;
         let entry = self.b.create_block();
@@ -247,7 +234,7 @@ impl Tx<'_, '_> {
                 self.guard(low, bail::DEPTH);
                 self.callee_depth = self.b.ins().iadd_imm_s(depth, 1);
                 if self.u.counting {
-                    self.count(&self.u.proto.jit.stats.native_calls as *const _ as i64, 1);
+                    crate::scalar::emit_count(&mut self.b, &self.u.proto.jit.stats.native_calls as *const _ as i64, 1);
                 }
                 for (i, k) in kinds.clone().into_iter().enumerate() {
                     self.set(Loc::Slot(i as u16), k, params[i + 2]);

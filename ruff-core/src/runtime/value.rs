@@ -21,6 +21,8 @@ use super::object::{Closure, Dict, StructObj, Tagged};
 pub const TAG_OFFSET: usize = 0;
 /// Offset of the 8-byte payload (i64, f64 bits, bool byte or pointer).
 pub const PAYLOAD_OFFSET: usize = 8;
+const _: () = assert!(cfg!(target_endian = "little"), "the value layout assumes little-endian payloads");
+
 /// Size of a `Value` in bytes.
 pub const VALUE_SIZE: usize = 16;
 
@@ -160,36 +162,33 @@ impl Value {
     /// which stalls store forwarding; see [`copy_split`]).
     #[inline(always)]
     pub fn put_int(slot: &mut Value, i: i64) {
-        Value::clear_heap(slot);
-        // SAFETY: the old value owns nothing now; tag and payload make an Int.
-        unsafe {
-            let p = slot as *mut Value as *mut u8;
-            p.add(TAG_OFFSET).write(TAG_INT);
-            p.add(PAYLOAD_OFFSET).cast::<i64>().write(i);
-        }
+        Value::put_scalar(slot, TAG_INT, i as u64)
     }
 
     /// [`Value::put_int`] for a float.
     #[inline(always)]
     pub fn put_float(slot: &mut Value, f: f64) {
-        Value::clear_heap(slot);
-        // SAFETY: as for `put_int`.
-        unsafe {
-            let p = slot as *mut Value as *mut u8;
-            p.add(TAG_OFFSET).write(TAG_FLOAT);
-            p.add(PAYLOAD_OFFSET).cast::<f64>().write(f);
-        }
+        Value::put_scalar(slot, TAG_FLOAT, f.to_bits())
     }
 
-    /// [`Value::put_int`] for a bool.
+    /// [`Value::put_int`] for a bool (payload word 0 or 1; its first byte is the
+    /// bool).
     #[inline(always)]
     pub fn put_bool(slot: &mut Value, b: bool) {
+        Value::put_scalar(slot, TAG_BOOL, b as u64)
+    }
+
+    /// Writes a scalar's tag and payload word in place (little-endian only, as
+    /// the whole value layout contract).
+    #[inline(always)]
+    fn put_scalar(slot: &mut Value, tag: u8, payload: u64) {
         Value::clear_heap(slot);
-        // SAFETY: as for `put_int`.
+        // SAFETY: the old value owns nothing now; `tag` is a scalar tag whose
+        // payload `payload` encodes (little-endian: a bool's byte comes first).
         unsafe {
             let p = slot as *mut Value as *mut u8;
-            p.add(TAG_OFFSET).write(TAG_BOOL);
-            p.add(PAYLOAD_OFFSET).write(b as u8);
+            p.add(TAG_OFFSET).write(tag);
+            p.add(PAYLOAD_OFFSET).cast::<u64>().write(payload);
         }
     }
 

@@ -221,22 +221,12 @@ impl Fx<'_, '_> {
     fn block_start(&mut self, pc: usize, leaders: &[bool]) {
         let d = self.at.1;
         if self.u.stress {
-            let c = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::STRESS);
-            let c1 = self.b.ins().iadd_imm_s(c, -1);
-            self.b.ins().store(flags(), c1, self.ctx, JitCtx::STRESS);
-            let hit = self.b.ins().icmp_imm_s(IntCC::Equal, c1, 0);
+            let hit = crate::scalar::emit_stress_tick(&mut self.b, self.ctx);
             self.exit_if(hit, pc, d, bail::GUARD);
         }
         if self.u.counting {
-            let code = &self.u.proto.code;
-            let mut n = 1i64;
-            while pc + (n as usize) < code.len() && !leaders[pc + n as usize] {
-                n += 1;
-            }
-            let p = self.b.ins().iconst(types::I64, &self.u.proto.jit.stats.native_insns as *const _ as i64);
-            let old = self.b.ins().load(types::I64, flags(), p, 0);
-            let new = self.b.ins().iadd_imm_s(old, n);
-            self.b.ins().store(flags(), new, p, 0);
+            let n = crate::scalar::block_len(&self.u.proto.code, leaders, pc);
+            crate::scalar::emit_count(&mut self.b, &self.u.proto.jit.stats.native_insns as *const _ as i64, n);
         }
     }
 

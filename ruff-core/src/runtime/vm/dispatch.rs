@@ -41,7 +41,7 @@ fn name_const(proto: &Proto, k: u32) -> &Rc<str> {
     }
 }
 
-fn const_value(c: &Const) -> Value {
+pub(super) fn const_value(c: &Const) -> Value {
     match c {
         Const::Int(i) => Value::Int(*i),
         Const::Float(f) => Value::Float(*f),
@@ -127,6 +127,17 @@ impl Vm {
         }
     }
 
+    /// The value of global `g` (defined). Functions and builtins are the common
+    /// case (every call of a global): copied without the generic clone call.
+    #[inline(always)]
+    pub(super) fn global_value(&self, g: usize) -> Value {
+        match &self.globals[g] {
+            Value::Func(c) => Value::Func(c.clone()),
+            Value::Native(b) => Value::Native(b),
+            other => other.clone(),
+        }
+    }
+
     /// Pops the running frame, delivering the value on top of the stack to its
     /// caller. The result moves straight from the top to the caller's slot (as
     /// tag byte + payload word, see `value::copy_split`), not through a Rust
@@ -138,21 +149,7 @@ impl Vm {
             self.stack.truncate(ret);
             return Exit::Done(result);
         }
-        let top = self.stack.len() - 1;
-        // SAFETY: `ret < top` are positions of the stack. Everything from `ret` up
-        // to the result is dropped, then the result moves down to `ret`, and the
-        // length forgets the position it moved from.
-        unsafe {
-            let p = self.stack.as_mut_ptr();
-            for i in ret..top {
-                let v = p.add(i);
-                if (*v).owns_heap() {
-                    std::ptr::drop_in_place(v);
-                }
-            }
-            crate::runtime::value::copy_split(p.add(top), p.add(ret));
-            self.stack.set_len(ret + 1);
-        }
+        self.stack.return_to(ret);
         Exit::Continue
     }
 
@@ -403,13 +400,7 @@ impl Vm {
                         if self.gstates[g] == gstate::UNDEFINED {
                             throw!(RuntimeError::new(format!("Undefined variable: {}", self.global_names[g])));
                         }
-                        // Functions and builtins are the common case (every call of
-                        // a global): copy them without the generic clone call.
-                        let v = match &self.globals[g] {
-                            Value::Func(c) => Value::Func(c.clone()),
-                            Value::Native(b) => Value::Native(b),
-                            other => other.clone(),
-                        };
+                        let v = self.global_value(g);
                         self.stack.push(v);
                     }
                     Op::StoreGlobal(g) => {

@@ -19,7 +19,7 @@
 use super::{gstate, Vm};
 use std::rc::Rc;
 
-use crate::bytecode::{Const, Op};
+use crate::bytecode::Op;
 use crate::runtime::error::RuntimeError;
 use crate::runtime::tier::JitCtx;
 use crate::runtime::value::Value;
@@ -116,15 +116,12 @@ impl Vm {
         let op = self.frames.last()?.closure.proto.code[pc];
         match op {
             Op::LoadGlobal(g) if self.gstates[g as usize] != gstate::UNDEFINED => {
-                let v = self.globals[g as usize].clone();
+                let v = self.global_value(g as usize);
                 self.stack.push(v);
                 Some(Ok(pc + 1))
             }
             Op::Const(k) => {
-                let v = match &self.frames.last()?.closure.proto.consts[k as usize] {
-                    Const::Str(s) => Value::Str(s.clone()),
-                    _ => return None,
-                };
+                let v = super::dispatch::const_value(&self.frames.last()?.closure.proto.consts[k as usize]);
                 self.stack.push(v);
                 Some(Ok(pc + 1))
             }

@@ -67,6 +67,29 @@ impl Stack {
         }
     }
 
+    /// Moves the top value down to position `at` (as tag byte + payload word),
+    /// dropping everything it passes over: a return delivering its result to the
+    /// callee's slot without a Rust temporary.
+    #[inline(always)]
+    pub(crate) fn return_to(&mut self, at: usize) {
+        let top = self.0.len() - 1;
+        debug_assert!(at < top);
+        // SAFETY: `at < top` are initialised positions. The stack forgets
+        // everything above `at` first; the values between are dropped once, and
+        // the top value moves to `at`, whose old value was among those dropped.
+        unsafe {
+            self.0.set_len(at);
+            let p = self.0.as_mut_ptr();
+            for i in at..top {
+                if (*p.add(i)).owns_heap() {
+                    std::ptr::drop_in_place(p.add(i));
+                }
+            }
+            copy_split(p.add(top), p.add(at));
+            self.0.set_len(at + 1);
+        }
+    }
+
     /// Removes the top `n` values, oldest first.
     pub(crate) fn take_top(&mut self, n: usize) -> Vec<Value> {
         let at = self.0.len() - n;
