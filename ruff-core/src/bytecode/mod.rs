@@ -2,8 +2,9 @@
 //! disassembler. Produced by `compile`, executed by `runtime::vm`, read by the JIT.
 
 pub mod disasm;
+pub mod fuse;
 pub mod op;
 pub mod proto;
 
-pub use op::{Cmp, Op, Tag, Var};
+pub use op::{Arith, Cmp, Op, Tag, Var};
 pub use proto::{Const, Proto};

@@ -31,6 +31,17 @@ pub enum Cmp {
     Ne,
 }
 
+/// The arithmetic of a superinstruction (see [`super::fuse`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arith {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+}
+
 /// Which tagged value a `MakeTagged` or `MatchTag` means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tag {
@@ -202,6 +213,24 @@ pub enum Op {
     Import(u32, bool),
     /// stop the program successfully (top-level `return` and `?`)
     Halt,
+    // Superinstructions: the dispatch loop's copy of the code only (see
+    // `bytecode::fuse`). Each stands for the instructions at its own pc and the
+    // next ones, which stay in place after it; `Proto::code`, the JIT and the
+    // disassembler never see them.
+    /// LOAD_LOCAL S; INT K; JUMP_IF_NOT C -> T
+    JumpIfNotLocalInt(Cmp, u16, i32, u32),
+    /// LOAD_LOCAL A; LOAD_LOCAL B; ADD|SUB|MUL; STORE_LOCAL D
+    LocalsArithStore(Arith, u16, u16, u16),
+    /// LOAD_LOCAL A; LOAD_LOCAL B; ADD|SUB|MUL
+    LocalsArith(Arith, u16, u16),
+    /// LOAD_LOCAL S; ADD|SUB|MUL (the top of the stack with local S)
+    ArithLocal(Arith, u16),
+    /// LOAD_LOCAL A; LOAD_LOCAL B
+    LoadLocal2(u16, u16),
+    /// LOAD_LOCAL S; RETURN
+    ReturnLocal(u16),
+    /// ITER_NEXT S -> T; STORE_LOCAL D
+    IterNextStore(u16, u16, u32),
 }
 
 impl Op {
@@ -284,6 +313,13 @@ impl Op {
             Op::RestWithout(_) => "REST_WITHOUT",
             Op::Import(..) => "IMPORT",
             Op::Halt => "HALT",
+            Op::JumpIfNotLocalInt(..) => "JUMP_IF_NOT_LOCAL_INT",
+            Op::LocalsArithStore(..) => "LOCALS_ARITH_STORE",
+            Op::LocalsArith(..) => "LOCALS_ARITH",
+            Op::ArithLocal(..) => "ARITH_LOCAL",
+            Op::LoadLocal2(..) => "LOAD_LOCAL2",
+            Op::ReturnLocal(_) => "RETURN_LOCAL",
+            Op::IterNextStore(..) => "ITER_NEXT_STORE",
         }
     }
 
@@ -296,6 +332,8 @@ impl Op {
             | Op::JumpIfTrue(t)
             | Op::JumpIfNotNull(t)
             | Op::JumpIfNot(_, t)
+            | Op::JumpIfNotLocalInt(.., t)
+            | Op::IterNextStore(.., t)
             | Op::TryBegin(t)
             | Op::IterNext(_, t)
             | Op::MatchTag(_, t)
@@ -314,6 +352,8 @@ impl Op {
             | Op::JumpIfTrue(t)
             | Op::JumpIfNotNull(t)
             | Op::JumpIfNot(_, t)
+            | Op::JumpIfNotLocalInt(.., t)
+            | Op::IterNextStore(.., t)
             | Op::TryBegin(t)
             | Op::IterNext(_, t)
             | Op::MatchTag(_, t)

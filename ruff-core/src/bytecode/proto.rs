@@ -57,6 +57,9 @@ pub struct Proto {
     pub nslots: u16,
     /// The instructions.
     pub code: Vec<Op>,
+    /// The instructions the VM's dispatch loop runs: `code` with superinstructions
+    /// at the same pcs (see [`super::fuse`]).
+    pub vm_code: Vec<Op>,
     /// Source span of each instruction (same length as `code`).
     pub spans: Vec<Span>,
     /// Constants.
@@ -125,6 +128,12 @@ impl Proto {
                 return None
             }
             Op::Unwrap => return None,
+            Op::JumpIfNotLocalInt(..) | Op::LocalsArithStore(..) => (0, 0),
+            Op::LocalsArith(..) => (0, 1),
+            Op::ArithLocal(..) => (1, 1),
+            Op::LoadLocal2(..) => (0, 2),
+            Op::ReturnLocal(_) => (0, 0),
+            Op::IterNextStore(..) => return None,
         })
     }
 

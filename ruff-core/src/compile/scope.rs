@@ -208,6 +208,7 @@ impl FuncState {
             nparams: self.nparams,
             is_method: self.is_method,
             nslots: self.max_slots,
+            vm_code: crate::bytecode::fuse::fuse(&self.code),
             code: self.code,
             spans: self.spans,
             consts: self.consts,

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::call::Called;
 use super::native::Native;
-use super::{access, gstate, iter, unwind, Handler, Vm};
+use super::{access, fused, gstate, iter, unwind, Handler, Vm};
 use crate::bytecode::proto::feedback;
 use crate::bytecode::{Cmp, Const, Op, Proto};
 use crate::runtime::arith;
@@ -53,7 +53,7 @@ pub(super) fn const_value(c: &Const) -> Value {
 /// Two numbers of which at least one is a float, as floats (the VM's mixed
 /// arithmetic and ordering convert the int).
 #[inline(always)]
-fn float_pair(a: &Value, b: &Value) -> Option<(f64, f64)> {
+pub(super) fn float_pair(a: &Value, b: &Value) -> Option<(f64, f64)> {
     match (a, b) {
         (Value::Float(x), Value::Float(y)) => Some((*x, *y)),
         (Value::Int(x), Value::Float(y)) => Some((*x as f64, *y)),
@@ -250,7 +250,9 @@ impl Vm {
             // closure it points to. This saves a refcount round trip per call.
             let closure: &Closure = unsafe { &*Rc::as_ptr(&frame.closure) };
             let proto: &Proto = &closure.proto;
-            let code: &[Op] = &proto.code;
+            // Counting runs and single steps count and stop at the original
+            // instructions; the plain loop runs the superinstructions.
+            let code: &[Op] = if COUNT || SINGLE { &proto.code } else { &proto.vm_code };
             let base = frame.base;
             let mut pc = frame.pc;
             if pc == 0 && self.jit.is_some() && !(SINGLE && self.frames.len() == stop_depth + 1) {
@@ -290,6 +292,27 @@ impl Vm {
                     if cell.get() & bits == 0 {
                         cell.set(cell.get() | bits);
                     }
+                }};
+            }
+            macro_rules! note_at {
+                ($at:expr, $bits:expr) => {{
+                    let cell = &proto.feedback[$at];
+                    let bits = $bits;
+                    if cell.get() & bits == 0 {
+                        cell.set(cell.get() | bits);
+                    }
+                }};
+            }
+            macro_rules! load_local {
+                ($s:expr) => {{
+                    // Ints are the common case: copy them without the generic clone call.
+                    let v = match &self.stack[base + $s as usize] {
+                        Value::Int(i) => Value::Int(*i),
+                        Value::Float(f) => Value::Float(*f),
+                        Value::Array(a) => Value::Array(a.clone()),
+                        other => other.clone(),
+                    };
+                    self.stack.push(v);
                 }};
             }
             macro_rules! arith_op {
@@ -373,16 +396,7 @@ impl Vm {
                         let v = self.stack.last().expect("dup on empty stack").clone();
                         self.stack.push(v);
                     }
-                    Op::LoadLocal(s) => {
-                        // Ints are the common case: copy them without the generic clone call.
-                        let v = match &self.stack[base + s as usize] {
-                            Value::Int(i) => Value::Int(*i),
-                            Value::Float(f) => Value::Float(*f),
-                            Value::Array(a) => Value::Array(a.clone()),
-                            other => other.clone(),
-                        };
-                        self.stack.push(v);
-                    }
+                    Op::LoadLocal(s) => load_local!(s),
                     Op::StoreLocal(s) => {
                         let v = pop!();
                         Value::assign(&mut self.stack[base + s as usize], v);
@@ -664,6 +678,62 @@ impl Vm {
                             Called::Done => {}
                         }
                     }
+                    // Superinstructions (bytecode::fuse): `pc` is one past their
+                    // first original instruction; the fast path skips the rest
+                    // (`fuse::width` in all), the slow path is that instruction.
+                    Op::JumpIfNotLocalInt(cmp, s, k, t) => {
+                        match fused::compare_int(cmp, &self.stack[base + s as usize], k) {
+                            Some((hit, bits)) => {
+                                note_at!(pc + 1, bits);
+                                pc = if hit { pc + 2 } else { t as usize };
+                            }
+                            None => load_local!(s),
+                        }
+                    }
+                    Op::LocalsArithStore(f, a, b, d) => {
+                        match fused::arith(f, &self.stack[base + a as usize], &self.stack[base + b as usize]) {
+                            Some((r, bits)) => {
+                                note_at!(pc + 1, bits);
+                                Value::assign(&mut self.stack[base + d as usize], r);
+                                pc += 3;
+                            }
+                            None => load_local!(a),
+                        }
+                    }
+                    Op::LocalsArith(f, a, b) => {
+                        match fused::arith(f, &self.stack[base + a as usize], &self.stack[base + b as usize]) {
+                            Some((r, bits)) => {
+                                note_at!(pc + 1, bits);
+                                self.stack.push(r);
+                                pc += 2;
+                            }
+                            None => load_local!(a),
+                        }
+                    }
+                    Op::ArithLocal(f, s) => {
+                        let n = self.stack.len();
+                        match fused::arith(f, &self.stack[n - 1], &self.stack[base + s as usize]) {
+                            Some((r, bits)) => {
+                                note_at!(pc, bits);
+                                // The operand replaced was a number: nothing to drop.
+                                Value::assign(&mut self.stack[n - 1], r);
+                                pc += 1;
+                            }
+                            None => load_local!(s),
+                        }
+                    }
+                    Op::LoadLocal2(a, b) => {
+                        load_local!(a);
+                        load_local!(b);
+                        pc += 1;
+                    }
+                    Op::ReturnLocal(s) => {
+                        load_local!(s);
+                        match self.return_top(stop_depth) {
+                            Exit::Done(v) => return Ok(v),
+                            Exit::Continue => continue 'frames,
+                        }
+                    }
                     Op::Return => match self.return_top(stop_depth) {
                         Exit::Done(v) => return Ok(v),
                         Exit::Continue => continue 'frames,
@@ -843,6 +913,30 @@ impl Vm {
                             Some(v) => {
                                 Value::put_int(&mut self.stack[at + 1], i + 1);
                                 self.stack.push(v);
+                            }
+                            None => pc = t as usize,
+                        }
+                    }
+                    Op::IterNextStore(s, d, t) => {
+                        // ITER_NEXT and STORE_LOCAL at once: the element goes
+                        // straight into the loop variable.
+                        let at = base + s as usize;
+                        let Value::Int(i) = self.stack[at + 1] else { unreachable!("iteration index is not an int") };
+                        if let Value::Int(n) = self.stack[at] {
+                            if i < n {
+                                Value::put_int(&mut self.stack[at + 1], i + 1);
+                                Value::put_int(&mut self.stack[base + d as usize], i);
+                                pc += 1;
+                            } else {
+                                pc = t as usize;
+                            }
+                            continue;
+                        }
+                        match iter::element(&self.stack[at], i) {
+                            Some(v) => {
+                                Value::put_int(&mut self.stack[at + 1], i + 1);
+                                Value::assign(&mut self.stack[base + d as usize], v);
+                                pc += 1;
                             }
                             None => pc = t as usize,
                         }

@@ -7,6 +7,7 @@ mod access;
 mod args;
 mod call;
 mod dispatch;
+mod fused;
 mod iter;
 pub mod jit_helpers;
 mod module;
