@@ -23,6 +23,7 @@ pub(crate) enum Called {
 
 impl Vm {
     /// Pushes a frame for `closure` whose arguments are at `base..base+argc`.
+    #[inline(always)]
     pub(crate) fn push_frame(
         &mut self,
         closure: Rc<Closure>,

@@ -142,6 +142,7 @@ impl Vm {
     /// caller. The result moves straight from the top to the caller's slot (as
     /// tag byte + payload word, see `value::copy_split`), not through a Rust
     /// temporary that would be copied as a 16-byte block.
+    #[inline(always)]
     fn return_top(&mut self, stop_depth: usize) -> Exit {
         let (depth, ret) = self.pop_frame();
         if depth == stop_depth {
@@ -658,6 +659,16 @@ impl Vm {
                     }
                     Op::Call(argc) => {
                         self.frames.last_mut().expect("frame").pc = pc;
+                        // A Ruff function with no native tier to consult: push its
+                        // frame here, without the general call path.
+                        let callee_at = self.stack.len() - argc as usize - 1;
+                        if self.jit.is_none() && matches!(self.stack[callee_at], Value::Func(_)) {
+                            let Value::Func(c) = Value::take_split(&mut self.stack[callee_at]) else {
+                                unreachable!("matched a function")
+                            };
+                            tri!(self.push_frame(c, callee_at + 1, argc as usize, callee_at));
+                            continue 'frames;
+                        }
                         match tri!(self.call(argc as usize, None)) {
                             Called::Frame => continue 'frames,
                             Called::Done => {}
