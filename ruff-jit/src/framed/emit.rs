@@ -92,7 +92,12 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<(), Rejection>
     }
     fx.prologue()?;
     let mut open = false;
+    // The first instruction not yet emitted (a fused sequence emits several).
+    let mut resume = 0;
     for (pc, &op) in code.iter().enumerate() {
+        if pc < resume {
+            continue;
+        }
         let Some(st) = &plan.states[pc] else { continue };
         fx.at = (pc, st.stack.len());
         if let Some(&blk) = fx.blocks.get(&pc) {
@@ -106,6 +111,10 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<(), Rejection>
             }
         }
         if !open {
+            continue;
+        }
+        if let Some(n) = fx.local_element(pc, st, &leaders) {
+            resume = pc + n;
             continue;
         }
         open = fx.op(pc, op, st)?;
@@ -399,6 +408,13 @@ impl Fx<'_, '_> {
                 let to = if matches!(op, Op::IncLocal(..)) { Loc::Slot(s) } else { Loc::Stack(d as u16) };
                 self.set(to, rk, v);
             }
+            Op::IterPrepare => {
+                // A negative count iterates zero times, as in the VM.
+                let n = self.int_at(top(1), kt(1));
+                let zero = self.b.ins().iconst(types::I64, 0);
+                let v = self.b.ins().smax(n, zero);
+                self.set(top(1), Kind::Int, v);
+            }
             Op::JumpIfNot(cmp, t) => {
                 let a = self.int_at(top(2), kt(2));
                 let b = self.int_at(top(1), kt(1));
@@ -524,6 +540,45 @@ impl Fx<'_, '_> {
     }
 
     /// Pushes a copy of `from` (inline, or a helper call, for heap-kinded values).
+    /// `local[i]` (LOAD_LOCAL of a heap value, LOAD_LOCAL of an int or INT,
+    /// INDEX, none of them a jump target): the element is read straight from the
+    /// local's array, without copying the array to the stack (a reference count
+    /// up and down per element). Anything else takes the three instructions'
+    /// own path. Returns how many instructions it emitted, `None` when the
+    /// sequence is not there.
+    fn local_element(&mut self, pc: usize, st: &State, leaders: &[bool]) -> Option<usize> {
+        let (code, how) = (&self.u.proto.code, &self.u.plan.how);
+        let l = self.u.layout?;
+        let (Op::LoadLocal(a), Some(&index_op), Some(Op::Index)) = (code[pc], code.get(pc + 1), code.get(pc + 2))
+        else {
+            return None;
+        };
+        let plain = (pc..pc + 3).all(|p| how[p] == How::Native) && !leaders[pc + 1] && !leaders[pc + 2];
+        if !plain || st.slots[a as usize] != Kind::Top {
+            return None;
+        }
+        let i = match index_op {
+            Op::LoadLocal(j) if st.slots[j as usize] == Kind::Int => self.get(Loc::Slot(j), Kind::Int),
+            Op::Int(k) => self.b.ins().iconst(types::I64, k as i64),
+            _ => return None,
+        };
+        let d = st.stack.len();
+        let (src, dst) = (self.addr(Loc::Slot(a)), self.addr(Loc::Stack(d as u16)));
+        let (slow, done) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        heap::element_into(&mut self.b, l, src, i, dst, slow, done);
+        self.b.switch_to_block(slow);
+        self.copy(Loc::Slot(a), Kind::Top, Loc::Stack(d as u16));
+        self.set(Loc::Stack(d as u16 + 1), Kind::Int, i);
+        self.at = (pc + 2, d + 2);
+        let (target, index) = (self.addr(Loc::Stack(d as u16)), self.addr(Loc::Stack(d as u16 + 1)));
+        let failed = self.call(self.u.helpers.index, &[target, index]).expect("index result");
+        self.exit_if(failed, pc + 2, d + 2, bail::ERROR);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        Some(3)
+    }
+
     fn copy(&mut self, from: Loc, k: Kind, to: Loc) {
         if k == Kind::Top {
             let (dst, src) = (self.addr(to), self.addr(from));

@@ -81,12 +81,44 @@ pub fn index_array(
     slow: Block,
     done: Block,
 ) {
-    let tag = b.ins().load(types::I8, flags(), target, TAG_OFFSET as i32);
+    let (etag, epayload) = element(b, l, target, index, slow);
+    // The element's new reference first: releasing the array may free it.
+    retain(b, l, etag, epayload);
+    drop_value(b, l, drop, target);
+    b.ins().store(flags(), etag, target, TAG_OFFSET as i32);
+    b.ins().store(flags(), epayload, target, PAYLOAD_OFFSET as i32);
+    b.ins().jump(done, &[]);
+}
+
+/// `src[index]` read in place (`src` keeps its array, which the caller still
+/// owns): writes a new reference to the element at `dst`, which holds nothing,
+/// and continues at `done`; goes to `slow` (changing nothing) when `src` is not
+/// an array or `index` is out of range or negative.
+pub fn element_into(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    src: Value,
+    index: Value,
+    dst: Value,
+    slow: Block,
+    done: Block,
+) {
+    let (etag, epayload) = element(b, l, src, index, slow);
+    retain(b, l, etag, epayload);
+    b.ins().store(flags(), etag, dst, TAG_OFFSET as i32);
+    b.ins().store(flags(), epayload, dst, PAYLOAD_OFFSET as i32);
+    b.ins().jump(done, &[]);
+}
+
+/// The tag and payload of element `index` of the array at `at`, in a new block
+/// reached only when `at` holds an array and `0 <= index < len`; `slow` otherwise.
+fn element(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, index: Value, slow: Block) -> (Value, Value) {
+    let tag = b.ins().load(types::I8, flags(), at, TAG_OFFSET as i32);
     let not_array = b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_ARRAY as i64);
     let array = b.create_block();
     b.ins().brif(not_array, slow, &[], array, &[]);
     b.switch_to_block(array);
-    let arr = b.ins().load(types::I64, flags(), target, PAYLOAD_OFFSET as i32);
+    let arr = b.ins().load(types::I64, flags(), at, PAYLOAD_OFFSET as i32);
     let len = b.ins().load(types::I64, flags(), arr, l.array_len);
     // Unsigned: a negative index is out of range here (the slow path handles
     // counting from the end).
@@ -96,13 +128,8 @@ pub fn index_array(
     b.switch_to_block(fast);
     let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
     let off = b.ins().imul_imm_s(index, 16);
-    let at = b.ins().iadd(elems, off);
-    let etag = b.ins().load(types::I8, flags(), at, TAG_OFFSET as i32);
-    let epayload = b.ins().load(types::I64, flags(), at, PAYLOAD_OFFSET as i32);
-    // The element's new reference first: releasing the array may free it.
-    retain(b, l, etag, epayload);
-    drop_value(b, l, drop, target);
-    b.ins().store(flags(), etag, target, TAG_OFFSET as i32);
-    b.ins().store(flags(), epayload, target, PAYLOAD_OFFSET as i32);
-    b.ins().jump(done, &[]);
+    let el = b.ins().iadd(elems, off);
+    let etag = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
+    let epayload = b.ins().load(types::I64, flags(), el, PAYLOAD_OFFSET as i32);
+    (etag, epayload)
 }

@@ -257,6 +257,13 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
             st.stack.push(Kind::Top);
         }
         Op::IterPrepare => {
+            if top(&st, 1)? == Kind::Top && ints_only(proto, pc) {
+                // A count from a builtin or a heap slot (`for i in len(a)`),
+                // when the VM only ever saw ints here.
+                pops(&mut st, 1)?;
+                st.stack.push(Kind::Int);
+                return Ok((How::GuardInt, vec![(pc + 1, st)]));
+            }
             if !top(&st, 1)?.numeric() {
                 return step(proto, pc, op, st);
             }

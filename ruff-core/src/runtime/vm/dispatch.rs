@@ -905,6 +905,8 @@ impl Vm {
                     }
                     Op::IterPrepare => {
                         let v = pop!();
+                        // Counting loops (`for i in n`) are what the JIT speculates on.
+                        note!(if matches!(v, Value::Int(_)) { feedback::INT } else { feedback::OTHER });
                         let seq = tri!(iter::prepare(v));
                         self.stack.push(seq);
                     }
