@@ -42,6 +42,22 @@ pub enum Arith {
     Mul,
 }
 
+impl Cmp {
+    /// Whether `a cmp b` holds (for floats, IEEE ordering and exact equality;
+    /// the VM keeps float `==`/`!=` with its epsilon rule elsewhere).
+    #[inline(always)]
+    pub fn holds<T: PartialOrd>(self, a: T, b: T) -> bool {
+        match self {
+            Cmp::Lt => a < b,
+            Cmp::Le => a <= b,
+            Cmp::Gt => a > b,
+            Cmp::Ge => a >= b,
+            Cmp::Eq => a == b,
+            Cmp::Ne => a != b,
+        }
+    }
+}
+
 /// Which tagged value a `MakeTagged` or `MatchTag` means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tag {

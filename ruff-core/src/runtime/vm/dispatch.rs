@@ -286,15 +286,6 @@ impl Vm {
                     self.stack.pop().expect("operand stack underflow")
                 };
             }
-            macro_rules! note {
-                ($bits:expr) => {{
-                    let cell = &proto.feedback[pc - 1];
-                    let bits = $bits;
-                    if cell.get() & bits == 0 {
-                        cell.set(cell.get() | bits);
-                    }
-                }};
-            }
             macro_rules! note_at {
                 ($at:expr, $bits:expr) => {{
                     let cell = &proto.feedback[$at];
@@ -303,6 +294,11 @@ impl Vm {
                         cell.set(cell.get() | bits);
                     }
                 }};
+            }
+            macro_rules! note {
+                ($bits:expr) => {
+                    note_at!(pc - 1, $bits)
+                };
             }
             macro_rules! load_local {
                 ($s:expr) => {{
@@ -594,14 +590,7 @@ impl Vm {
                         let n = self.stack.len();
                         let hit = if let (Value::Int(x), Value::Int(y)) = (&self.stack[n - 2], &self.stack[n - 1]) {
                             note!(feedback::INT);
-                            let r = match cmp {
-                                Cmp::Lt => x < y,
-                                Cmp::Le => x <= y,
-                                Cmp::Gt => x > y,
-                                Cmp::Ge => x >= y,
-                                Cmp::Eq => x == y,
-                                Cmp::Ne => x != y,
-                            };
+                            let r = cmp.holds(x, y);
                             self.stack.truncate(n - 2);
                             r
                         } else if let (Some((x, y)), false) =
@@ -611,12 +600,7 @@ impl Vm {
                             // float equality has its epsilon rule, in the slow path.
                             note!(feedback::FLOAT);
                             self.stack.truncate(n - 2);
-                            match cmp {
-                                Cmp::Lt => x < y,
-                                Cmp::Le => x <= y,
-                                Cmp::Gt => x > y,
-                                _ => x >= y,
-                            }
+                            cmp.holds(x, y)
                         } else {
                             note!(kind_bits(&self.stack[n - 2], &self.stack[n - 1]));
                             let b = pop!();

@@ -38,29 +38,9 @@ pub(super) fn arith(op: Arith, x: &Value, y: &Value) -> Option<(Value, u8)> {
 #[inline(always)]
 pub(super) fn compare_int(cmp: Cmp, x: &Value, k: i32) -> Option<(bool, u8)> {
     match *x {
-        Value::Int(a) => {
-            let b = k as i64;
-            let r = match cmp {
-                Cmp::Lt => a < b,
-                Cmp::Le => a <= b,
-                Cmp::Gt => a > b,
-                Cmp::Ge => a >= b,
-                Cmp::Eq => a == b,
-                Cmp::Ne => a != b,
-            };
-            Some((r, feedback::INT))
-        }
-        Value::Float(a) => {
-            let b = k as f64;
-            let r = match cmp {
-                Cmp::Lt => a < b,
-                Cmp::Le => a <= b,
-                Cmp::Gt => a > b,
-                Cmp::Ge => a >= b,
-                Cmp::Eq | Cmp::Ne => return None,
-            };
-            Some((r, feedback::FLOAT))
-        }
+        Value::Int(a) => Some((cmp.holds(a, k as i64), feedback::INT)),
+        Value::Float(_) if matches!(cmp, Cmp::Eq | Cmp::Ne) => None,
+        Value::Float(a) => Some((cmp.holds(a, k as f64), feedback::FLOAT)),
         _ => None,
     }
 }
