@@ -67,6 +67,18 @@ impl Vm {
         Ok(())
     }
 
+    /// Pushes the frame of the Ruff function at `stack[callee_at]`, called with
+    /// the `argc` values above it.
+    #[inline(always)]
+    pub(crate) fn push_callee(&mut self, callee_at: usize, argc: usize) -> Result<(), RuntimeError> {
+        // The frame takes the callee's reference from its stack slot (which only
+        // awaits the result): no count up now and down at return.
+        let Value::Func(c) = Value::take_split(&mut self.stack[callee_at]) else {
+            unreachable!("push_callee on a non-function")
+        };
+        self.push_frame(c, callee_at + 1, argc, callee_at)
+    }
+
     /// Executes a call with the callee at `stack[len - argc - 1]`.
     pub(crate) fn call(&mut self, argc: usize, update: Option<Var>) -> Result<Called, RuntimeError> {
         let callee_at = self.stack.len() - argc - 1;
@@ -80,12 +92,7 @@ impl Vm {
                         return Ok(Called::Done);
                     }
                 }
-                // The frame takes the callee's reference from its stack slot (which
-                // only awaits the result): no count up now and down at return.
-                let Value::Func(c) = Value::take_split(&mut self.stack[callee_at]) else {
-                    unreachable!("matched a function")
-                };
-                self.push_frame(c, callee_at + 1, argc, callee_at)?;
+                self.push_callee(callee_at, argc)?;
                 Ok(Called::Frame)
             }
             Value::Native(b) => {

@@ -647,10 +647,7 @@ impl Vm {
                         // frame here, without the general call path.
                         let callee_at = self.stack.len() - argc as usize - 1;
                         if self.jit.is_none() && matches!(self.stack[callee_at], Value::Func(_)) {
-                            let Value::Func(c) = Value::take_split(&mut self.stack[callee_at]) else {
-                                unreachable!("matched a function")
-                            };
-                            tri!(self.push_frame(c, callee_at + 1, argc as usize, callee_at));
+                            tri!(self.push_callee(callee_at, argc as usize));
                             continue 'frames;
                         }
                         match tri!(self.call(argc as usize, None)) {
