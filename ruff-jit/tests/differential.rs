@@ -1,8 +1,9 @@
 //! Differential testing: random valid programs (int and float arithmetic near the
 //! overflow bounds, division by zero, loops, recursion, calls between functions,
-//! try/except around errors, plus arrays, dicts and strings the JIT leaves to the
-//! VM) must give byte-identical output and exit status under the VM alone and
-//! under the JIT (eager, auto, and eager with deopt stress).
+//! try/except around errors, arrays built with `push` and read by index (also out
+//! of range and from the end) in compiled functions, dicts and strings) must give
+//! byte-identical output and exit status under the VM alone and under the JIT
+//! (eager, auto, and eager with deopt stress).
 //!
 //! `RUFF_DIFF_SEED` picks the seed (default fixed), `RUFF_DIFF_PROGRAMS` the count
 //! (default 1000). A failing program is printed with its seed.
@@ -87,7 +88,7 @@ impl Gen {
     fn block(&mut self, vars: &mut Vec<String>, depth: u32, calls: &[(String, usize)], out: &mut String, ind: &str) {
         let n = 1 + self.rng.below(4);
         for _ in 0..n {
-            match self.rng.below(6) {
+            match self.rng.below(7) {
                 0 | 1 if !vars.is_empty() => {
                     let v = vars[self.rng.below(vars.len() as u64) as usize].clone();
                     let e = self.expr(vars, 3, calls);
@@ -109,6 +110,23 @@ impl Gen {
                     self.block(vars, depth - 1, calls, out, &format!("{ind}    "));
                     vars.pop();
                     let _ = writeln!(out, "{ind}}}");
+                }
+                5 if depth > 0 && !vars.is_empty() => {
+                    // An array built by `push`, summed by index (framed code:
+                    // `for j in len(a)`, `a[j]`) and indexed by an arbitrary int
+                    // (negative, out of range).
+                    let n = vars.len();
+                    let (a, j) = (format!("a{n}"), format!("j{n}"));
+                    let v = vars[self.rng.below(n as u64) as usize].clone();
+                    let count = self.rng.below(30);
+                    vars.push(j.clone());
+                    let e = self.expr(vars, 2, calls);
+                    vars.pop();
+                    let idx = self.expr(vars, 1, calls);
+                    let _ = writeln!(out, "{ind}mut {a} := []");
+                    let _ = writeln!(out, "{ind}for {j} in {count} {{ {a} = push({a}, {e}) }}");
+                    let _ = writeln!(out, "{ind}for {j} in len({a}) {{ {v} = {v} + {a}[{j}] }}");
+                    let _ = writeln!(out, "{ind}if len({a}) > 0 {{ {v} = {v} - {a}[({idx}) % 40] }}");
                 }
                 4 if depth > 0 && !vars.is_empty() => {
                     let c = self.cond(vars, calls);
