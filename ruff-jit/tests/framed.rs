@@ -62,6 +62,16 @@ func walk(d) {
     for v in d["k"] { t = t + 1 }
     return t
 }
+mut op := func(x) { return x + 1 }
+func apply_all(n) {
+    mut t := 0
+    for i in n {
+        if i == n / 2 { op = func(x) { return x * 2 } }
+        t = t + op(i) + len("ab")
+    }
+    return t
+}
+print(apply_all(6000))
 mut out := 0
 for round in 1200 { out = out + total(build(200)) + words(50) + picks([1, 2, 3], "abcb", {"k": 5}) + walk({"k": 3}) }
 print(out)

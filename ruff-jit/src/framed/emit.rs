@@ -11,7 +11,7 @@ use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_INT, TAG_OFFSET};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_INT, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::STEP_RAISED;
 
 use super::heap;
@@ -503,6 +503,30 @@ impl Fx<'_, '_> {
                 let z = self.b.ins().iconst(types::I32, status::DONE as i64);
                 self.b.ins().return_(&[z]);
                 return Ok(false);
+            }
+            Op::LoadGlobal(g) => {
+                // Steps may define globals and move the vector: `ruff_jit_step`
+                // keeps `ctx.globals` current.
+                let globals = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::GLOBALS);
+                let src = self.b.ins().iadd_imm_s(globals, g as i64 * VALUE_SIZE);
+                let tag = self.b.ins().load(types::I8, flags(), src, TAG_OFFSET as i32);
+                let null = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NULL as i64);
+                let (copy, slow, done) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+                self.b.set_cold_block(slow);
+                self.b.ins().brif(null, slow, &[], copy, &[]);
+                self.b.switch_to_block(copy);
+                let dst = self.addr(push);
+                match self.u.layout {
+                    Some(l) => heap::clone_value(&mut self.b, l, dst, src),
+                    None => {
+                        self.call(self.u.helpers.clone, &[dst, src]);
+                    }
+                }
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(slow);
+                self.step(pc, d);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
             }
             Op::Index => {
                 let (target, index) = (self.addr(top(2)), self.addr(top(1)));

@@ -52,6 +52,9 @@ pub unsafe extern "C" fn ruff_jit_step(ctx: *mut JitCtx, pc: u32, depth: u32, ne
     unsafe {
         (*ctx).base = vm.stack.as_mut_ptr().add(base);
         (*ctx).vm = (vm as *mut Vm).cast();
+        // The step may have defined a global (moving the vector) or, returning
+        // from another module's code, switched back to this one's.
+        (*ctx).globals = vm.globals.as_ptr();
     }
     match r {
         Ok(next) => next as u32,
