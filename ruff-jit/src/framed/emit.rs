@@ -446,6 +446,18 @@ impl Fx<'_, '_> {
                     let v = self.b.ins().f64const(*f);
                     self.set(push, Kind::Float, v);
                 }
+                Const::Str(text) => match self.u.layout {
+                    Some(l) => {
+                        // The proto keeps the constant (and so this address) alive
+                        // for as long as its code exists.
+                        let rc = heap::payload_bits(&ruff_core::runtime::value::Value::Str(text.clone()));
+                        let dst = self.addr(push);
+                        heap::new_string_ref(&mut self.b, l, dst, rc);
+                    }
+                    None => {
+                        self.step(pc, d);
+                    }
+                },
                 _ => return Err(Rejection::new("heap constant planned as native")),
             },
             Op::Int(i) => {

@@ -34,6 +34,26 @@ fn retain(b: &mut FunctionBuilder<'_>, l: HeapLayout, tag: Value, ptr: Value) {
     b.switch_to_block(done);
 }
 
+/// The payload word of `v` (for a heap kind, its `Rc` pointer as the value
+/// stores it). `v` is dropped afterwards: the caller keeps the object alive.
+pub fn payload_bits(v: &ruff_core::runtime::value::Value) -> i64 {
+    // SAFETY: every value has an initialised 8-byte payload at PAYLOAD_OFFSET
+    // (the layout contract of `runtime::value`).
+    unsafe { (v as *const _ as *const u8).add(PAYLOAD_OFFSET).cast::<i64>().read_unaligned() }
+}
+
+/// Writes a new reference to the string whose `Rc` pointer is `rc` at the dead
+/// position `dst`.
+pub fn new_string_ref(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, rc: i64) {
+    let tag = b.ins().iconst(types::I8, TAG_STR as i64);
+    let ptr = b.ins().iconst(types::I64, rc);
+    let s = b.ins().load(types::I64, flags(), ptr, l.strong);
+    let s1 = b.ins().iadd_imm_s(s, 1);
+    b.ins().store(flags(), s1, ptr, l.strong);
+    b.ins().store(flags(), tag, dst, TAG_OFFSET as i32);
+    b.ins().store(flags(), ptr, dst, PAYLOAD_OFFSET as i32);
+}
+
 /// Copies the value at `src` into the dead position `dst`.
 pub fn clone_value(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, src: Value) {
     let tag = b.ins().load(types::I8, flags(), src, TAG_OFFSET as i32);

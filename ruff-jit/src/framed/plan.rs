@@ -137,6 +137,8 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
         Op::Const(k) => match &proto.consts[k as usize] {
             Const::Int(_) => st.stack.push(Kind::Int),
             Const::Float(_) => st.stack.push(Kind::Float),
+            // A new reference to the constant's string, inline.
+            Const::Str(_) => st.stack.push(Kind::Top),
             _ => return step(proto, pc, op, st),
         },
         Op::Int(_) => st.stack.push(Kind::Int),
