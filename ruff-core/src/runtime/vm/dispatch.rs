@@ -312,6 +312,25 @@ impl Vm {
                     self.stack.push(v);
                 }};
             }
+            // The two operands on top become one scalar result, in place.
+            macro_rules! pair_result {
+                ($put:ident, $r:expr) => {{
+                    let n = self.stack.len();
+                    self.stack.pop();
+                    Value::$put(&mut self.stack[n - 2], $r);
+                }};
+            }
+            // Operands other than two numbers: overloads, strings, errors.
+            macro_rules! generic_binary {
+                ($op:expr) => {{
+                    let n = self.stack.len();
+                    note!(kind_bits(&self.stack[n - 2], &self.stack[n - 1]));
+                    let b = pop!();
+                    let a = pop!();
+                    let r = tri!(self.binary($op, a, b));
+                    self.stack.push(r);
+                }};
+            }
             macro_rules! arith_op {
                 ($op:expr, $checked:ident, $fop:tt) => {{
                     let n = self.stack.len();
@@ -319,22 +338,16 @@ impl Vm {
                         note!(feedback::INT);
                         match x.$checked(*y) {
                             Some(r) => {
-                                self.stack.pop();
-                                Value::put_int(&mut self.stack[n - 2], r);
+                                pair_result!(put_int, r);
                             }
                             None => throw!(arith::int_op($op, *x, *y).unwrap_err()),
                         }
                     } else if let Some((x, y)) = float_pair(&self.stack[n - 2], &self.stack[n - 1]) {
                         note!(feedback::FLOAT);
                         let r = x $fop y;
-                        self.stack.pop();
-                        Value::put_float(&mut self.stack[n - 2], r);
+                        pair_result!(put_float, r);
                     } else {
-                        note!(kind_bits(&self.stack[n - 2], &self.stack[n - 1]));
-                        let b = pop!();
-                        let a = pop!();
-                        let r = tri!(self.binary($op, a, b));
-                        self.stack.push(r);
+                        generic_binary!($op);
                     }
                 }};
             }
@@ -344,20 +357,14 @@ impl Vm {
                     if let (Value::Int(x), Value::Int(y)) = (&self.stack[n - 2], &self.stack[n - 1]) {
                         note!(feedback::INT);
                         let r = x $cmp y;
-                        self.stack.pop();
-                        Value::put_bool(&mut self.stack[n - 2], r);
+                        pair_result!(put_bool, r);
                     } else if let Some((x, y)) = float_pair(&self.stack[n - 2], &self.stack[n - 1]) {
                         // Ordering of numbers is IEEE ordering (compare::order).
                         note!(feedback::FLOAT);
                         let r = x $cmp y;
-                        self.stack.pop();
-                        Value::put_bool(&mut self.stack[n - 2], r);
+                        pair_result!(put_bool, r);
                     } else {
-                        note!(kind_bits(&self.stack[n - 2], &self.stack[n - 1]));
-                        let b = pop!();
-                        let a = pop!();
-                        let r = tri!(self.binary($op, a, b));
-                        self.stack.push(r);
+                        generic_binary!($op);
                     }
                 }};
             }
@@ -444,8 +451,7 @@ impl Vm {
                             let r = if op == BinOp::Div { x.checked_div(*y) } else { x.checked_rem(*y) };
                             if let Some(r) = r {
                                 note!(feedback::INT);
-                                self.stack.pop();
-                                Value::put_int(&mut self.stack[n - 2], r);
+                                pair_result!(put_int, r);
                                 continue;
                             }
                         }
