@@ -38,14 +38,17 @@ pub fn tag_of(k: Kind) -> u8 {
 }
 
 /// The signature of a call unit's direct entry: (ctx, call depth, unboxed
-/// arguments...) -> unboxed result. The depth travels in a register instead of
-/// `JitCtx::depth`, saving a load and two stores per call.
+/// arguments...) -> (unboxed result, status). The depth travels in a register
+/// instead of `JitCtx::depth`, saving a load and two stores per call; the status
+/// (non-zero: it bailed out, the reason in `JitCtx::bail`) returns in a register,
+/// so the caller tests it without a load.
 pub fn direct_signature(params: &[Kind], ret: Kind, cc: CallConv) -> Signature {
     let mut sig = Signature::new(cc);
     sig.params.push(AbiParam::new(types::I64));
     sig.params.push(AbiParam::new(types::I64));
     sig.params.extend(params.iter().map(|k| AbiParam::new(cl_type(*k))));
     sig.returns.push(AbiParam::new(cl_type(ret)));
+    sig.returns.push(AbiParam::new(types::I64));
     sig
 }
 
@@ -85,13 +88,26 @@ pub struct Unit<'a> {
     pub guards: Vec<crate::analyze::GlobalGuard>,
 }
 
+/// How many instructions a call unit may have for its self-calls to be inlined,
+/// counting one copy of the body per call site.
+const INLINE_BUDGET: usize = 240;
+
 struct Tx<'a, 'b> {
     b: FunctionBuilder<'b>,
     u: &'a Unit<'a>,
-    vars: HashMap<(Loc, Type), Variable>,
-    blocks: HashMap<usize, Block>,
+    /// Block leaders of the unit's code.
+    leaders: Vec<bool>,
+    /// The copy of the body being emitted: 0 for the unit itself, 1 inside an
+    /// inlined self-call (see `inline_self_call`).
+    frame: u16,
+    vars: HashMap<(u16, Loc, Type), Variable>,
+    blocks: HashMap<(u16, usize), Block>,
+    /// Where an inlined body's `return` goes (its result as the block parameter).
+    ret_to: Option<Block>,
     ctx: Value,
     out: Option<Value>,
+    /// The recursion limit (loaded once by a call unit's prologue).
+    depth_limit: Option<Value>,
     /// The depth passed to callees.
     callee_depth: Value,
     bails: HashMap<u64, Block>,
@@ -107,50 +123,22 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
     let mut tx = Tx {
         b,
         u,
+        leaders,
+        frame: 0,
         vars: HashMap::new(),
         blocks: HashMap::new(),
+        ret_to: None,
         ctx: Value::from_u32(0),
         out: None,
+        depth_limit: None,
         callee_depth: Value::from_u32(0),
         bails: HashMap::new(),
         propagate: None,
         ret_ty: cl_type(a.ret),
     };
-    for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
-        if *leader && a.states[pc].is_some() {
-            let blk = tx.b.create_block();
-            tx.blocks.insert(pc, blk);
-        }
-    }
+    tx.create_blocks();
     tx.prologue()?;
-    let mut open = false;
-    for pc in 0..code.len() {
-        let Some(st) = &a.states[pc] else {
-            continue;
-        };
-        if let Some(&blk) = tx.blocks.get(&pc) {
-            if open {
-                tx.b.ins().jump(blk, &[]);
-            }
-            tx.b.switch_to_block(blk);
-            open = true;
-            if u.stress {
-                let hit = crate::scalar::emit_stress_tick(&mut tx.b, tx.ctx);
-                tx.guard(hit, bail::GUARD);
-            }
-            if u.counting {
-                let n = crate::scalar::block_len(code, &leaders, pc);
-                crate::scalar::emit_count(&mut tx.b, &u.proto.jit.stats.native_insns as *const _ as i64, n);
-            }
-        }
-        if !open {
-            continue;
-        }
-        open = tx.op(pc, code[pc], st)?;
-    }
-    if open {
-        return Err(Rejection::new("code runs off the end"));
-    }
+    tx.body()?;
     tx.finish_exits();
     tx.b.seal_all_blocks();
     tx.b.finalize(u.target);
@@ -184,12 +172,130 @@ impl<'b> Scalar<'b> for Tx<'_, 'b> {
 }
 
 impl Tx<'_, '_> {
+    /// The blocks of the current copy of the body.
+    fn create_blocks(&mut self) {
+        let a = self.u.analysis;
+        for pc in 0..self.u.proto.code.len() {
+            if self.leaders[pc] && a.states[pc].is_some() {
+                let blk = self.b.create_block();
+                self.blocks.insert((self.frame, pc), blk);
+            }
+        }
+    }
+
+    /// Emits the current copy of the body, block by block (the entry block was
+    /// jumped to already).
+    fn body(&mut self) -> Result<(), Rejection> {
+        let (u, a) = (self.u, self.u.analysis);
+        let code = &u.proto.code;
+        let mut open = false;
+        for pc in 0..code.len() {
+            let Some(st) = &a.states[pc] else {
+                continue;
+            };
+            if let Some(&blk) = self.blocks.get(&(self.frame, pc)) {
+                if open {
+                    self.b.ins().jump(blk, &[]);
+                }
+                self.b.switch_to_block(blk);
+                open = true;
+                if u.stress {
+                    let hit = crate::scalar::emit_stress_tick(&mut self.b, self.ctx);
+                    self.guard(hit, bail::GUARD);
+                }
+                if u.counting {
+                    let n = crate::scalar::block_len(code, &self.leaders, pc);
+                    crate::scalar::emit_count(&mut self.b, &u.proto.jit.stats.native_insns as *const _ as i64, n);
+                }
+            }
+            if !open {
+                continue;
+            }
+            open = self.op(pc, code[pc], st)?;
+        }
+        if open {
+            return Err(Rejection::new("code runs off the end"));
+        }
+        Ok(())
+    }
+
+    /// Whether the unit's calls of itself are emitted as a copy of its body
+    /// (one level deep: the copy's own self-calls are real calls). This halves
+    /// the calls a recursive function makes and runs its base cases without a
+    /// call; pure code has no side effects, so a bail-out inside the copy
+    /// leaves the whole unit like a bail-out in a callee does.
+    fn inlines_self_calls(&self) -> bool {
+        if self.frame > 0 || !matches!(self.u.kind, UnitKind::Call(_)) {
+            return false;
+        }
+        let a = self.u.analysis;
+        let code = &self.u.proto.code;
+        let sites = code
+            .iter()
+            .enumerate()
+            .filter(|(pc, op)| matches!(op, Op::Call(_)) && a.states[*pc].is_some() && self.self_call(*pc))
+            .count();
+        code.len() * (1 + sites) <= INLINE_BUDGET
+    }
+
+    /// Whether the call at `pc` calls the unit itself.
+    fn self_call(&self, pc: usize) -> bool {
+        let (Some(st), Op::Call(n)) = (&self.u.analysis.states[pc], self.u.proto.code[pc]) else {
+            return false;
+        };
+        let d = st.stack.len();
+        let Some(Kind::Callee(c)) = d.checked_sub(n as usize + 1).map(|i| st.stack[i]) else {
+            return false;
+        };
+        matches!(self.u.analysis.callees[c as usize].target, crate::analyze::Target::Itself)
+    }
+
+    /// A self-call as a copy of the body: the recursion-depth check of the
+    /// callee's prologue, the arguments bound to the copy's slots, and its
+    /// returns joining at a block that continues after the call.
+    fn inline_self_call(&mut self, pc: usize, args: &[Value]) -> Result<(), Rejection> {
+        let UnitKind::Call(kinds) = &self.u.kind else {
+            return Err(Rejection::new("inlining outside a call unit"));
+        };
+        let limit = self.depth_limit.expect("call unit prologue");
+        let too_deep = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, self.callee_depth, limit);
+        self.guard(too_deep, bail::DEPTH);
+        if self.u.counting {
+            crate::scalar::emit_count(&mut self.b, &self.u.proto.jit.stats.native_calls as *const _ as i64, 1);
+        }
+        let cont = self.b.create_block();
+        self.b.append_block_param(cont, self.ret_ty);
+        let outer_depth = self.callee_depth;
+        self.frame += 1;
+        self.ret_to = Some(cont);
+        self.callee_depth = self.b.ins().iadd_imm_s(outer_depth, 1);
+        self.create_blocks();
+        for (i, k) in kinds.clone().into_iter().enumerate() {
+            self.set(Loc::Slot(i as u16), k, args[i]);
+        }
+        let first = self.block(self.u.analysis.entry)?;
+        self.b.ins().jump(first, &[]);
+        self.body()?;
+        self.frame -= 1;
+        self.ret_to = None;
+        self.callee_depth = outer_depth;
+        self.b.switch_to_block(cont);
+        let r = self.b.block_params(cont)[0];
+        let st = self.u.analysis.states[pc].as_ref().expect("reachable call");
+        let Op::Call(n) = self.u.proto.code[pc] else { unreachable!("inline_self_call at a call") };
+        let at = Loc::Stack((st.stack.len() - n as usize - 1) as u16);
+        self.set(at, self.u.analysis.results[pc], r);
+        let next = self.block(pc + 1)?;
+        self.b.ins().jump(next, &[]);
+        Ok(())
+    }
+
     fn var(&mut self, loc: Loc, ty: Type) -> Variable {
-        if let Some(v) = self.vars.get(&(loc, ty)) {
+        if let Some(v) = self.vars.get(&(self.frame, loc, ty)) {
             return *v;
         }
         let v = self.b.declare_var(ty);
-        self.vars.insert((loc, ty), v);
+        self.vars.insert((self.frame, loc, ty), v);
         v
     }
 
@@ -211,7 +317,7 @@ impl Tx<'_, '_> {
     }
 
     fn block(&self, pc: usize) -> Result<Block, Rejection> {
-        self.blocks.get(&pc).copied().ok_or_else(|| Rejection::new("jump into the middle of a block"))
+        self.blocks.get(&(self.frame, pc)).copied().ok_or_else(|| Rejection::new("jump into the middle of a block"))
     }
 
     fn prologue(&mut self) -> Result<(), Rejection> {
@@ -226,6 +332,7 @@ impl Tx<'_, '_> {
             UnitKind::Call(kinds) => {
                 let depth = params[1];
                 let limit = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::DEPTH_LIMIT);
+                self.depth_limit = Some(limit);
                 let too_deep = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, depth, limit);
                 self.guard(too_deep, bail::DEPTH);
                 let sp = self.b.ins().get_stack_pointer(types::I64);
@@ -287,7 +394,8 @@ impl Tx<'_, '_> {
         match self.u.kind {
             UnitKind::Call(_) => {
                 let z = self.zero(self.ret_ty);
-                self.b.ins().return_(&[z]);
+                let bailed = self.b.ins().iconst(types::I64, 1);
+                self.b.ins().return_(&[z, bailed]);
             }
             UnitKind::Osr => {
                 let two = self.b.ins().iconst(types::I32, 2);
@@ -344,10 +452,16 @@ impl Tx<'_, '_> {
     }
 
     fn ret(&mut self, v: Value, k: Kind) {
+        if let Some(cont) = self.ret_to {
+            let v = if k == Kind::Null { self.b.ins().iconst(types::I64, 0) } else { v };
+            self.b.ins().jump(cont, &[v.into()]);
+            return;
+        }
         match self.u.kind {
             UnitKind::Call(_) => {
                 let v = if k == Kind::Null { self.b.ins().iconst(types::I64, 0) } else { v };
-                self.b.ins().return_(&[v]);
+                let ok = self.b.ins().iconst(types::I64, 0);
+                self.b.ins().return_(&[v, ok]);
             }
             UnitKind::Osr => {
                 let out = self.out.expect("osr out");
@@ -424,9 +538,12 @@ impl Tx<'_, '_> {
                     let loc = Loc::Stack((d - n + i) as u16);
                     args.push(self.get(loc, st.stack[d - n + i]));
                 }
+                if self.self_call(pc) && self.inlines_self_calls() {
+                    self.inline_self_call(pc, &args[2..])?;
+                    return Ok(false);
+                }
                 let call = self.b.ins().call(self.u.callee_refs[c as usize], &args);
-                let r = self.b.inst_results(call)[0];
-                let flag = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::BAIL);
+                let (r, flag) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
                 let prop = self.propagate_block();
                 let next = self.block(pc + 1)?;
                 self.set(Loc::Stack((d - n - 1) as u16), res, r);

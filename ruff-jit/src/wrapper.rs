@@ -74,8 +74,7 @@ pub fn build(
         args.push(v);
     }
     let call = b.ins().call(direct, &args);
-    let r = b.inst_results(call)[0];
-    let flag = b.ins().load(types::I64, f, ctx, JitCtx::BAIL);
+    let (r, flag) = (b.inst_results(call)[0], b.inst_results(call)[1]);
     let done = b.create_block();
     let bailed = b.create_block();
     b.ins().brif(flag, bailed, &[], done, &[]);
