@@ -166,3 +166,36 @@ print(sum)
     assert!(native > 1_000_000, "the loop did not run natively: {native} native instructions");
     assert!(stepped * 100 < native, "{stepped} of {native} native instructions were VM steps");
 }
+
+/// A builtin calling back a function with pure native code (`filter`, `reduce`)
+/// runs that code, as a call from bytecode does; a callback whose speculation
+/// fails (a float where ints were seen) and one that raises keep the VM's
+/// results and error.
+#[test]
+fn builtin_callbacks_run_their_native_code() {
+    let source = r#"
+func odd(x) { return x % 2 == 1 }
+func plus(acc, x) { return acc + x }
+mut xs := []
+for i in 3000 { xs = push(xs, i) }
+mut t := 0
+for round in 10 { t = t + reduce(filter(xs, odd), 0, plus) }
+print(t)
+print(reduce([1, 2, 2.5], 0, plus), filter([1, 2.5, 3], odd))
+try { print(reduce([1, 9223372036854775807], 0, plus)) } except e { print(e.message) }
+"#;
+    let (vm, _, _) = run_source(source, JitMode::Off, 0);
+    assert!(vm.contains("Integer overflow"), "unexpected VM output: {vm}");
+    for (mode, stress) in [(JitMode::Auto, 0), (JitMode::Eager, 0), (JitMode::Eager, 3)] {
+        let (jit, _, protos) = run_source(source, mode, stress);
+        assert_eq!(jit, vm, "{mode:?} stress {stress} differs from the VM");
+        if stress == 0 {
+            for name in ["odd", "plus"] {
+                let f = protos.iter().find_map(|p| find(p, name)).expect(name);
+                let s = &f.jit.stats;
+                let (native, in_vm) = (s.native_insns.get(), s.vm_insns.get());
+                assert!(native > 10 * in_vm, "{mode:?}: {name} ran {native} instructions natively, {in_vm} in the VM");
+            }
+        }
+    }
+}
