@@ -199,3 +199,40 @@ try { print(reduce([1, 9223372036854775807], 0, plus)) } except e { print(e.mess
         }
     }
 }
+
+/// A function that would be mostly single VM steps (field reads, float
+/// arithmetic on them, a struct literal) stays in the VM, with the reason
+/// recorded; its caller's loop still compiles; results and errors are the VM's.
+#[test]
+fn step_dominated_functions_stay_in_the_vm_with_a_reason() {
+    let source = r#"
+struct V {
+    x: float,
+    y: float
+    func add(o) { return V { x: x + o.x, y: y + o.y } }
+}
+func work(n) {
+    mut acc := V { x: 0.0, y: 0.0 }
+    let step := V { x: 0.5, y: 0.25 }
+    mut t := 0
+    for i in n {
+        acc = acc.add(step)
+        t = t + i
+    }
+    return to_string(acc.x) + " " + to_string(t)
+}
+print(work(5000))
+try { print(V { x: 1.0, y: 2.0 }.add(3)) } except e { print(e.message) }
+"#;
+    let (vm, _, _) = run_source(source, JitMode::Off, 0);
+    assert!(vm.contains("2500 12497500"), "unexpected VM output: {vm}");
+    for mode in [JitMode::Auto, JitMode::Eager] {
+        let (jit, _, protos) = run_source(source, mode, 0);
+        assert_eq!(jit, vm, "{mode:?} differs from the VM");
+        let add = protos.iter().find_map(|p| find(p, "V.add")).expect("V.add");
+        let why = add.jit.stats.rejection.borrow().clone().unwrap_or_default();
+        assert!(why.contains("single VM steps"), "{mode:?}: V.add was not left to the VM: {why:?}");
+        let work = protos.iter().find_map(|p| find(p, "work")).expect("work");
+        assert!(work.jit.stats.native_insns.get() > 10_000, "{mode:?}: work's loop did not run natively");
+    }
+}

@@ -139,6 +139,51 @@ impl Vm {
                 Rc::make_mut(lhs).push_str(&rhs);
                 Some(Ok(pc + 1))
             }
+            // Float arithmetic on values framed code holds as heap-kinded (a
+            // struct's field, an array's element): the VM's own rule, without its
+            // dispatch loop.
+            Op::Add | Op::Sub | Op::Mul => {
+                let n = self.stack.len();
+                let (x, y) = super::dispatch::float_pair(&self.stack[n.checked_sub(2)?], &self.stack[n - 1])?;
+                let r = match op {
+                    Op::Add => x + y,
+                    Op::Sub => x - y,
+                    _ => x * y,
+                };
+                self.stack.truncate(n - 2);
+                self.stack.push(Value::Float(r));
+                Some(Ok(pc + 1))
+            }
+            Op::Field(k) | Op::KeyOrNull(k) => {
+                let name = super::dispatch::name_const(&self.frames.last()?.closure.proto, k);
+                let target = self.stack.pop()?;
+                let v = if matches!(op, Op::Field(_)) {
+                    match super::access::field(&target, name) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            // Errors are located at the instruction before `pc`, as
+                            // in the dispatch loop.
+                            self.frames.last_mut()?.pc = pc + 1;
+                            return Some(Err(e));
+                        }
+                    }
+                } else {
+                    super::access::key_or_null(&target, name)
+                };
+                self.stack.push(v);
+                Some(Ok(pc + 1))
+            }
+            Op::MakeStruct(k) => {
+                let proto = &self.frames.last()?.closure.proto;
+                let crate::bytecode::Const::Shape { name, fields } = &proto.consts[k as usize] else {
+                    return None;
+                };
+                let values = self.stack.take_top(fields.len());
+                let ty = self.structs.get(name).cloned();
+                let obj = crate::runtime::object::StructObj { name: name.clone(), ty, shape: fields.clone(), values };
+                self.stack.push(Value::Struct(Rc::new(obj)));
+                Some(Ok(pc + 1))
+            }
             Op::Call(argc) | Op::CallUpdate(argc, _) => {
                 let callee = self.stack.len().checked_sub(argc as usize + 1)?;
                 if !matches!(self.stack[callee], Value::Native(_)) {
