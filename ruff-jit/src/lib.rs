@@ -190,6 +190,7 @@ impl Engine {
             declare("ruff_jit_drop", &[i64t], None)?,
             declare("ruff_jit_store", &[i64t, i64t], None)?,
             declare("ruff_jit_index", &[i64t, i64t], Some(i32t))?,
+            declare("ruff_jit_set_index", &[i64t, i64t, i64t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -475,7 +476,8 @@ impl Engine {
             drop: refs[2],
             store: refs[3],
             index: refs[4],
-            fmod: refs[5],
+            set_index: refs[5],
+            fmod: refs[6],
         };
         let unit = framed::emit::FramedUnit {
             proto,

@@ -236,3 +236,62 @@ try { print(V { x: 1.0, y: 2.0 }.add(3)) } except e { print(e.message) }
         assert!(work.jit.stats.native_insns.get() > 10_000, "{mode:?}: work's loop did not run natively");
     }
 }
+
+/// `local[key] = value` and branches on heap-held bools run natively in their
+/// common cases (an array in range, a dict, a bool); everything else (out of
+/// range, negative, other targets, truthy non-bools, a shared array that must
+/// be copied) keeps the VM's results and errors.
+#[test]
+fn index_assignment_and_bool_branches_run_natively() {
+    let source = r#"
+func sieve(n) {
+    mut flags := []
+    let m := n + 1
+    for i in m { flags = push(flags, true) }
+    mut count := 0
+    mut i := 2
+    while i <= n {
+        if flags[i] {
+            count = count + 1
+            mut j := i * i
+            while j <= n {
+                flags[j] = false
+                j = j + i
+            }
+        }
+        i = i + 1
+    }
+    return count
+}
+func edits(a, d, k) {
+    let keep := a
+    mut b := a
+    b[0] = 9
+    b[-1] = "last"
+    d[k] = len(b)
+    d[7] = keep[0]
+    mut hits := 0
+    for i in len(b) { if b[i] { hits = hits + 1 } }
+    return to_string(b) + to_string(keep) + to_string(d) + to_string(hits)
+}
+func bad(a, i) {
+    try { a[i] = 1 } except e { return e.message }
+    return to_string(a)
+}
+print(sieve(30000))
+for r in 3000 { edits([1, 0, null, ""], {"x": 1}, "k") }
+print(edits([1, 0, null, ""], {"x": 1}, "k"))
+print(bad([1, 2], 2), bad([1, 2], -3), bad([1, 2], -2), bad("ab", 0), bad({}, 1.5), bad(5, 0))
+"#;
+    let (vm, _, _) = run_source(source, JitMode::Off, 0);
+    assert!(vm.contains("3245\n"), "unexpected VM output: {vm}");
+    for (mode, stress) in [(JitMode::Auto, 0), (JitMode::Eager, 0), (JitMode::Eager, 4)] {
+        let (jit, _, protos) = run_source(source, mode, stress);
+        assert_eq!(jit, vm, "{mode:?} stress {stress} differs from the VM");
+        if stress == 0 {
+            let s = &protos.iter().find_map(|p| find(p, "sieve")).expect("sieve").jit.stats;
+            let (native, stepped) = (s.native_insns.get(), s.stepped_insns.get());
+            assert!(stepped * 20 < native, "{mode:?}: {stepped} of {native} native instructions were VM steps");
+        }
+    }
+}

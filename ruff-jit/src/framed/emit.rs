@@ -9,9 +9,10 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Type, Value};
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, Variable};
+use ruff_core::bytecode::Var;
 use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_INT, TAG_NULL, TAG_OFFSET};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_INT, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::STEP_RAISED;
 
 use super::heap;
@@ -30,6 +31,7 @@ pub struct Helpers {
     pub drop: FuncRef,
     pub store: FuncRef,
     pub index: FuncRef,
+    pub set_index: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -360,7 +362,13 @@ impl Fx<'_, '_> {
     }
 
     fn stepped(&mut self, pc: usize, op: Op, d: usize) -> Result<bool, Rejection> {
+        let done = self.before_step(pc, op, d)?;
         let next = self.step(pc, d);
+        if let Some(done) = done {
+            self.b.ins().jump(done, &[]);
+            self.b.switch_to_block(done);
+            return Ok(true);
+        }
         if matches!(op, Op::Throw | Op::Raise(_)) {
             // The VM always raises here.
             let rb = self.raised_block();
@@ -375,6 +383,45 @@ impl Fx<'_, '_> {
             return Ok(false);
         }
         Ok(true)
+    }
+
+    /// The common cases of some stepped instructions, natively; the current
+    /// block becomes the step for the rest. Returns where the native case
+    /// continues when the step falls through to the same place.
+    fn before_step(&mut self, pc: usize, op: Op, d: usize) -> Result<Option<Block>, Rejection> {
+        let top = |i: usize| Loc::Stack((d - i) as u16);
+        if !matches!(op, Op::JumpIfFalse(_) | Op::JumpIfTrue(_) | Op::SetPath(Var::Local(_), 1, 0)) {
+            return Ok(None);
+        }
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let done = match op {
+            // A branch on a heap-kinded value that is a bool (`if flags[i]`).
+            Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => {
+                let a = self.addr(top(1));
+                let tag = self.b.ins().load(types::I8, flags(), a, TAG_OFFSET as i32);
+                let is_bool = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_BOOL as i64);
+                let fast = self.b.create_block();
+                self.b.ins().brif(is_bool, fast, &[], slow, &[]);
+                self.b.switch_to_block(fast);
+                let v = self.b.ins().load(types::I8, flags(), a, PAYLOAD_OFFSET as i32);
+                let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
+                let (on_true, on_false) = if matches!(op, Op::JumpIfTrue(_)) { (target, next) } else { (next, target) };
+                self.b.ins().brif(v, on_true, &[], on_false, &[]);
+                None
+            }
+            // `local[key] = value` on an array in range or a dict.
+            Op::SetPath(Var::Local(s), 1, 0) => {
+                let args = [self.addr(Loc::Slot(s)), self.addr(top(2)), self.addr(top(1))];
+                let failed = self.call(self.u.helpers.set_index, &args).expect("set_index result");
+                let done = self.b.create_block();
+                self.b.ins().brif(failed, slow, &[], done, &[]);
+                Some(done)
+            }
+            _ => unreachable!("checked above"),
+        };
+        self.b.switch_to_block(slow);
+        Ok(done)
     }
 
     fn guarded(&mut self, pc: usize, op: Op, st: &State) -> Result<bool, Rejection> {

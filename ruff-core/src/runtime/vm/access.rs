@@ -169,6 +169,29 @@ fn assign_last(cur: &mut Value, key: &Value, is_field: bool, v: Value) -> Result
     }
 }
 
+/// `root[key] = v` with one key that is not a field, when it cannot fail: an
+/// array indexed in range, or a dict keyed by a string or an int (the VM's own
+/// assignment). Otherwise changes nothing and gives `v` back.
+pub(crate) fn try_assign_index(root: &mut Value, key: &Value, v: Value) -> Result<(), Value> {
+    match (root, key) {
+        (Value::Array(a), Value::Int(i)) => match position(*i, a.len()) {
+            Some(p) => {
+                Rc::make_mut(a)[p] = v;
+                Ok(())
+            }
+            None => Err(v),
+        },
+        (Value::Dict(d), Value::Str(_) | Value::Int(_)) => match dict_key(key) {
+            Ok(k) => {
+                Rc::make_mut(d).insert(k, v);
+                Ok(())
+            }
+            Err(_) => Err(v),
+        },
+        _ => Err(v),
+    }
+}
+
 fn set_in(root: &mut Value, keys: &[Value], fields: u32, v: Value) -> Result<(), RuntimeError> {
     let mut cur = root;
     let last = keys.len() - 1;

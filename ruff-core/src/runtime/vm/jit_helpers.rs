@@ -8,7 +8,7 @@
 //!   stack's length from the depth native code passes. It is the general case:
 //!   calls, globals, building values, `try`, iteration over collections and so on
 //!   behave exactly as in the VM because the VM does them.
-//! - The small helpers (copy, drop, store, index) work on value addresses and
+//! - The small helpers (copy, drop, store, index, index assignment) work on value addresses and
 //!   leave the stack's length alone, so native code can call them between steps
 //!   without bookkeeping. `ruff_jit_index` changes nothing when the operation would
 //!   raise: native code then leaves to the VM at that instruction, which raises the
@@ -110,6 +110,29 @@ pub unsafe extern "C" fn ruff_jit_index(target: *mut Value, index: *mut Value) -
     }
 }
 
+/// `slot[key] = value` (SET_PATH of a local with one key, not a field) when it
+/// cannot fail: consumes `key` and `value` (their positions are dead afterwards)
+/// and returns 0; returns 1, changing nothing, otherwise (the VM then runs the
+/// instruction, raising its error if there is one).
+///
+/// # Safety
+/// All three are initialised values, at different addresses.
+pub unsafe extern "C" fn ruff_jit_set_index(slot: *mut Value, key: *mut Value, value: *mut Value) -> u32 {
+    // SAFETY: `value` is initialised; on failure the bits are given back and
+    // forgotten here, so the position keeps owning them.
+    let v = unsafe { std::ptr::read(value) };
+    match super::access::try_assign_index(unsafe { &mut *slot }, unsafe { &*key }, v) {
+        Ok(()) => {
+            unsafe { std::ptr::drop_in_place(key) };
+            0
+        }
+        Err(v) => {
+            std::mem::forget(v);
+            1
+        }
+    }
+}
+
 impl Vm {
     /// The instructions framed code steps most (a global's value, a string
     /// constant, appending to a string local, a call of a builtin) done without
@@ -206,5 +229,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_drop", ruff_jit_drop as *const u8),
         ("ruff_jit_store", ruff_jit_store as *const u8),
         ("ruff_jit_index", ruff_jit_index as *const u8),
+        ("ruff_jit_set_index", ruff_jit_set_index as *const u8),
     ]
 }
