@@ -123,6 +123,28 @@ fn run_source(source: &str, jit: JitMode, stress: u64) -> (String, (u64, u64), V
     (format!("{}|{}|{}", run.outcome.exit_code, run.stdout, run.stderr), acc, run.outcome.protos.clone())
 }
 
+/// Runs `source` in the VM (whose output must contain `expect`), then in each
+/// tier and stress mode, requiring the VM's output; `check` looks at the
+/// statistics of each run without stress.
+fn agrees_with_vm(source: &str, expect: &str, stress: u64, check: impl Fn(JitMode, &[Rc<Proto>])) {
+    let (vm, _, _) = run_source(source, JitMode::Off, 0);
+    assert!(vm.contains(expect), "unexpected VM output: {vm}");
+    for (mode, stress) in [(JitMode::Auto, 0), (JitMode::Eager, 0), (JitMode::Eager, stress)] {
+        let (jit, _, protos) = run_source(source, mode, stress);
+        assert_eq!(jit, vm, "{mode:?} stress {stress} differs from the VM");
+        if stress == 0 {
+            check(mode, &protos);
+        }
+    }
+}
+
+/// The statistics of function `name`.
+fn stats_of(protos: &[Rc<Proto>], name: &str) -> (u64, u64, u64) {
+    let f = protos.iter().find_map(|p| find(p, name)).unwrap_or_else(|| panic!("no function {name}"));
+    let s = &f.jit.stats;
+    (s.native_insns.get(), s.vm_insns.get(), s.stepped_insns.get())
+}
+
 #[test]
 fn heap_code_runs_natively_with_the_vms_results() {
     let (vm, _) = run(JitMode::Off, 0);
@@ -184,20 +206,12 @@ print(t)
 print(reduce([1, 2, 2.5], 0, plus), filter([1, 2.5, 3], odd))
 try { print(reduce([1, 9223372036854775807], 0, plus)) } except e { print(e.message) }
 "#;
-    let (vm, _, _) = run_source(source, JitMode::Off, 0);
-    assert!(vm.contains("Integer overflow"), "unexpected VM output: {vm}");
-    for (mode, stress) in [(JitMode::Auto, 0), (JitMode::Eager, 0), (JitMode::Eager, 3)] {
-        let (jit, _, protos) = run_source(source, mode, stress);
-        assert_eq!(jit, vm, "{mode:?} stress {stress} differs from the VM");
-        if stress == 0 {
-            for name in ["odd", "plus"] {
-                let f = protos.iter().find_map(|p| find(p, name)).expect(name);
-                let s = &f.jit.stats;
-                let (native, in_vm) = (s.native_insns.get(), s.vm_insns.get());
-                assert!(native > 10 * in_vm, "{mode:?}: {name} ran {native} instructions natively, {in_vm} in the VM");
-            }
+    agrees_with_vm(source, "Integer overflow", 3, |mode, protos| {
+        for name in ["odd", "plus"] {
+            let (native, in_vm, _) = stats_of(protos, name);
+            assert!(native > 10 * in_vm, "{mode:?}: {name} ran {native} instructions natively, {in_vm} in the VM");
         }
-    }
+    });
 }
 
 /// A function that would be mostly single VM steps (field reads, float
@@ -283,15 +297,8 @@ for r in 3000 { edits([1, 0, null, ""], {"x": 1}, "k") }
 print(edits([1, 0, null, ""], {"x": 1}, "k"))
 print(bad([1, 2], 2), bad([1, 2], -3), bad([1, 2], -2), bad("ab", 0), bad({}, 1.5), bad(5, 0))
 "#;
-    let (vm, _, _) = run_source(source, JitMode::Off, 0);
-    assert!(vm.contains("3245\n"), "unexpected VM output: {vm}");
-    for (mode, stress) in [(JitMode::Auto, 0), (JitMode::Eager, 0), (JitMode::Eager, 4)] {
-        let (jit, _, protos) = run_source(source, mode, stress);
-        assert_eq!(jit, vm, "{mode:?} stress {stress} differs from the VM");
-        if stress == 0 {
-            let s = &protos.iter().find_map(|p| find(p, "sieve")).expect("sieve").jit.stats;
-            let (native, stepped) = (s.native_insns.get(), s.stepped_insns.get());
-            assert!(stepped * 20 < native, "{mode:?}: {stepped} of {native} native instructions were VM steps");
-        }
-    }
+    agrees_with_vm(source, "3245\n", 4, |mode, protos| {
+        let (native, _, stepped) = stats_of(protos, "sieve");
+        assert!(stepped * 20 < native, "{mode:?}: {stepped} of {native} native instructions were VM steps");
+    });
 }
