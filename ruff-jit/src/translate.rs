@@ -100,6 +100,8 @@ struct Tx<'a, 'b> {
     /// The copy of the body being emitted: 0 for the unit itself, 1 inside an
     /// inlined self-call (see `inline_self_call`).
     frame: u16,
+    /// Whether the unit's self-calls are inlined (`inlines_self_calls`).
+    inline_self: bool,
     vars: HashMap<(u16, Loc, Type), Variable>,
     blocks: HashMap<(u16, usize), Block>,
     /// Where an inlined body's `return` goes (its result as the block parameter).
@@ -125,6 +127,7 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         u,
         leaders,
         frame: 0,
+        inline_self: false,
         vars: HashMap::new(),
         blocks: HashMap::new(),
         ret_to: None,
@@ -136,6 +139,7 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         propagate: None,
         ret_ty: cl_type(a.ret),
     };
+    tx.inline_self = tx.inlines_self_calls();
     tx.create_blocks();
     tx.prologue()?;
     tx.body()?;
@@ -225,7 +229,7 @@ impl Tx<'_, '_> {
     /// call; pure code has no side effects, so a bail-out inside the copy
     /// leaves the whole unit like a bail-out in a callee does.
     fn inlines_self_calls(&self) -> bool {
-        if self.frame > 0 || !matches!(self.u.kind, UnitKind::Call(_)) {
+        if !matches!(self.u.kind, UnitKind::Call(_)) {
             return false;
         }
         let a = self.u.analysis;
@@ -538,7 +542,7 @@ impl Tx<'_, '_> {
                     let loc = Loc::Stack((d - n + i) as u16);
                     args.push(self.get(loc, st.stack[d - n + i]));
                 }
-                if self.self_call(pc) && self.inlines_self_calls() {
+                if self.inline_self && self.frame == 0 && self.self_call(pc) {
                     self.inline_self_call(pc, &args[2..])?;
                     return Ok(false);
                 }

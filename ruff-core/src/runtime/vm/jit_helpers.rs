@@ -8,9 +8,9 @@
 //!   stack's length from the depth native code passes. It is the general case:
 //!   calls, globals, building values, `try`, iteration over collections and so on
 //!   behave exactly as in the VM because the VM does them.
-//! - The small helpers (copy, drop, store, index, index assignment) work on value addresses and
-//!   leave the stack's length alone, so native code can call them between steps
-//!   without bookkeeping. `ruff_jit_index` changes nothing when the operation would
+//! - The small helpers (copy, drop, store, index, index assignment) work on
+//!   value addresses and leave the stack's length alone, so native code can call
+//!   them between steps without bookkeeping. `ruff_jit_index` changes nothing when the operation would
 //!   raise: native code then leaves to the VM at that instruction, which raises the
 //!   error with its usual message and call stack.
 //!
