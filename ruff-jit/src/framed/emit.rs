@@ -12,7 +12,7 @@ use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::Var;
 use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_INT, TAG_NULL, TAG_OFFSET};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::STEP_RAISED;
 
 use super::heap;
@@ -212,16 +212,28 @@ impl Fx<'_, '_> {
     /// An int at a location: from its variable, or checked in the frame when the
     /// location holds a heap-kinded value (leaving to the VM when it is no int).
     fn int_at(&mut self, loc: Loc, k: Kind) -> Value {
-        if k == Kind::Int {
+        self.number_at(loc, k, Kind::Int)
+    }
+
+    /// A number of kind `want` (int or float) at a location of kind `k`: from
+    /// its variable (an int converted when a float is wanted), or checked in
+    /// the frame when the location holds a heap-kinded value (leaving to the VM
+    /// when it is not of that kind).
+    fn number_at(&mut self, loc: Loc, k: Kind, want: Kind) -> Value {
+        if k == want {
             return self.get(loc, k);
+        }
+        if k == Kind::Int && want == Kind::Float {
+            let v = self.get(loc, k);
+            return self.b.ins().fcvt_from_sint(types::F64, v);
         }
         let a = self.addr(loc);
         let tag = self.b.ins().load(types::I8, flags(), a, TAG_OFFSET as i32);
-        let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_INT as i64);
+        let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(want) as i64);
         let (pc, d) = self.at;
         self.exit_if(bad, pc, d, bail::GUARD);
         let a = self.addr(loc);
-        self.b.ins().load(types::I64, flags(), a, PAYLOAD_OFFSET as i32)
+        self.b.ins().load(cl_type(want), flags(), a, PAYLOAD_OFFSET as i32)
     }
 
     fn call(&mut self, f: FuncRef, args: &[Value]) -> Option<Value> {
@@ -356,7 +368,8 @@ impl Fx<'_, '_> {
                 Ok(false)
             }
             How::Step => self.stepped(pc, op, d),
-            How::GuardInt => self.guarded(pc, op, st),
+            How::GuardInt => self.guarded(pc, op, st, Kind::Int),
+            How::GuardFloat => self.guarded(pc, op, st, Kind::Float),
             How::Native => self.native(pc, op, st),
         }
     }
@@ -424,29 +437,39 @@ impl Fx<'_, '_> {
         Ok(done)
     }
 
-    fn guarded(&mut self, pc: usize, op: Op, st: &State) -> Result<bool, Rejection> {
+    /// An operation speculated on `want` (int or float) operands.
+    fn guarded(&mut self, pc: usize, op: Op, st: &State, want: Kind) -> Result<bool, Rejection> {
         let d = st.stack.len();
         let top = |i: usize| Loc::Stack((d - i) as u16);
         let kt = |i: usize| st.stack[d - i];
         match op {
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod => {
-                let a = self.int_at(top(2), kt(2));
-                let b = self.int_at(top(1), kt(1));
-                let (v, k) = self.arith(op, a, Kind::Int, b, Kind::Int);
+                let a = self.number_at(top(2), kt(2), want);
+                let b = self.number_at(top(1), kt(1), want);
+                let (v, k) = self.arith(op, a, want, b, want);
                 self.set(top(2), k, v);
             }
             Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                let a = self.int_at(top(2), kt(2));
-                let b = self.int_at(top(1), kt(1));
-                let v = self.compare(cmp_of(op), a, Kind::Int, b, Kind::Int);
+                let a = self.number_at(top(2), kt(2), want);
+                let b = self.number_at(top(1), kt(1), want);
+                let v = self.compare(cmp_of(op), a, want, b, want);
                 self.set(top(2), Kind::Bool, v);
             }
             Op::AddLocal(s) => {
-                let a = self.int_at(Loc::Slot(s), st.slots[s as usize]);
-                let b = self.int_at(top(1), kt(1));
-                let (v, k) = self.arith(Op::Add, a, Kind::Int, b, Kind::Int);
+                let a = self.number_at(Loc::Slot(s), st.slots[s as usize], want);
+                let b = self.number_at(top(1), kt(1), want);
+                let (v, k) = self.arith(Op::Add, a, want, b, want);
                 self.set(Loc::Slot(s), k, v);
             }
+            Op::JumpIfNot(cmp, t) => {
+                let a = self.number_at(top(2), kt(2), want);
+                let b = self.number_at(top(1), kt(1), want);
+                let c = self.compare(cmp, a, want, b, want);
+                let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
+                self.b.ins().brif(c, next, &[], target, &[]);
+                return Ok(false);
+            }
+            _ if want == Kind::Float => return Err(Rejection::new(format!("no float speculation for {}", op.name()))),
             Op::IncLocal(s, k) | Op::LocalAddInt(s, k) | Op::LocalSubInt(s, k) => {
                 let a = self.int_at(Loc::Slot(s), st.slots[s as usize]);
                 let b = self.b.ins().iconst(types::I64, k as i64);
@@ -461,14 +484,6 @@ impl Fx<'_, '_> {
                 let zero = self.b.ins().iconst(types::I64, 0);
                 let v = self.b.ins().smax(n, zero);
                 self.set(top(1), Kind::Int, v);
-            }
-            Op::JumpIfNot(cmp, t) => {
-                let a = self.int_at(top(2), kt(2));
-                let b = self.int_at(top(1), kt(1));
-                let c = self.compare(cmp, a, Kind::Int, b, Kind::Int);
-                let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
-                self.b.ins().brif(c, next, &[], target, &[]);
-                return Ok(false);
             }
             other => return Err(Rejection::new(format!("no int speculation for {}", other.name()))),
         }
