@@ -5,7 +5,8 @@
 //! instruction needs no write-back.
 //!
 //! `plan` decides how each instruction runs; `emit` translates it, with `heap`
-//! for the heap-value operations it inlines.
+//! for the heap-value operations it inlines and `emit::shortcuts` for the
+//! common cases it runs natively before falling back to a step.
 
 pub mod emit;
 pub mod heap;
