@@ -205,16 +205,24 @@ impl Vm {
     /// `SetPath`: the stack holds N keys then the value.
     pub(crate) fn set_path(&mut self, var: Var, n: usize, fields: u32) -> Result<(), RuntimeError> {
         let v = self.stack.pop().expect("value");
-        let keys = self.stack.take_top(n);
+        // One key (`a[i] = v`, `p.x = v`) is the common case: no vector for it.
+        let (one, many);
+        let keys: &[Value] = if n == 1 {
+            one = [self.stack.pop().expect("key")];
+            &one
+        } else {
+            many = self.stack.take_top(n);
+            &many
+        };
         match var {
             Var::Local(s) => {
                 let base = self.frames.last().expect("frame").base;
-                set_in(&mut self.stack[base + s as usize], &keys, fields, v)
+                set_in(&mut self.stack[base + s as usize], keys, fields, v)
             }
             Var::Capture(i) => {
                 let closure = self.frames.last().expect("frame").closure.clone();
                 let mut caps = closure.captures.borrow_mut();
-                set_in(&mut caps[i as usize], &keys, fields, v)
+                set_in(&mut caps[i as usize], keys, fields, v)
             }
             Var::Global(g) => {
                 let g = g as usize;
@@ -223,7 +231,7 @@ impl Vm {
                     gstate::UNDEFINED => fail(format!("Undefined variable: {name}")),
                     gstate::LET => fail(format!("Cannot mutate immutable let binding: {name}")),
                     gstate::CONST => fail(format!("Cannot mutate const binding: {name}")),
-                    _ => set_in(&mut self.globals[g], &keys, fields, v),
+                    _ => set_in(&mut self.globals[g], keys, fields, v),
                 }
             }
         }
