@@ -191,6 +191,7 @@ impl Engine {
             declare("ruff_jit_store", &[i64t, i64t], None)?,
             declare("ruff_jit_index", &[i64t, i64t], Some(i32t))?,
             declare("ruff_jit_set_index", &[i64t, i64t, i64t], Some(i32t))?,
+            declare("ruff_jit_field", &[i64t, i64t, i32t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -477,7 +478,8 @@ impl Engine {
             store: refs[3],
             index: refs[4],
             set_index: refs[5],
-            fmod: refs[6],
+            field: refs[6],
+            fmod: refs[7],
         };
         let unit = framed::emit::FramedUnit {
             proto,

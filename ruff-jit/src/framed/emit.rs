@@ -33,6 +33,7 @@ pub struct Helpers {
     pub store: FuncRef,
     pub index: FuncRef,
     pub set_index: FuncRef,
+    pub field: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -583,6 +584,17 @@ impl Fx<'_, '_> {
                 self.exit_if(failed, pc, d, bail::ERROR);
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(done);
+            }
+            Op::Field(k) | Op::KeyOrNull(k) => {
+                let Const::Name(name) = &self.u.proto.consts[k as usize] else {
+                    return Err(Rejection::new("field without a name constant"));
+                };
+                let target = self.addr(top(1));
+                let name = self.b.ins().iconst(types::I64, name as *const _ as i64);
+                let or_null = self.b.ins().iconst(types::I32, matches!(op, Op::KeyOrNull(_)) as i64);
+                let failed = self.call(self.u.helpers.field, &[target, name, or_null]).expect("field result");
+                let (pc, d) = self.at;
+                self.exit_if(failed, pc, d, bail::ERROR);
             }
             other => return Err(Rejection::new(format!("{} planned as native", other.name()))),
         }

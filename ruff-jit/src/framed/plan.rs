@@ -294,6 +294,11 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
             pops(&mut st, 2)?;
             st.stack.push(Kind::Top);
         }
+        // A field read through a helper (the VM raises its errors).
+        Op::Field(_) | Op::KeyOrNull(_) => {
+            pops(&mut st, 1)?;
+            st.stack.push(Kind::Top);
+        }
         // A copy of the global's value, inline (a step when it holds null: that
         // is also how an undefined global looks, whose error the VM raises).
         Op::LoadGlobal(_) => st.stack.push(Kind::Top),

@@ -8,7 +8,7 @@
 //!   stack's length from the depth native code passes. It is the general case:
 //!   calls, globals, building values, `try`, iteration over collections and so on
 //!   behave exactly as in the VM because the VM does them.
-//! - The small helpers (copy, drop, store, index, index assignment) work on
+//! - The small helpers (copy, drop, store, index, index assignment, field) work on
 //!   value addresses and leave the stack's length alone, so native code can call
 //!   them between steps without bookkeeping. `ruff_jit_index` changes nothing when the operation would
 //!   raise: native code then leaves to the VM at that instruction, which raises the
@@ -110,6 +110,27 @@ pub unsafe extern "C" fn ruff_jit_index(target: *mut Value, index: *mut Value) -
     }
 }
 
+/// `target.name` (`FIELD`, or `KEY_OR_NULL` when `or_null` is non-zero): on
+/// success replaces `target` by the field's value and returns 0; returns 1,
+/// changing nothing, when the VM would raise. `name` is the instruction's name
+/// constant (kept alive by its function).
+///
+/// # Safety
+/// `target` is an initialised value; `name` points to a live `Rc<str>`.
+pub unsafe extern "C" fn ruff_jit_field(target: *mut Value, name: *const std::rc::Rc<str>, or_null: u32) -> u32 {
+    let (target, name) = unsafe { (&mut *target, &**name) };
+    let v = if or_null != 0 {
+        super::access::key_or_null(target, name)
+    } else {
+        match super::access::field(target, name) {
+            Ok(v) => v,
+            Err(_) => return 1,
+        }
+    };
+    *target = v;
+    0
+}
+
 /// `slot[key] = value` (SET_PATH of a local with one key, not a field) when it
 /// cannot fail: consumes `key` and `value` (their positions are dead afterwards)
 /// and returns 0; returns 1, changing nothing, otherwise (the VM then runs the
@@ -177,25 +198,6 @@ impl Vm {
                 self.stack.push(Value::Float(r));
                 Some(Ok(pc + 1))
             }
-            Op::Field(k) | Op::KeyOrNull(k) => {
-                let name = super::dispatch::name_const(&self.frames.last()?.closure.proto, k);
-                let target = self.stack.pop()?;
-                let v = if matches!(op, Op::Field(_)) {
-                    match super::access::field(&target, name) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            // Errors are located at the instruction before `pc`, as
-                            // in the dispatch loop.
-                            self.frames.last_mut()?.pc = pc + 1;
-                            return Some(Err(e));
-                        }
-                    }
-                } else {
-                    super::access::key_or_null(&target, name)
-                };
-                self.stack.push(v);
-                Some(Ok(pc + 1))
-            }
             Op::MakeStruct(k) => {
                 let proto = &self.frames.last()?.closure.proto;
                 let crate::bytecode::Const::Shape { name, fields } = &proto.consts[k as usize] else {
@@ -230,5 +232,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_store", ruff_jit_store as *const u8),
         ("ruff_jit_index", ruff_jit_index as *const u8),
         ("ruff_jit_set_index", ruff_jit_set_index as *const u8),
+        ("ruff_jit_field", ruff_jit_field as *const u8),
     ]
 }
