@@ -211,12 +211,6 @@ impl Fx<'_, '_> {
         }
     }
 
-    /// An int at a location: from its variable, or checked in the frame when the
-    /// location holds a heap-kinded value (leaving to the VM when it is no int).
-    fn int_at(&mut self, loc: Loc, k: Kind) -> Value {
-        self.number_at(loc, k, Kind::Int)
-    }
-
     /// A number of kind `want` (int or float) at a location of kind `k`: from
     /// its variable (an int converted when a float is wanted), or checked in
     /// the frame when the location holds a heap-kinded value (leaving to the VM
@@ -434,7 +428,7 @@ impl Fx<'_, '_> {
             }
             _ if want == Kind::Float => return Err(Rejection::new(format!("no float speculation for {}", op.name()))),
             Op::IncLocal(s, k) | Op::LocalAddInt(s, k) | Op::LocalSubInt(s, k) => {
-                let a = self.int_at(Loc::Slot(s), st.slots[s as usize]);
+                let a = self.number_at(Loc::Slot(s), st.slots[s as usize], Kind::Int);
                 let b = self.b.ins().iconst(types::I64, k as i64);
                 let which = if matches!(op, Op::LocalSubInt(..)) { Op::Sub } else { Op::Add };
                 let (v, rk) = self.arith(which, a, Kind::Int, b, Kind::Int);
@@ -443,7 +437,7 @@ impl Fx<'_, '_> {
             }
             Op::IterPrepare => {
                 // A negative count iterates zero times, as in the VM.
-                let n = self.int_at(top(1), kt(1));
+                let n = self.number_at(top(1), kt(1), Kind::Int);
                 let zero = self.b.ins().iconst(types::I64, 0);
                 let v = self.b.ins().smax(n, zero);
                 self.set(top(1), Kind::Int, v);

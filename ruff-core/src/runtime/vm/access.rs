@@ -149,22 +149,11 @@ fn assign_last(cur: &mut Value, key: &Value, is_field: bool, v: Value) -> Result
             _ => fail("Cannot set field on non-struct"),
         };
     }
+    if try_assign_index(cur, key, v).is_ok() {
+        return Ok(());
+    }
     match (cur, key) {
-        (Value::Array(a), Value::Int(i)) => {
-            let len = a.len();
-            match position(*i, len) {
-                Some(p) => {
-                    Rc::make_mut(a)[p] = v;
-                    Ok(())
-                }
-                None => fail(format!("Index out of bounds: {i}")),
-            }
-        }
-        (Value::Dict(d), Value::Str(_) | Value::Int(_)) => {
-            let k = dict_key(key)?;
-            Rc::make_mut(d).insert(k, v);
-            Ok(())
-        }
+        (Value::Array(_), Value::Int(i)) => fail(format!("Index out of bounds: {i}")),
         _ => fail("Invalid index assignment"),
     }
 }
