@@ -211,12 +211,12 @@ impl Compiler<'_> {
             }
             ExprKind::Field { target, name } => {
                 self.expr(target);
-                let k = self.f().name_const(&name.name);
+                let k = self.name_const(&name.name);
                 self.emit(Op::Field(k), name.span);
             }
             ExprKind::OptField { target, name } => {
                 self.expr(target);
-                let k = self.f().name_const(&name.name);
+                let k = self.name_const(&name.name);
                 self.emit(Op::OptField(k), name.span);
             }
             ExprKind::MethodCall { target, name, args } => {
@@ -227,7 +227,7 @@ impl Compiler<'_> {
                 for a in args {
                     self.expr(a);
                 }
-                let k = self.f().name_const(&name.name);
+                let k = self.name_const(&name.name);
                 self.emit(Op::CallMethod(k, args.len() as u8), name.span);
             }
             ExprKind::Try(inner) => {
@@ -238,10 +238,11 @@ impl Compiler<'_> {
                 for (_, v) in fields {
                     self.expr(v);
                 }
-                let k = self.f().constant(Const::Shape {
-                    name: Rc::from(name.name.as_str()),
-                    fields: fields.iter().map(|(f, _)| Rc::from(f.name.as_str())).collect(),
-                });
+                let shape = Const::Shape {
+                    name: self.globals.atom(&name.name),
+                    fields: fields.iter().map(|(f, _)| self.globals.atom(&f.name)).collect(),
+                };
+                let k = self.f().constant(shape);
                 self.emit(Op::MakeStruct(k), span);
             }
         }
@@ -309,7 +310,7 @@ impl Compiler<'_> {
                     continue;
                 }
                 self.emit(Op::LoadLocal(0), decl.span);
-                let k = self.f().name_const(field);
+                let k = self.name_const(field);
                 self.emit(Op::KeyOrNull(k), decl.span);
                 self.declare_and_store(field, Binding::Mut, decl.span);
             }

@@ -25,9 +25,22 @@ pub struct GlobalNames {
     names: Vec<Rc<str>>,
     index: HashMap<(u32, String), u32>,
     module: u32,
+    /// One shared copy of each field, method and struct name in the program, so
+    /// the runtime finds a name by pointer before comparing text.
+    atoms: HashSet<Rc<str>>,
 }
 
 impl GlobalNames {
+    /// The program's shared copy of `name`.
+    pub fn atom(&mut self, name: &str) -> Rc<str> {
+        if let Some(a) = self.atoms.get(name) {
+            return a.clone();
+        }
+        let a: Rc<str> = Rc::from(name);
+        self.atoms.insert(a.clone());
+        a
+    }
+
     /// Index of a global of the current module, allocating one on first use.
     pub fn intern(&mut self, name: &str) -> u32 {
         self.intern_in(self.module, name)
@@ -132,6 +145,12 @@ struct Compiler<'g> {
 impl Compiler<'_> {
     fn f(&mut self) -> &mut FuncState {
         self.funcs.last_mut().expect("no function")
+    }
+
+    /// A name constant (field, method or key name), shared program-wide.
+    fn name_const(&mut self, name: &str) -> u32 {
+        let a = self.globals.atom(name);
+        self.f().constant(crate::bytecode::Const::Name(a))
     }
 
     fn emit(&mut self, op: Op, span: Span) -> usize {
@@ -281,7 +300,7 @@ impl Compiler<'_> {
             Pattern::Dict { keys, rest, span } => {
                 for k in keys {
                     self.emit(Op::Dup, *span);
-                    let kc = self.f().name_const(&k.name);
+                    let kc = self.name_const(&k.name);
                     self.emit(Op::KeyOrNull(kc), k.span);
                     self.declare_and_store(&k.name, binding, k.span);
                 }

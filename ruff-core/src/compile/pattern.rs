@@ -88,7 +88,7 @@ impl Compiler<'_> {
                         (Some(self.emit(Op::MatchEnum(k, 0), span)), bind)
                     }
                     None => {
-                        let k = self.f().name_const(&variant.name);
+                        let k = self.name_const(&variant.name);
                         (Some(self.emit(Op::MatchName(k, 0), span)), None)
                     }
                 }

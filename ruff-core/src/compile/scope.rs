@@ -147,11 +147,6 @@ impl FuncState {
         i
     }
 
-    /// A name constant.
-    pub fn name_const(&mut self, name: &str) -> u32 {
-        self.constant(Const::Name(Rc::from(name)))
-    }
-
     /// A string constant.
     pub fn str_const(&mut self, s: &str) -> u32 {
         self.constant(Const::Str(Rc::new(s.to_string())))

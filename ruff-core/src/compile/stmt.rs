@@ -1,8 +1,6 @@
 //! Statements: declarations, assignment (plain, compound and through paths), control
 //! flow, loops with `break`/`continue`, `try`/`except`, struct declarations.
 
-use std::rc::Rc;
-
 use super::scope::{Binding, LoopCtx};
 use super::{binding_of, Compiler, Resolved};
 use crate::bytecode::{Cmp, Const, Op, Var};
@@ -196,11 +194,10 @@ impl Compiler<'_> {
             let name = format!("{}.{}", decl.name.name, m.name.name);
             self.method(m, &name, &fields);
         }
-        let k = self.f().constant(Const::StructDecl {
-            name: Rc::from(decl.name.name.as_str()),
-            fields: fields.iter().map(|f| Rc::from(f.as_str())).collect(),
-            methods: decl.methods.iter().map(|m| Rc::from(m.name.name.as_str())).collect(),
-        });
+        let name = self.globals.atom(&decl.name.name);
+        let fields = fields.iter().map(|f| self.globals.atom(f)).collect();
+        let methods = decl.methods.iter().map(|m| self.globals.atom(&m.name.name)).collect();
+        let k = self.f().constant(Const::StructDecl { name, fields, methods });
         let Ok(n) = u8::try_from(decl.methods.len()) else {
             self.error("too many methods in one struct (limit 255)", span);
             return;
@@ -210,7 +207,7 @@ impl Compiler<'_> {
 
     fn import(&mut self, imp: &crate::syntax::ast::Import, span: Span) {
         let path: Vec<&str> = imp.path.iter().map(|p| p.name.as_str()).collect();
-        let k = self.f().name_const(&path.join("."));
+        let k = self.name_const(&path.join("."));
         self.emit(Op::Import(k, imp.names.is_none()), span);
         match &imp.names {
             None => {
@@ -220,7 +217,7 @@ impl Compiler<'_> {
             Some(names) => {
                 for n in names {
                     self.emit(Op::Dup, n.span);
-                    let kc = self.f().name_const(&n.name);
+                    let kc = self.name_const(&n.name);
                     self.emit(Op::Field(kc), n.span);
                     self.store_name(&n.name, n.span);
                 }
@@ -392,7 +389,7 @@ impl Compiler<'_> {
                 for step in &target.path {
                     match step {
                         TargetStep::Field(id) => {
-                            let k = self.f().name_const(&id.name);
+                            let k = self.name_const(&id.name);
                             self.emit(Op::Field(k), id.span);
                         }
                         TargetStep::Index(e) => {

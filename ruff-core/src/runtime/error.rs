@@ -41,9 +41,15 @@ pub struct TraceFrame {
     pub location: Option<Location>,
 }
 
-/// A runtime error travelling up the Ruff call stack.
+/// A runtime error travelling up the Ruff call stack: one pointer, so that the
+/// VM's many `Result<_, RuntimeError>` stay as small as their success values
+/// (the details are reached through `Deref`).
 #[derive(Clone, Debug)]
-pub struct RuntimeError {
+pub struct RuntimeError(Box<ErrorData>);
+
+/// What a [`RuntimeError`] carries.
+#[derive(Clone, Debug)]
+pub struct ErrorData {
     /// Catchable error or exit request.
     pub kind: ErrorKind,
     /// The message (§7.5 texts).
@@ -58,22 +64,37 @@ pub struct RuntimeError {
     pub located: bool,
 }
 
+impl std::ops::Deref for RuntimeError {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for RuntimeError {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
+    }
+}
+
 impl RuntimeError {
     /// A catchable error with a message.
     pub fn new(message: impl Into<String>) -> RuntimeError {
-        RuntimeError {
+        RuntimeError(Box::new(ErrorData {
             kind: ErrorKind::Error,
             message: message.into(),
             thrown: None,
             location: None,
             trace: Vec::new(),
             located: false,
-        }
+        }))
     }
 
     /// The uncatchable exit request of `exit(code)`.
     pub fn exit(code: i32) -> RuntimeError {
-        RuntimeError { kind: ErrorKind::Exit(code), ..RuntimeError::new("exit") }
+        let mut e = RuntimeError::new("exit");
+        e.kind = ErrorKind::Exit(code);
+        e
     }
 
     /// True for errors `try` may catch.

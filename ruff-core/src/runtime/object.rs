@@ -7,7 +7,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxBuildHasher;
 
 use super::value::Value;
 use crate::bytecode::Proto;
@@ -153,8 +153,16 @@ pub struct StructType {
     pub name: Rc<str>,
     /// Declared field names (bound as locals in methods without `self`).
     pub fields: Vec<Rc<str>>,
-    /// Methods by name.
-    pub methods: FxHashMap<Rc<str>, Value>,
+    /// Methods with their names, in declaration order.
+    pub methods: Vec<(Rc<str>, Value)>,
+}
+
+impl StructType {
+    /// The method called `name`.
+    pub fn method(&self, name: &str) -> Option<&Value> {
+        let by_addr = self.methods.iter().find(|(m, _)| std::ptr::eq(&**m, name));
+        by_addr.or_else(|| self.methods.iter().find(|(m, _)| &**m == name)).map(|(_, v)| v)
+    }
 }
 
 /// A struct instance: its type name and its fields in literal order.
@@ -178,7 +186,10 @@ impl StructObj {
 
     /// Position of a field.
     pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.shape.iter().position(|f| &**f == name)
+        // Names the compiler wrote are one shared copy each (`GlobalNames::atom`):
+        // look for the same address before comparing text.
+        let by_addr = self.shape.iter().position(|f| std::ptr::eq(&**f, name));
+        by_addr.or_else(|| self.shape.iter().position(|f| &**f == name))
     }
 
     /// Sets a field, adding it when absent.

@@ -180,9 +180,19 @@ impl Vm {
         let recv_at = self.stack.len() - argc - 1;
         let method = match &self.stack[recv_at] {
             Value::Struct(s) => {
-                let ty = s.ty.clone().or_else(|| self.structs.get(&s.name).cloned());
-                match ty.and_then(|t| t.methods.get(name).cloned()) {
-                    Some(m) => Some(m),
+                let ty = match &s.ty {
+                    Some(t) => Some(t),
+                    None => self.structs.get(&s.name),
+                };
+                match ty.and_then(|t| t.method(name)) {
+                    // The closure alone is copied (a whole `Value` copied and then
+                    // matched on stalls on its tag).
+                    Some(Value::Func(c)) => {
+                        let c = c.clone();
+                        self.push_frame(c, recv_at, argc + 1, recv_at)?;
+                        return Ok(Called::Frame);
+                    }
+                    Some(m) => Some(m.clone()),
                     None => match s.field(name) {
                         Some(f) => {
                             let f = f.clone();
@@ -226,7 +236,7 @@ impl Vm {
     pub(crate) fn operator_method(&self, v: &Value, name: &str) -> Option<Value> {
         let Value::Struct(s) = v else { return None };
         let ty = s.ty.clone().or_else(|| self.structs.get(&s.name).cloned())?;
-        ty.methods.get(name).cloned()
+        ty.method(name).cloned()
     }
 
     /// Builds a closure for nested proto `idx` of the running function.
