@@ -360,3 +360,50 @@ try { print(ratios(u, 0.0)) } except e { print(e.message) }
         }
     });
 }
+
+/// Calls that framed code makes of Ruff functions and methods run the callee to
+/// its end without the dispatch loop when the callee has framed code, and
+/// through the loop when it has none or leaves it part-way: results, errors
+/// caught around the call, and the caller's next instruction are the VM's.
+#[test]
+fn calls_from_framed_code_finish_their_callees() {
+    let source = r#"
+struct Acc {
+    x: float,
+    n: int
+    func add(v) { return Acc { x: x + v, n: n + 1 } }
+    func check(limit) {
+        if n % limit == 0 { throw("multiple of " + to_string(limit) + ": " + to_string(n)) }
+        return n
+    }
+}
+func tag(a, b) { return to_string(a) + ":" + to_string(b) + ":" + type(a) }
+func work(n, limit) {
+    mut acc := Acc { x: 0.0, n: 0 }
+    mut t := 0
+    mut s := ""
+    mut caught := 0
+    for i in n {
+        acc = acc.add(0.5)
+        if i == n - 40 { acc = Acc { x: 1, n: acc.n } }
+        s = tag(i, acc.n)
+        try { t = t + acc.check(limit) } except e { caught = caught + 1; s = e.message }
+        t = t + 1
+    }
+    return to_string(acc.x) + " " + to_string(t) + " " + to_string(caught) + " " + s
+}
+print(work(3000, 7))
+print(work(3000, 1000))
+try { print(Acc { x: 0.0, n: 0 }.add("a")) } except e { print(e.message) }
+"#;
+    agrees_with_vm(source, "multiple of 1000: 3000", 3, |mode, protos| {
+        let (native, _, _) = stats_of(protos, "work");
+        assert!(native > 20_000, "{mode:?}: work did not run natively");
+        if mode == JitMode::Auto {
+            for name in ["Acc.add", "Acc.check"] {
+                let (native, _, _) = stats_of(protos, name);
+                assert!(native > 10_000, "{mode:?}: {name} did not run natively");
+            }
+        }
+    });
+}

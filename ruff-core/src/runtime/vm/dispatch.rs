@@ -176,6 +176,14 @@ impl Vm {
     }
 
     /// Pops the running frame, delivering `result` to its caller.
+    /// Pops the running frame, delivering `result` to its caller (which is not the
+    /// frame the running `execute` stops at).
+    pub(super) fn deliver(&mut self, result: Value) {
+        let (_, ret) = self.pop_frame();
+        self.stack.truncate(ret);
+        self.stack.push(result);
+    }
+
     fn return_from_frame(&mut self, result: Value, stop_depth: usize) -> Exit {
         let (depth, ret) = self.pop_frame();
         self.stack.truncate(ret);
@@ -242,7 +250,9 @@ impl Vm {
     /// `stop_depth` (calls it makes run to their end); that instruction is counted
     /// by the native code that asked for it, not here.
     fn execute<const COUNT: bool, const SINGLE: bool>(&mut self, stop_depth: usize) -> Result<Value, RuntimeError> {
-        let mut started = false;
+        // A step may start in a frame its instruction pushed (see `step_fast`):
+        // the instruction has begun, and it ends when that frame has returned.
+        let mut started = SINGLE && self.frames.len() > stop_depth + 1;
         'frames: loop {
             let frame = self.frames.last().expect("no frame to run");
             // SAFETY: the frame owns an `Rc` to this closure for as long as the frame

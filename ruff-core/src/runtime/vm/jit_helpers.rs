@@ -16,6 +16,8 @@
 //!
 //! Native code reloads [`JitCtx::base`] after every step (the stack may move).
 
+use super::call::Called;
+use super::native::Native;
 use super::{gstate, Vm};
 use std::rc::Rc;
 
@@ -209,16 +211,49 @@ impl Vm {
                 self.stack.push(Value::Struct(Rc::new(obj)));
                 Some(Ok(pc + 1))
             }
+            // Calls of builtins, and of Ruff functions and methods run to their end
+            // here when they have native code (otherwise the loop runs the frame
+            // pushed for them).
             Op::Call(argc) | Op::CallUpdate(argc, _) => {
-                let callee = self.stack.len().checked_sub(argc as usize + 1)?;
-                if !matches!(self.stack[callee], Value::Native(_)) {
-                    return None;
-                }
                 self.frames.last_mut()?.pc = pc + 1;
                 let update = if let Op::CallUpdate(_, var) = op { Some(var) } else { None };
-                Some(self.call(argc as usize, update).map(|_| pc + 1))
+                let called = self.call(argc as usize, update);
+                self.finish_call(called, pc + 1)
+            }
+            Op::CallMethod(k, argc) => {
+                let frame = self.frames.last_mut()?;
+                frame.pc = pc + 1;
+                let crate::bytecode::Const::Name(name) = &frame.closure.proto.consts[k as usize] else {
+                    return None;
+                };
+                let name = name.clone();
+                let called = self.call_method(&name, argc as usize);
+                self.finish_call(called, pc + 1)
             }
             _ => None,
+        }
+    }
+
+    /// After a call made by [`Vm::step_fast`]: a pushed frame runs natively to its
+    /// end when its function has framed code; `None` leaves the rest of the
+    /// callee to the dispatch loop (no native code, or native code that left to
+    /// the VM part-way).
+    fn finish_call(
+        &mut self,
+        called: Result<Called, RuntimeError>,
+        next: usize,
+    ) -> Option<Result<usize, RuntimeError>> {
+        match called {
+            Ok(Called::Done) => Some(Ok(next)),
+            Err(e) => Some(Err(e)),
+            Ok(Called::Frame) => match self.frame_start()? {
+                Native::Returned(v) => {
+                    self.deliver(v);
+                    Some(Ok(next))
+                }
+                Native::Raised(e) => Some(Err(e)),
+                Native::Resume => None,
+            },
         }
     }
 }
