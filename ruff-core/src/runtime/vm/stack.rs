@@ -33,6 +33,26 @@ impl Stack {
         }
     }
 
+    /// Grows the stack to `len` with nulls (a new frame's locals); the generic
+    /// `Vec::resize` is an out-of-line call that clones its fill value.
+    #[inline(always)]
+    pub(crate) fn grow_nulls(&mut self, len: usize) {
+        let old = self.0.len();
+        if len <= old {
+            return;
+        }
+        self.0.reserve(len - old);
+        // SAFETY: there is room up to `len` (reserved above); each position is
+        // written before the length covers it.
+        unsafe {
+            let p = self.0.as_mut_ptr();
+            for i in old..len {
+                std::ptr::write(p.add(i), Value::Null);
+            }
+            self.0.set_len(len);
+        }
+    }
+
     #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<Value> {
         let len = self.0.len().checked_sub(1)?;
