@@ -7,7 +7,7 @@ use super::args::ArgBuf;
 use super::{gstate, Vm};
 use crate::bytecode::{Const, Var};
 use crate::runtime::error::{fail, RuntimeError};
-use crate::runtime::object::{Closure, StructType};
+use crate::runtime::object::{Closure, StructObj, StructType};
 use crate::runtime::value::Value;
 
 /// The message for calling something that is not a function.
@@ -178,11 +178,7 @@ impl Vm {
         let recv_at = self.stack.len() - argc - 1;
         let method = match &self.stack[recv_at] {
             Value::Struct(s) => {
-                let ty = match &s.ty {
-                    Some(t) => Some(t),
-                    None => self.structs.get(&s.name),
-                };
-                match ty.and_then(|t| t.method(name)) {
+                match self.struct_type(s).and_then(|t| t.method(name)) {
                     // The closure alone is copied (a whole `Value` copied and then
                     // matched on stalls on its tag).
                     Some(Value::Func(c)) => {
@@ -233,8 +229,13 @@ impl Vm {
     /// Finds an operator method (`op_add`, `op_eq`, ...) on a struct value.
     pub(crate) fn operator_method(&self, v: &Value, name: &str) -> Option<Value> {
         let Value::Struct(s) = v else { return None };
-        let ty = s.ty.clone().or_else(|| self.structs.get(&s.name).cloned())?;
-        ty.method(name).cloned()
+        self.struct_type(s)?.method(name).cloned()
+    }
+
+    /// The type of a struct value: the one it was made with, or the type of its
+    /// name declared since.
+    fn struct_type<'a>(&'a self, s: &'a StructObj) -> Option<&'a Rc<StructType>> {
+        s.ty.as_ref().or_else(|| self.structs.get(&s.name))
     }
 
     /// Builds a closure for nested proto `idx` of the running function.

@@ -175,15 +175,13 @@ impl Vm {
         (depth, ret)
     }
 
-    /// Pops the running frame, delivering `result` to its caller.
-    /// Pops the running frame, delivering `result` to its caller (which is not the
-    /// frame the running `execute` stops at).
+    /// Pops the running frame, delivering `result` to its caller, outside any
+    /// `execute` that would stop there (no frame count reaches `usize::MAX`).
     pub(super) fn deliver(&mut self, result: Value) {
-        let (_, ret) = self.pop_frame();
-        self.stack.truncate(ret);
-        self.stack.push(result);
+        let _ = self.return_from_frame(result, usize::MAX);
     }
 
+    /// Pops the running frame, delivering `result` to its caller.
     fn return_from_frame(&mut self, result: Value, stop_depth: usize) -> Exit {
         let (depth, ret) = self.pop_frame();
         self.stack.truncate(ret);
