@@ -34,7 +34,7 @@ enum Flow {
     Leave(Result<Value, RuntimeError>),
 }
 
-fn name_const(proto: &Proto, k: u32) -> &Rc<str> {
+pub(super) fn name_const(proto: &Proto, k: u32) -> &Rc<str> {
     match &proto.consts[k as usize] {
         Const::Name(n) => n,
         other => unreachable!("expected a name constant, found {other:?}"),

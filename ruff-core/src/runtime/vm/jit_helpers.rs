@@ -160,7 +160,8 @@ impl Vm {
     /// The instructions framed code steps most (a global's value, a string
     /// constant, appending to a string local, a call of a builtin) done without
     /// entering the dispatch loop: exactly what the loop's cases do (feedback
-    /// aside, which only guides compiles). `None`: the loop must run it.
+    /// aside, which only guides compiles). `None`: the loop must run it (or, after
+    /// a call, finish the callee's frame, see [`Vm::finish_call`]).
     pub(super) fn step_fast(&mut self, pc: usize) -> Option<Result<usize, RuntimeError>> {
         let op = self.frames.last()?.closure.proto.code[pc];
         match op {
@@ -223,10 +224,7 @@ impl Vm {
             Op::CallMethod(k, argc) => {
                 let frame = self.frames.last_mut()?;
                 frame.pc = pc + 1;
-                let crate::bytecode::Const::Name(name) = &frame.closure.proto.consts[k as usize] else {
-                    return None;
-                };
-                let name = name.clone();
+                let name = super::dispatch::name_const(&frame.closure.proto, k).clone();
                 let called = self.call_method(&name, argc as usize);
                 self.finish_call(called, pc + 1)
             }
