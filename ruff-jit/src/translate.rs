@@ -232,14 +232,9 @@ impl Tx<'_, '_> {
         if !matches!(self.u.kind, UnitKind::Call(_)) {
             return false;
         }
-        let a = self.u.analysis;
-        let code = &self.u.proto.code;
-        let sites = code
-            .iter()
-            .enumerate()
-            .filter(|(pc, op)| matches!(op, Op::Call(_)) && a.states[*pc].is_some() && self.self_call(*pc))
-            .count();
-        code.len() * (1 + sites) <= INLINE_BUDGET
+        let len = self.u.proto.code.len();
+        let sites = (0..len).filter(|&pc| self.self_call(pc)).count();
+        len * (1 + sites) <= INLINE_BUDGET
     }
 
     /// Whether the call at `pc` calls the unit itself.

@@ -192,7 +192,7 @@ impl Vm {
         self.stack.push(Value::Func(closure.clone()));
         let base = self.stack.len();
         let nslots = closure.proto.nslots as usize;
-        self.stack.resize(base + nslots, Value::Null);
+        self.stack.grow_nulls(base + nslots);
         self.frames.push(Frame { closure, pc: 0, base, ret: base - 1 });
         let depth = self.frames.len() - 1;
         let r = self.run(depth).map(|_| ());

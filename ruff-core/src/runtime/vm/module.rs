@@ -166,7 +166,7 @@ impl Vm {
         let height = self.stack.len();
         self.stack.push(Value::Func(closure.clone()));
         let base = height + 1;
-        self.stack.resize(base + closure.proto.nslots as usize, Value::Null);
+        self.stack.grow_nulls(base + closure.proto.nslots as usize);
         let depth = self.frames.len();
         self.frames.push(Frame { closure, pc: 0, base, ret: height });
         let r = self.run(depth);
