@@ -30,6 +30,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 use ruff_core::bytecode::Proto;
+use ruff_core::runtime::heap_layout::FieldCache;
 use ruff_core::runtime::tier::{JitSlot, NativeCode, NativeEntry, Rejection, Tier};
 use ruff_core::runtime::value::Value;
 
@@ -144,6 +145,9 @@ struct Engine {
     /// Functions and closures compiled code refers to by address stay alive.
     keep: Vec<Rc<Proto>>,
     keep_values: Vec<Value>,
+    /// The field caches compiled code reads and fills (at fixed addresses).
+    #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
+    keep_caches: Vec<Box<FieldCache>>,
     next_id: u32,
 }
 
@@ -191,7 +195,7 @@ impl Engine {
             declare("ruff_jit_store", &[i64t, i64t], None)?,
             declare("ruff_jit_index", &[i64t, i64t], Some(i32t))?,
             declare("ruff_jit_set_index", &[i64t, i64t, i64t], Some(i32t))?,
-            declare("ruff_jit_field", &[i64t, i64t, i32t], Some(i32t))?,
+            declare("ruff_jit_field", &[i64t, i64t, i32t, i64t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -206,6 +210,7 @@ impl Engine {
             perf,
             keep: Vec::new(),
             keep_values: Vec::new(),
+            keep_caches: Vec::new(),
             next_id: 0,
         })
     }
@@ -492,11 +497,15 @@ impl Engine {
             layout: ruff_core::runtime::heap_layout::heap_layout(),
         };
         let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-        if let Err(r) = framed::emit::emit(b, &unit) {
-            self.module.clear_context(&mut self.ctx);
-            self.fctx = FunctionBuilderContext::new();
-            return Err(r);
-        }
+        let caches = match framed::emit::emit(b, &unit) {
+            Ok(caches) => caches,
+            Err(r) => {
+                self.module.clear_context(&mut self.ctx);
+                self.fctx = FunctionBuilderContext::new();
+                return Err(r);
+            }
+        };
+        self.keep_caches.extend(caches);
         let size = self.define(id)?;
         let entry_fn = self.finalized_entry(id)?;
         if let Some(p) = &mut self.perf {

@@ -407,3 +407,67 @@ try { print(Acc { x: 0.0, n: 0 }.add("a")) } except e { print(e.message) }
         }
     });
 }
+
+/// Field reads in framed code remember the shape of the struct they read
+/// (`FieldCache`): structs of other shapes at the same instruction, shapes made
+/// at run time (a field added to one struct, `Error` values), dicts, missing
+/// fields and the fields methods bind all read what the VM reads. P and Q
+/// extended with a field in turn make shapes that are freed between reads: a
+/// cache that did not keep its shape alive would find the other order's shape
+/// at the same address.
+#[test]
+fn field_reads_follow_the_shape_of_each_struct() {
+    let source = r#"
+struct P {
+    x: int,
+    y: int
+    func weight() { return x * 10 + y }
+}
+struct Q {
+    y: int,
+    x: int
+    func weight() { return x * 10 + y }
+}
+struct R { y: int }
+func xy(it) {
+    return it.x * 10 + it.y
+}
+func mix(n) {
+    mut t := 0
+    mut w := 0
+    for i in n {
+        mut it := P { x: i % 7, y: 1 }
+        if i % 2 == 1 { it = Q { y: 2, x: i % 5 } }
+        if i % 4 < 2 { it.z = i }
+        if i % 11 == 0 { it.x = 9 }
+        t = t + xy(it)
+        w = w + it.weight()
+    }
+    return to_string(t) + " " + to_string(w)
+}
+func others(n) {
+    mut out := 0
+    mut msg := ""
+    for i in n {
+        let d := {"x": i, "y": 1}
+        out = out + xy(d)
+        try {
+            if i % 2 == 0 { throw("even " + to_string(i)) }
+            out = out + xy(R { y: i })
+        } except e {
+            msg = e.message
+            out = out + len(e.stack)
+        }
+    }
+    return to_string(out) + " " + msg
+}
+print(mix(3000))
+print(others(3000))
+print(xy(P { x: 4, y: 5 }))
+print(xy(Q { x: 4, y: 5 }))
+"#;
+    agrees_with_vm(source, "Field not found: x", 3, |mode, protos| {
+        let (native, _, _) = stats_of(protos, "xy");
+        assert!(native > 20_000, "{mode:?}: xy did not run natively");
+    });
+}

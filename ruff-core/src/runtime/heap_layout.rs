@@ -1,12 +1,13 @@
-//! Where compiled code finds a heap value's reference count and an array's
-//! elements. `Rc` and `Vec` promise no field order, so the layout is measured at
-//! run time on real values rather than assumed: compiled code works on these
-//! fields directly only when the probe recognised every one of them, and calls
-//! helpers otherwise.
+//! Where compiled code finds a heap value's reference count, an array's
+//! elements and a struct's shape and field values. `Rc` and `Vec` promise no
+//! field order, so the layout is measured at run time on real values rather
+//! than assumed: compiled code works on these fields directly only when the
+//! probe recognised every one of them, and calls helpers otherwise.
 
 use std::rc::Rc;
 use std::sync::OnceLock;
 
+use super::object::StructObj;
 use super::value::{Value, TAG_NATIVE, TAG_STR};
 
 /// Offsets from the address a heap value's payload holds.
@@ -18,6 +19,48 @@ pub struct HeapLayout {
     pub array_ptr: i32,
     /// An array's length.
     pub array_len: i32,
+    /// A struct's shape: the two words of its `Rc<[Rc<str>]>` (see
+    /// [`FieldCache`]).
+    pub struct_shape: i32,
+    /// A struct's field values: their `Vec`'s element pointer.
+    pub struct_values: i32,
+}
+
+/// What one field-reading instruction of compiled code last found: the shape
+/// of the struct it read (both words of the `Rc<[Rc<str>]>`, compared as they
+/// are, whatever their order) and the field's position in it. Structs made by
+/// the same literal share their shape, so the next read of a struct of that
+/// shape loads the value at that position without looking the name up.
+/// Starts empty (no shape is all zeros: one word is the pointer). The cache
+/// holds a reference to the shape it remembers, so that no other shape can be
+/// made at that address while it does.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct FieldCache {
+    pub shape: [u64; 2],
+    pub index: u64,
+    keep: Option<Rc<[Rc<str>]>>,
+}
+
+impl FieldCache {
+    /// Offset of the shape words, for compiled code.
+    pub const SHAPE: i32 = std::mem::offset_of!(FieldCache, shape) as i32;
+    /// Offset of the field position, for compiled code.
+    pub const INDEX: i32 = std::mem::offset_of!(FieldCache, index) as i32;
+
+    /// Remembers that field `index` of structs shaped like `s` is the one read.
+    pub fn fill(&mut self, s: &StructObj, index: usize) {
+        self.shape = shape_words(s);
+        self.index = index as u64;
+        self.keep = Some(s.shape.clone());
+    }
+}
+
+/// The two words of a struct's shape pointer, as stored.
+fn shape_words(s: &StructObj) -> [u64; 2] {
+    const _: () = assert!(std::mem::size_of::<Rc<[Rc<str>]>>() == 16);
+    // SAFETY: an `Rc<[T]>` is two initialised words (pointer and length).
+    unsafe { std::ptr::read(&s.shape as *const Rc<[Rc<str>]> as *const [u64; 2]) }
 }
 
 /// True for tags whose payload is a counted reference: every heap kind except
@@ -73,11 +116,35 @@ fn probe() -> Option<HeapLayout> {
     let len = find(3)?;
     find(7)?;
     drop(value);
+    let (struct_shape, struct_values) = probe_struct(ptr * 8)?;
     Some(HeapLayout {
         strong: (strong * 8) as i32,
         array_ptr: (data_off + ptr * 8) as i32,
         array_len: (data_off + len * 8) as i32,
+        struct_shape,
+        struct_values,
     })
+}
+
+/// The offsets of a struct's shape words and of its values' element pointer
+/// (`vec_ptr`: where a `Vec` keeps that pointer), checked on a real struct.
+fn probe_struct(vec_ptr: usize) -> Option<(i32, i32)> {
+    let names: Rc<[Rc<str>]> = vec![Rc::from("a"), Rc::from("b")].into();
+    let obj = Rc::new(StructObj {
+        name: Rc::from("Probe"),
+        ty: None,
+        shape: names,
+        values: vec![Value::Int(1), Value::Int(2)],
+    });
+    let value = Value::Struct(obj.clone());
+    let base = value.payload_bits()? as usize;
+    let data_off = (Rc::as_ptr(&obj) as usize).checked_sub(base).filter(|o| *o <= 64)?;
+    let shape = data_off + std::mem::offset_of!(StructObj, shape);
+    let values = data_off + std::mem::offset_of!(StructObj, values) + vec_ptr;
+    // SAFETY: both offsets lie inside the live `Rc` allocation of `obj`.
+    let (found_shape, found_values) = unsafe { (words(base + shape, 2), read_at(base + values, 0)) };
+    let ok = found_shape == shape_words(&obj).map(|w| w as usize) && found_values == obj.values.as_ptr() as usize;
+    ok.then_some((shape as i32, values as i32))
 }
 
 #[cfg(test)]
@@ -97,5 +164,23 @@ mod tests {
             assert_eq!(read_at(base + l.array_ptr as usize, 0), arr.as_ptr() as usize);
         }
         assert!(counted(TAG_STR) && !counted(TAG_NATIVE) && !counted(super::super::value::TAG_INT));
+    }
+
+    #[test]
+    fn the_probe_finds_a_structs_shape_and_values() {
+        let l = heap_layout().expect("layout recognised on this platform");
+        let shape: Rc<[Rc<str>]> = vec![Rc::from("x"), Rc::from("y")].into();
+        let obj =
+            Rc::new(StructObj { name: Rc::from("P"), ty: None, shape, values: vec![Value::Int(3), Value::Int(4)] });
+        let v = Value::Struct(obj.clone());
+        let base = v.payload_bits().unwrap() as usize;
+        let mut cache = FieldCache::default();
+        cache.fill(&obj, 1);
+        // SAFETY: offsets from the probe, on a live struct.
+        unsafe {
+            assert_eq!(words(base + l.struct_shape as usize, 2), cache.shape.map(|w| w as usize));
+            assert_eq!(read_at(base + l.struct_values as usize, 0), obj.values.as_ptr() as usize);
+        }
+        assert_eq!(cache.index, 1);
     }
 }

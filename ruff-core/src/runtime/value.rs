@@ -40,6 +40,8 @@ pub const TAG_STR: u8 = 4;
 pub const TAG_ARRAY: u8 = 5;
 /// Tag of `Value::Dict`.
 pub const TAG_DICT: u8 = 6;
+/// Tag of `Value::Struct`.
+pub const TAG_STRUCT: u8 = 7;
 /// Tag of `Value::Func`.
 pub const TAG_FUNC: u8 = 9;
 /// Tag of `Value::Native` (a `&'static` builtin: the one heap kind without a
@@ -66,7 +68,7 @@ pub enum Value {
     /// Insertion-ordered dict (copy-on-write).
     Dict(Rc<Dict>) = TAG_DICT,
     /// Struct instance (copy-on-write).
-    Struct(Rc<StructObj>) = 7,
+    Struct(Rc<StructObj>) = TAG_STRUCT,
     /// `Ok`/`Err`/`Some`/`None` and user enum values.
     Tagged(Rc<Tagged>) = 8,
     /// User function or closure.

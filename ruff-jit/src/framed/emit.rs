@@ -21,7 +21,7 @@ use super::plan::{How, Plan};
 use crate::analyze::{Kind, State};
 use crate::scalar::{cmp_of, flags, Loc, Scalar};
 use crate::translate::{cl_type, tag_of};
-use ruff_core::runtime::heap_layout::HeapLayout;
+use ruff_core::runtime::heap_layout::{FieldCache, HeapLayout};
 
 const VALUE_SIZE: i64 = 16;
 
@@ -62,13 +62,19 @@ struct Fx<'a, 'b> {
     base: Variable,
     exits: HashMap<(usize, usize, u64), Block>,
     raised: Option<Block>,
+    /// The field caches the code refers to (the engine keeps them alive).
+    #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
+    caches: Vec<Box<FieldCache>>,
     /// The instruction being emitted and its operand stack depth (where an
     /// operation that would raise leaves to the VM).
     at: (usize, usize),
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature).
-pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<(), Rejection> {
+/// Emits the unit; returns the field caches its code refers to, which must
+/// live as long as the code.
+#[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
+pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Vec<Box<FieldCache>>, Rejection> {
     let plan = u.plan;
     let code = &u.proto.code;
     let leaders = crate::scalar::leaders(code, &plan.states, plan.entry, |pc, op| {
@@ -86,6 +92,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<(), Rejection>
         base,
         exits: HashMap::new(),
         raised: None,
+        caches: Vec::new(),
         at: (0, 0),
     };
     for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
@@ -129,7 +136,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<(), Rejection>
     fx.finish_exits();
     fx.b.seal_all_blocks();
     fx.b.finalize(u.target);
-    Ok(())
+    Ok(fx.caches)
 }
 
 impl<'b> Scalar<'b> for Fx<'_, 'b> {
@@ -584,11 +591,23 @@ impl Fx<'_, '_> {
                     return Err(Rejection::new("field without a name constant"));
                 };
                 let target = self.addr(top(1));
+                let cache = Box::<FieldCache>::default();
+                let done = self.b.create_block();
+                if let Some(l) = self.u.layout {
+                    let slow = self.b.create_block();
+                    self.b.set_cold_block(slow);
+                    heap::struct_field(&mut self.b, l, self.u.helpers.drop, target, &cache, slow, done);
+                    self.b.switch_to_block(slow);
+                }
                 let name = self.b.ins().iconst(types::I64, name as *const _ as i64);
                 let or_null = self.b.ins().iconst(types::I32, matches!(op, Op::KeyOrNull(_)) as i64);
-                let failed = self.call(self.u.helpers.field, &[target, name, or_null]).expect("field result");
+                let at = self.b.ins().iconst(types::I64, &*cache as *const FieldCache as i64);
+                self.caches.push(cache);
+                let failed = self.call(self.u.helpers.field, &[target, name, or_null, at]).expect("field result");
                 let (pc, d) = self.at;
                 self.exit_if(failed, pc, d, bail::ERROR);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
             }
             other => return Err(Rejection::new(format!("{} planned as native", other.name()))),
         }

@@ -8,8 +8,8 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
-use ruff_core::runtime::heap_layout::HeapLayout;
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_ARRAY, TAG_NATIVE, TAG_OFFSET, TAG_STR};
+use ruff_core::runtime::heap_layout::{FieldCache, HeapLayout};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_ARRAY, TAG_NATIVE, TAG_OFFSET, TAG_STR, TAG_STRUCT};
 
 use crate::scalar::flags;
 
@@ -102,11 +102,55 @@ pub fn index_array(
     done: Block,
 ) {
     let (etag, epayload) = element(b, l, target, index, slow);
-    // The element's new reference first: releasing the array may free it.
-    retain(b, l, etag, epayload);
+    replace_with_part(b, l, drop, target, (etag, epayload));
+    b.ins().jump(done, &[]);
+}
+
+/// Replaces the container at `target` (an array, a struct) by one of its
+/// values, `part` (tag and payload): the part's new reference comes first, as
+/// releasing the container may free it.
+fn replace_with_part(b: &mut FunctionBuilder<'_>, l: HeapLayout, drop: FuncRef, target: Value, part: (Value, Value)) {
+    let (tag, payload) = part;
+    retain(b, l, tag, payload);
     drop_value(b, l, drop, target);
-    b.ins().store(flags(), etag, target, TAG_OFFSET as i32);
-    b.ins().store(flags(), epayload, target, PAYLOAD_OFFSET as i32);
+    b.ins().store(flags(), tag, target, TAG_OFFSET as i32);
+    b.ins().store(flags(), payload, target, PAYLOAD_OFFSET as i32);
+}
+
+/// `target.name` for a struct of the shape the instruction's `cache` remembers
+/// (see `FieldCache`): replaces the struct at `target` by the field's value and
+/// continues at `done`; goes to `slow` (changing nothing) for anything else.
+pub fn struct_field(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    drop: FuncRef,
+    target: Value,
+    cache: &FieldCache,
+    slow: Block,
+    done: Block,
+) {
+    let obj = payload_if(b, target, TAG_STRUCT, slow);
+    let c = b.ins().iconst(types::I64, cache as *const FieldCache as i64);
+    let mut differ = None;
+    for w in 0..2 {
+        let have = b.ins().load(types::I64, flags(), obj, l.struct_shape + 8 * w);
+        let want = b.ins().load(types::I64, flags(), c, FieldCache::SHAPE + 8 * w);
+        let x = b.ins().bxor(have, want);
+        differ = Some(match differ {
+            Some(d) => b.ins().bor(d, x),
+            None => x,
+        });
+    }
+    let hit = b.create_block();
+    b.ins().brif(differ.expect("two words"), slow, &[], hit, &[]);
+    b.switch_to_block(hit);
+    let index = b.ins().load(types::I64, flags(), c, FieldCache::INDEX);
+    let values = b.ins().load(types::I64, flags(), obj, l.struct_values);
+    let off = b.ins().imul_imm_s(index, 16);
+    let el = b.ins().iadd(values, off);
+    let etag = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
+    let epayload = b.ins().load(types::I64, flags(), el, PAYLOAD_OFFSET as i32);
+    replace_with_part(b, l, drop, target, (etag, epayload));
     b.ins().jump(done, &[]);
 }
 
@@ -130,15 +174,21 @@ pub fn element_into(
     b.ins().jump(done, &[]);
 }
 
+/// The payload of the value at `at`, in a new block reached only when its tag
+/// is `want`; `slow` otherwise.
+fn payload_if(b: &mut FunctionBuilder<'_>, at: Value, want: u8, slow: Block) -> Value {
+    let tag = b.ins().load(types::I8, flags(), at, TAG_OFFSET as i32);
+    let other = b.ins().icmp_imm_s(IntCC::NotEqual, tag, want as i64);
+    let fits = b.create_block();
+    b.ins().brif(other, slow, &[], fits, &[]);
+    b.switch_to_block(fits);
+    b.ins().load(types::I64, flags(), at, PAYLOAD_OFFSET as i32)
+}
+
 /// The tag and payload of element `index` of the array at `at`, in a new block
 /// reached only when `at` holds an array and `0 <= index < len`; `slow` otherwise.
 fn element(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, index: Value, slow: Block) -> (Value, Value) {
-    let tag = b.ins().load(types::I8, flags(), at, TAG_OFFSET as i32);
-    let not_array = b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_ARRAY as i64);
-    let array = b.create_block();
-    b.ins().brif(not_array, slow, &[], array, &[]);
-    b.switch_to_block(array);
-    let arr = b.ins().load(types::I64, flags(), at, PAYLOAD_OFFSET as i32);
+    let arr = payload_if(b, at, TAG_ARRAY, slow);
     let len = b.ins().load(types::I64, flags(), arr, l.array_len);
     // Unsigned: a negative index is out of range here (the slow path handles
     // counting from the end).

@@ -23,6 +23,7 @@ use std::rc::Rc;
 
 use crate::bytecode::Op;
 use crate::runtime::error::RuntimeError;
+use crate::runtime::heap_layout::FieldCache;
 use crate::runtime::tier::JitCtx;
 use crate::runtime::value::Value;
 
@@ -115,12 +116,34 @@ pub unsafe extern "C" fn ruff_jit_index(target: *mut Value, index: *mut Value) -
 /// `target.name` (`FIELD`, or `KEY_OR_NULL` when `or_null` is non-zero): on
 /// success replaces `target` by the field's value and returns 0; returns 1,
 /// changing nothing, when the VM would raise. `name` is the instruction's name
-/// constant (kept alive by its function).
+/// constant (kept alive by its function). A struct's field found by name is
+/// remembered in `cache` (the instruction's [`FieldCache`]), for compiled code
+/// to read the next struct of the same shape without calling here.
 ///
 /// # Safety
-/// `target` is an initialised value; `name` points to a live `Rc<str>`.
-pub unsafe extern "C" fn ruff_jit_field(target: *mut Value, name: *const std::rc::Rc<str>, or_null: u32) -> u32 {
+/// `target` is an initialised value; `name` points to a live `Rc<str>`;
+/// `cache` is null or points to a live cache.
+pub unsafe extern "C" fn ruff_jit_field(
+    target: *mut Value,
+    name: *const std::rc::Rc<str>,
+    or_null: u32,
+    cache: *mut FieldCache,
+) -> u32 {
     let (target, name) = unsafe { (&mut *target, &**name) };
+    let found = match &*target {
+        Value::Struct(s) => s.index_of(name).map(|i| {
+            // SAFETY: `cache` is null or the instruction's live cache.
+            if let Some(cache) = unsafe { cache.as_mut() } {
+                cache.fill(s, i);
+            }
+            s.values[i].clone()
+        }),
+        _ => None,
+    };
+    if let Some(v) = found {
+        *target = v;
+        return 0;
+    }
     let v = if or_null != 0 {
         super::access::key_or_null(target, name)
     } else {
