@@ -62,6 +62,27 @@ pub(super) fn float_pair(a: &Value, b: &Value) -> Option<(f64, f64)> {
     }
 }
 
+/// `slot += rhs` for two ints whose sum fits, two floats or two strings, in
+/// place (a string unshared): returns the feedback bits to note. `None`, with
+/// nothing changed, for anything else (the operator's general path).
+pub(super) fn add_in_place(slot: &mut Value, rhs: &Value) -> Option<u8> {
+    match (slot, rhs) {
+        (Value::Int(x), Value::Int(y)) => {
+            *x = x.checked_add(*y)?;
+            Some(feedback::INT)
+        }
+        (Value::Float(x), Value::Float(y)) => {
+            *x += *y;
+            Some(0)
+        }
+        (Value::Str(a), Value::Str(b)) => {
+            Rc::make_mut(a).push_str(b);
+            Some(feedback::STR)
+        }
+        _ => None,
+    }
+}
+
 fn kind_bits(a: &Value, b: &Value) -> u8 {
     match (a, b) {
         (Value::Int(_), Value::Int(_)) => feedback::INT,
@@ -509,17 +530,9 @@ impl Vm {
                     Op::AddLocal(s) => {
                         let rhs = pop!();
                         let slot = &mut self.stack[base + s as usize];
-                        match (&mut *slot, &rhs) {
-                            (Value::Int(x), Value::Int(y)) if x.checked_add(*y).is_some() => {
-                                note!(feedback::INT);
-                                *x += *y;
-                            }
-                            (Value::Float(x), Value::Float(y)) => *x += *y,
-                            (Value::Str(a), Value::Str(b)) => {
-                                note!(feedback::STR);
-                                Rc::make_mut(a).push_str(b);
-                            }
-                            _ => {
+                        match add_in_place(slot, &rhs) {
+                            Some(bits) => note!(bits),
+                            None => {
                                 let lhs = std::mem::take(slot);
                                 let r = self.binary(BinOp::Add, lhs.clone(), rhs);
                                 match r {

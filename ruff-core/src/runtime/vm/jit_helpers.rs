@@ -198,15 +198,14 @@ impl Vm {
                 self.stack.push(v);
                 Some(Ok(pc + 1))
             }
-            // Appending a string to a string local, in place when unshared.
+            // `local += value` on two ints, two floats or two strings (appended
+            // in place when unshared).
             Op::AddLocal(s) => {
                 let at = self.frames.last()?.base + s as usize;
-                if !matches!((&self.stack[at], self.stack.last()?), (Value::Str(_), Value::Str(_))) {
-                    return None;
-                }
-                let Some(Value::Str(rhs)) = self.stack.pop() else { return None };
-                let Value::Str(lhs) = &mut self.stack[at] else { return None };
-                Rc::make_mut(lhs).push_str(&rhs);
+                let n = self.stack.len();
+                let (locals, top) = self.stack.split_at_mut(n.checked_sub(1)?);
+                super::dispatch::add_in_place(&mut locals[at], &top[0])?;
+                self.stack.pop();
                 Some(Ok(pc + 1))
             }
             // Float arithmetic on values framed code holds as heap-kinded (a
