@@ -124,7 +124,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Vec<Box<FieldC
         if !open {
             continue;
         }
-        if let Some(n) = fx.local_element(pc, st, &leaders) {
+        if let Some(n) = fx.local_element(pc, st, &leaders).or_else(|| fx.local_field(pc, st, &leaders)) {
             resume = pc + n;
             continue;
         }
@@ -587,9 +587,7 @@ impl Fx<'_, '_> {
                 self.b.switch_to_block(done);
             }
             Op::Field(k) | Op::KeyOrNull(k) => {
-                let Const::Name(name) = &self.u.proto.consts[k as usize] else {
-                    return Err(Rejection::new("field without a name constant"));
-                };
+                let name = self.name_const(k)?;
                 let target = self.addr(top(1));
                 let cache = Box::<FieldCache>::default();
                 let done = self.b.create_block();
@@ -599,19 +597,34 @@ impl Fx<'_, '_> {
                     heap::struct_field(&mut self.b, l, self.u.helpers.drop, target, &cache, slow, done);
                     self.b.switch_to_block(slow);
                 }
-                let name = self.b.ins().iconst(types::I64, name as *const _ as i64);
-                let or_null = self.b.ins().iconst(types::I32, matches!(op, Op::KeyOrNull(_)) as i64);
-                let at = self.b.ins().iconst(types::I64, &*cache as *const FieldCache as i64);
-                self.caches.push(cache);
-                let failed = self.call(self.u.helpers.field, &[target, name, or_null, at]).expect("field result");
-                let (pc, d) = self.at;
-                self.exit_if(failed, pc, d, bail::ERROR);
+                self.field_by_helper(name, matches!(op, Op::KeyOrNull(_)), target, cache);
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(done);
             }
             other => return Err(Rejection::new(format!("{} planned as native", other.name()))),
         }
         Ok(true)
+    }
+
+    /// The name constant `k` of a field instruction.
+    fn name_const(&self, k: u32) -> Result<*const std::rc::Rc<str>, Rejection> {
+        match &self.u.proto.consts[k as usize] {
+            Const::Name(name) => Ok(name as *const _),
+            _ => Err(Rejection::new("field without a name constant")),
+        }
+    }
+
+    /// A field read by the helper (`or_null`: KEY_OR_NULL), which replaces the
+    /// value at `target` by the field and fills the instruction's `cache`;
+    /// raising as the VM would at the current instruction.
+    fn field_by_helper(&mut self, name: *const std::rc::Rc<str>, or_null: bool, target: Value, cache: Box<FieldCache>) {
+        let name = self.b.ins().iconst(types::I64, name as i64);
+        let or_null = self.b.ins().iconst(types::I32, or_null as i64);
+        let at = self.b.ins().iconst(types::I64, &*cache as *const FieldCache as i64);
+        self.caches.push(cache);
+        let failed = self.call(self.u.helpers.field, &[target, name, or_null, at]).expect("field result");
+        let (pc, d) = self.at;
+        self.exit_if(failed, pc, d, bail::ERROR);
     }
 
     /// Releases the heap-kinded value at `a` (inline when the layout is known).

@@ -129,7 +129,41 @@ pub fn struct_field(
     slow: Block,
     done: Block,
 ) {
-    let obj = payload_if(b, target, TAG_STRUCT, slow);
+    let part = field(b, l, target, cache, slow);
+    replace_with_part(b, l, drop, target, part);
+    b.ins().jump(done, &[]);
+}
+
+/// `src.name` read in place (`src` keeps its struct, which the caller still
+/// owns), as [`struct_field`]: writes a new reference to the field at `dst`,
+/// which holds nothing, and continues at `done`; `slow` otherwise.
+pub fn field_into(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    src: Value,
+    cache: &FieldCache,
+    dst: Value,
+    slow: Block,
+    done: Block,
+) {
+    let part = field(b, l, src, cache, slow);
+    new_ref_into(b, l, dst, part);
+    b.ins().jump(done, &[]);
+}
+
+/// Writes a new reference to `part` (tag and payload of a value its container
+/// keeps) at `dst`, which holds nothing.
+fn new_ref_into(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, part: (Value, Value)) {
+    let (tag, payload) = part;
+    retain(b, l, tag, payload);
+    b.ins().store(flags(), tag, dst, TAG_OFFSET as i32);
+    b.ins().store(flags(), payload, dst, PAYLOAD_OFFSET as i32);
+}
+
+/// The tag and payload of the field `cache` remembers, in a new block reached
+/// only when `at` holds a struct of the shape it remembers; `slow` otherwise.
+fn field(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, cache: &FieldCache, slow: Block) -> (Value, Value) {
+    let obj = payload_if(b, at, TAG_STRUCT, slow);
     let c = b.ins().iconst(types::I64, cache as *const FieldCache as i64);
     let mut differ = None;
     for w in 0..2 {
@@ -148,10 +182,9 @@ pub fn struct_field(
     let values = b.ins().load(types::I64, flags(), obj, l.struct_values);
     let off = b.ins().imul_imm_s(index, 16);
     let el = b.ins().iadd(values, off);
-    let etag = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
-    let epayload = b.ins().load(types::I64, flags(), el, PAYLOAD_OFFSET as i32);
-    replace_with_part(b, l, drop, target, (etag, epayload));
-    b.ins().jump(done, &[]);
+    let tag = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
+    let payload = b.ins().load(types::I64, flags(), el, PAYLOAD_OFFSET as i32);
+    (tag, payload)
 }
 
 /// `src[index]` read in place (`src` keeps its array, which the caller still
@@ -167,10 +200,8 @@ pub fn element_into(
     slow: Block,
     done: Block,
 ) {
-    let (etag, epayload) = element(b, l, src, index, slow);
-    retain(b, l, etag, epayload);
-    b.ins().store(flags(), etag, dst, TAG_OFFSET as i32);
-    b.ins().store(flags(), epayload, dst, PAYLOAD_OFFSET as i32);
+    let part = element(b, l, src, index, slow);
+    new_ref_into(b, l, dst, part);
     b.ins().jump(done, &[]);
 }
 
