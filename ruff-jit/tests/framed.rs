@@ -471,3 +471,37 @@ print(xy(Q { x: 4, y: 5 }))
         assert!(native > 20_000, "{mode:?}: xy did not run natively");
     });
 }
+
+/// Dict and struct literals and string joins that framed code leaves to the VM
+/// run without the dispatch loop (`step_fast`), with the loop's results and
+/// errors: a dict literal whose key is not a string fails at the literal, in
+/// a `try` around the call and uncaught.
+#[test]
+fn stepped_literals_and_joins_agree_with_the_vm() {
+    let source = r#"
+struct Pt { x: int, tag: string }
+func mk(n) {
+    mut out := []
+    mut s := ""
+    for i in n {
+        mut k := "k" + to_string(i)
+        if i == n - 3 { k = i }
+        out = push(out, {k: i, "b": "x" + to_string(i)})
+        s = "p" + to_string(i)
+        let p := Pt { x: i, tag: s }
+        if p.tag != s { print("wrong tag") }
+    }
+    return len(out)
+}
+func outer(n) {
+    try { return mk(n) } except e { return e.message + " line " + to_string(e.line) }
+}
+print(outer(3000))
+print(mk(10))
+print(mk(2000))
+"#;
+    agrees_with_vm(source, "framed.ruff:9:25", 3, |mode, protos| {
+        let (native, _, _) = stats_of(protos, "mk");
+        assert!(native > 20_000, "{mode:?}: mk did not run natively");
+    });
+}

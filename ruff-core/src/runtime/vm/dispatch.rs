@@ -214,6 +214,30 @@ impl Vm {
     }
 
     /// A binary operator on values: overloads, then arithmetic or comparison.
+    /// MAKE_DICT: replaces the `n` key/value pairs on top of the stack by
+    /// their dict.
+    pub(super) fn make_dict(&mut self, n: usize) -> Result<(), RuntimeError> {
+        let items = self.stack.take_top(2 * n);
+        let mut d = Dict::with_capacity(n);
+        let mut it = items.into_iter();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            let Value::Str(k) = k else { return Err(RuntimeError::new("Dict keys must be strings")) };
+            d.insert(Key::from_rc(&k), v);
+        }
+        self.stack.push(Value::Dict(Rc::new(d)));
+        Ok(())
+    }
+
+    /// MAKE_STRUCT with its shape constant: replaces the field values on top of
+    /// the stack by the struct.
+    pub(super) fn make_struct(&mut self, shape: &Const) {
+        let Const::Shape { name, fields } = shape else { unreachable!("MakeStruct without a shape") };
+        let values = self.stack.take_top(fields.len());
+        let ty = self.structs.get(name).cloned();
+        let obj = StructObj { name: name.clone(), ty, shape: fields.clone(), values };
+        self.stack.push(Value::Struct(Rc::new(obj)));
+    }
+
     pub(crate) fn binary(&mut self, op: BinOp, a: Value, b: Value) -> Result<Value, RuntimeError> {
         let method = match op {
             BinOp::Add => "op_add",
@@ -821,16 +845,7 @@ impl Vm {
                             Rc::make_mut(a).extend(src.iter().cloned());
                         }
                     }
-                    Op::MakeDict(n) => {
-                        let items = self.stack.take_top(2 * n as usize);
-                        let mut d = Dict::with_capacity(n as usize);
-                        let mut it = items.into_iter();
-                        while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                            let Value::Str(k) = k else { throw!(RuntimeError::new("Dict keys must be strings")) };
-                            d.insert(Key::from_rc(&k), v);
-                        }
-                        self.stack.push(Value::Dict(Rc::new(d)));
-                    }
+                    Op::MakeDict(n) => tri!(self.make_dict(n as usize)),
                     Op::DictInsert => {
                         let v = pop!();
                         let k = pop!();
@@ -854,15 +869,7 @@ impl Vm {
                             }
                         }
                     }
-                    Op::MakeStruct(k) => {
-                        let Const::Shape { name, fields } = &proto.consts[k as usize] else {
-                            unreachable!("MakeStruct without a shape")
-                        };
-                        let values = self.stack.take_top(fields.len());
-                        let ty = self.structs.get(name).cloned();
-                        let obj = StructObj { name: name.clone(), ty, shape: fields.clone(), values };
-                        self.stack.push(Value::Struct(Rc::new(obj)));
-                    }
+                    Op::MakeStruct(k) => self.make_struct(&proto.consts[k as usize]),
                     Op::MakeClosure(idx) => {
                         let v = self.make_closure(idx);
                         self.stack.push(v);

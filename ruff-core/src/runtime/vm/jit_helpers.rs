@@ -19,13 +19,13 @@
 use super::call::Called;
 use super::native::Native;
 use super::{gstate, Vm};
-use std::rc::Rc;
 
 use crate::bytecode::Op;
 use crate::runtime::error::RuntimeError;
 use crate::runtime::heap_layout::FieldCache;
 use crate::runtime::tier::JitCtx;
 use crate::runtime::value::Value;
+use crate::syntax::ast::BinOp;
 
 /// What [`ruff_jit_step`] returns when the instruction raised (the error waits in
 /// the VM until native code has returned [`crate::runtime::tier::status::RAISED`]).
@@ -211,28 +211,41 @@ impl Vm {
             // Float arithmetic on values framed code holds as heap-kinded (a
             // struct's field, an array's element): the VM's own rule, without its
             // dispatch loop.
+            // (And joining two strings, by the VM's rule for them.)
             Op::Add | Op::Sub | Op::Mul => {
                 let n = self.stack.len();
-                let (x, y) = super::dispatch::float_pair(&self.stack[n.checked_sub(2)?], &self.stack[n - 1])?;
-                let r = match op {
-                    Op::Add => x + y,
-                    Op::Sub => x - y,
-                    _ => x * y,
+                let (a, b) = (&self.stack[n.checked_sub(2)?], &self.stack[n - 1]);
+                let r = match super::dispatch::float_pair(a, b) {
+                    Some((x, y)) => Value::Float(match op {
+                        Op::Add => x + y,
+                        Op::Sub => x - y,
+                        _ => x * y,
+                    }),
+                    None if matches!((op, a, b), (Op::Add, Value::Str(_), Value::Str(_))) => {
+                        match crate::runtime::arith::arith(BinOp::Add, a, b) {
+                            Ok(v) => v,
+                            Err(e) => {
+                                self.frames.last_mut()?.pc = pc + 1;
+                                return Some(Err(e));
+                            }
+                        }
+                    }
+                    None => return None,
                 };
                 self.stack.truncate(n - 2);
-                self.stack.push(Value::Float(r));
+                self.stack.push(r);
                 Some(Ok(pc + 1))
             }
             Op::MakeStruct(k) => {
-                let proto = &self.frames.last()?.closure.proto;
-                let crate::bytecode::Const::Shape { name, fields } = &proto.consts[k as usize] else {
-                    return None;
-                };
-                let values = self.stack.take_top(fields.len());
-                let ty = self.structs.get(name).cloned();
-                let obj = crate::runtime::object::StructObj { name: name.clone(), ty, shape: fields.clone(), values };
-                self.stack.push(Value::Struct(Rc::new(obj)));
+                let proto = self.frames.last()?.closure.proto.clone();
+                self.make_struct(&proto.consts[k as usize]);
                 Some(Ok(pc + 1))
+            }
+            Op::MakeDict(n) => {
+                // As the loop's throw: an error is located at the instruction
+                // before the frame's pc.
+                self.frames.last_mut()?.pc = pc + 1;
+                Some(self.make_dict(n as usize).map(|()| pc + 1))
             }
             // Calls of builtins, and of Ruff functions and methods run to their end
             // here when they have native code (otherwise the loop runs the frame
