@@ -505,3 +505,51 @@ print(mk(2000))
         assert!(native > 20_000, "{mode:?}: mk did not run natively");
     });
 }
+
+/// Dicts read and written by int keys in framed code (the helpers' int-key
+/// paths): copy-on-write of a shared dict, int and string forms of one key, a
+/// missing key caught in the loop and one left uncaught, as in the VM.
+#[test]
+fn int_keyed_dicts_agree_with_the_vm() {
+    let source = r#"
+func build(n) {
+    mut d := {}
+    for i in n { d[i] = i * 3 }
+    d["7"] = "seven"
+    return d
+}
+func fill(n) {
+    mut d := build(n)
+    mut t := 0
+    for i in n {
+        if i != 7 { t = t + d[i] }
+    }
+    let shared := d
+    for i in 5 { d[i] = -1 }
+    return to_string(t) + " " + to_string(len(d)) + " " + to_string(shared[1]) + " " + to_string(d[1]) + " " + d[7] + " " + to_string(d["3"])
+}
+func miss(d, n) {
+    mut t := 0
+    for i in n {
+        try { t = t + d[i * 2] } except e { return to_string(t) + " " + e.message }
+    }
+    return to_string(t)
+}
+print(fill(3000))
+print(miss(build(3000), 3000))
+print(build(20)[99])
+"#;
+    agrees_with_vm(source, "13495479 3000 3 -1 seven -1", 3, |mode, protos| {
+        // Auto enters each loop by OSR after 2,048 of its 3,000 iterations
+        // (`miss` stops after 1,500).
+        let (floor, names) = if mode == JitMode::Auto {
+            (3_000, &["build", "fill"][..])
+        } else {
+            (10_000, &["build", "fill", "miss"][..])
+        };
+        for name in names {
+            let (native, _, _) = stats_of(protos, name);
+            assert!(native > floor, "{mode:?}: {name} ran {native} instructions natively");
+        }
+    });
+}

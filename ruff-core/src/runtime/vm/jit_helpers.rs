@@ -26,6 +26,7 @@ use crate::runtime::heap_layout::FieldCache;
 use crate::runtime::tier::JitCtx;
 use crate::runtime::value::Value;
 use crate::syntax::ast::BinOp;
+use std::rc::Rc;
 
 /// What [`ruff_jit_step`] returns when the instruction raised (the error waits in
 /// the VM until native code has returned [`crate::runtime::tier::status::RAISED`]).
@@ -100,6 +101,14 @@ pub unsafe extern "C" fn ruff_jit_store(slot: *mut Value, src: *mut Value) {
 /// # Safety
 /// Both are initialised values, at different addresses.
 pub unsafe extern "C" fn ruff_jit_index(target: *mut Value, index: *mut Value) -> u32 {
+    // A dict read by an int key, the common case, found without building a
+    // `Result` (an int index owns nothing to drop).
+    if let (Value::Dict(d), Value::Int(k)) = unsafe { (&*target, &*index) } {
+        let Some(v) = d.get(&crate::runtime::object::Key::Int(*k)) else { return 1 };
+        let v = v.clone();
+        unsafe { *target = v };
+        return 0;
+    }
     let r = unsafe { super::access::index(&*target, &*index) };
     match r {
         Ok(v) => {
@@ -167,6 +176,11 @@ pub unsafe extern "C" fn ruff_jit_set_index(slot: *mut Value, key: *mut Value, v
     // SAFETY: `value` is initialised; on failure the bits are given back and
     // forgotten here, so the position keeps owning them.
     let v = unsafe { std::ptr::read(value) };
+    // An int key of a dict, the common case (an int key owns nothing to drop).
+    if let (Value::Dict(d), Value::Int(k)) = unsafe { (&mut *slot, &*key) } {
+        Rc::make_mut(d).insert(crate::runtime::object::Key::Int(*k), v);
+        return 0;
+    }
     match super::access::try_assign_index(unsafe { &mut *slot }, unsafe { &*key }, v) {
         Ok(()) => {
             unsafe { std::ptr::drop_in_place(key) };
