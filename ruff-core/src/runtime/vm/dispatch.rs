@@ -213,7 +213,6 @@ impl Vm {
         Exit::Continue
     }
 
-    /// A binary operator on values: overloads, then arithmetic or comparison.
     /// MAKE_DICT: replaces the `n` key/value pairs on top of the stack by
     /// their dict.
     pub(super) fn make_dict(&mut self, n: usize) -> Result<(), RuntimeError> {
@@ -238,6 +237,7 @@ impl Vm {
         self.stack.push(Value::Struct(Rc::new(obj)));
     }
 
+    /// A binary operator on values: overloads, then arithmetic or comparison.
     pub(crate) fn binary(&mut self, op: BinOp, a: Value, b: Value) -> Result<Value, RuntimeError> {
         let method = match op {
             BinOp::Add => "op_add",
