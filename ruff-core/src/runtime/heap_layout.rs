@@ -37,8 +37,8 @@ pub struct HeapLayout {
 #[repr(C)]
 #[derive(Debug, Default)]
 pub struct FieldCache {
-    pub shape: [u64; 2],
-    pub index: u64,
+    shape: [u64; 2],
+    index: u64,
     keep: Option<Rc<[Rc<str>]>>,
 }
 
