@@ -70,9 +70,9 @@ struct Fx<'a, 'b> {
     at: (usize, usize),
 }
 
-/// Translates the unit into `b` (which has the `NativeEntry` signature).
-/// Emits the unit; returns the field caches its code refers to, which must
-/// live as long as the code.
+/// Translates the unit into `b` (which has the `NativeEntry` signature);
+/// returns the field caches its code refers to, which must live as long as
+/// the code.
 #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
 pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Vec<Box<FieldCache>>, Rejection> {
     let plan = u.plan;
@@ -577,7 +577,9 @@ impl Fx<'_, '_> {
                     let slow = self.b.create_block();
                     self.b.set_cold_block(slow);
                     let i = self.get(top(1), Kind::Int);
-                    heap::index_array(&mut self.b, l, self.u.helpers.drop, target, i, slow, done);
+                    let part = heap::element(&mut self.b, l, target, i, slow);
+                    heap::replace_with_part(&mut self.b, l, self.u.helpers.drop, target, part);
+                    self.b.ins().jump(done, &[]);
                     self.b.switch_to_block(slow);
                 }
                 let failed = self.call(self.u.helpers.index, &[target, index]).expect("index result");
@@ -594,7 +596,9 @@ impl Fx<'_, '_> {
                 if let Some(l) = self.u.layout {
                     let slow = self.b.create_block();
                     self.b.set_cold_block(slow);
-                    heap::struct_field(&mut self.b, l, self.u.helpers.drop, target, &cache, slow, done);
+                    let part = heap::field(&mut self.b, l, target, &cache, slow);
+                    heap::replace_with_part(&mut self.b, l, self.u.helpers.drop, target, part);
+                    self.b.ins().jump(done, &[]);
                     self.b.switch_to_block(slow);
                 }
                 self.field_by_helper(name, matches!(op, Op::KeyOrNull(_)), target, cache);

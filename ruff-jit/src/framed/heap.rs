@@ -58,9 +58,7 @@ pub fn new_string_ref(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, rc
 pub fn clone_value(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, src: Value) {
     let tag = b.ins().load(types::I8, flags(), src, TAG_OFFSET as i32);
     let payload = b.ins().load(types::I64, flags(), src, PAYLOAD_OFFSET as i32);
-    b.ins().store(flags(), tag, dst, TAG_OFFSET as i32);
-    b.ins().store(flags(), payload, dst, PAYLOAD_OFFSET as i32);
-    retain(b, l, tag, payload);
+    new_ref_into(b, l, dst, (tag, payload));
 }
 
 /// Releases the value at `v` (the position is dead afterwards); `drop` is the
@@ -89,27 +87,16 @@ pub fn drop_value(b: &mut FunctionBuilder<'_>, l: HeapLayout, drop: FuncRef, v: 
     b.switch_to_block(done);
 }
 
-/// `target[index]` for an array target and an in-range, non-negative int
-/// `index`: replaces the value at `target` by the element and continues at
-/// `done`; goes to `slow` (changing nothing) otherwise.
-pub fn index_array(
+/// Replaces the container at `target` (an array, a struct) by one of its
+/// values, `part` (tag and payload, from [`element`] or [`field`]): the part's
+/// new reference comes first, as releasing the container may free it.
+pub fn replace_with_part(
     b: &mut FunctionBuilder<'_>,
     l: HeapLayout,
     drop: FuncRef,
     target: Value,
-    index: Value,
-    slow: Block,
-    done: Block,
+    part: (Value, Value),
 ) {
-    let (etag, epayload) = element(b, l, target, index, slow);
-    replace_with_part(b, l, drop, target, (etag, epayload));
-    b.ins().jump(done, &[]);
-}
-
-/// Replaces the container at `target` (an array, a struct) by one of its
-/// values, `part` (tag and payload): the part's new reference comes first, as
-/// releasing the container may free it.
-fn replace_with_part(b: &mut FunctionBuilder<'_>, l: HeapLayout, drop: FuncRef, target: Value, part: (Value, Value)) {
     let (tag, payload) = part;
     retain(b, l, tag, payload);
     drop_value(b, l, drop, target);
@@ -117,52 +104,20 @@ fn replace_with_part(b: &mut FunctionBuilder<'_>, l: HeapLayout, drop: FuncRef, 
     b.ins().store(flags(), payload, target, PAYLOAD_OFFSET as i32);
 }
 
-/// `target.name` for a struct of the shape the instruction's `cache` remembers
-/// (see `FieldCache`): replaces the struct at `target` by the field's value and
-/// continues at `done`; goes to `slow` (changing nothing) for anything else.
-pub fn struct_field(
-    b: &mut FunctionBuilder<'_>,
-    l: HeapLayout,
-    drop: FuncRef,
-    target: Value,
-    cache: &FieldCache,
-    slow: Block,
-    done: Block,
-) {
-    let part = field(b, l, target, cache, slow);
-    replace_with_part(b, l, drop, target, part);
-    b.ins().jump(done, &[]);
-}
-
-/// `src.name` read in place (`src` keeps its struct, which the caller still
-/// owns), as [`struct_field`]: writes a new reference to the field at `dst`,
-/// which holds nothing, and continues at `done`; `slow` otherwise.
-pub fn field_into(
-    b: &mut FunctionBuilder<'_>,
-    l: HeapLayout,
-    src: Value,
-    cache: &FieldCache,
-    dst: Value,
-    slow: Block,
-    done: Block,
-) {
-    let part = field(b, l, src, cache, slow);
-    new_ref_into(b, l, dst, part);
-    b.ins().jump(done, &[]);
-}
-
 /// Writes a new reference to `part` (tag and payload of a value its container
-/// keeps) at `dst`, which holds nothing.
-fn new_ref_into(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, part: (Value, Value)) {
+/// keeps, from [`element`] or [`field`]) at `dst`, which holds nothing: a read
+/// in place, the container staying where it is.
+pub fn new_ref_into(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, part: (Value, Value)) {
     let (tag, payload) = part;
     retain(b, l, tag, payload);
     b.ins().store(flags(), tag, dst, TAG_OFFSET as i32);
     b.ins().store(flags(), payload, dst, PAYLOAD_OFFSET as i32);
 }
 
-/// The tag and payload of the field `cache` remembers, in a new block reached
-/// only when `at` holds a struct of the shape it remembers; `slow` otherwise.
-fn field(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, cache: &FieldCache, slow: Block) -> (Value, Value) {
+/// The tag and payload of the field `cache` remembers (see `FieldCache`), in a
+/// new block reached only when `at` holds a struct of the shape it remembers;
+/// `slow` (changing nothing) otherwise.
+pub fn field(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, cache: &FieldCache, slow: Block) -> (Value, Value) {
     let obj = payload_if(b, at, TAG_STRUCT, slow);
     let c = b.ins().iconst(types::I64, cache as *const FieldCache as i64);
     let mut differ = None;
@@ -187,24 +142,6 @@ fn field(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, cache: &FieldCac
     (tag, payload)
 }
 
-/// `src[index]` read in place (`src` keeps its array, which the caller still
-/// owns): writes a new reference to the element at `dst`, which holds nothing,
-/// and continues at `done`; goes to `slow` (changing nothing) when `src` is not
-/// an array or `index` is out of range or negative.
-pub fn element_into(
-    b: &mut FunctionBuilder<'_>,
-    l: HeapLayout,
-    src: Value,
-    index: Value,
-    dst: Value,
-    slow: Block,
-    done: Block,
-) {
-    let part = element(b, l, src, index, slow);
-    new_ref_into(b, l, dst, part);
-    b.ins().jump(done, &[]);
-}
-
 /// The payload of the value at `at`, in a new block reached only when its tag
 /// is `want`; `slow` otherwise.
 fn payload_if(b: &mut FunctionBuilder<'_>, at: Value, want: u8, slow: Block) -> Value {
@@ -217,8 +154,9 @@ fn payload_if(b: &mut FunctionBuilder<'_>, at: Value, want: u8, slow: Block) -> 
 }
 
 /// The tag and payload of element `index` of the array at `at`, in a new block
-/// reached only when `at` holds an array and `0 <= index < len`; `slow` otherwise.
-fn element(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, index: Value, slow: Block) -> (Value, Value) {
+/// reached only when `at` holds an array and `0 <= index < len`; `slow`
+/// (changing nothing) otherwise, the negative indexes included.
+pub fn element(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, index: Value, slow: Block) -> (Value, Value) {
     let arr = payload_if(b, at, TAG_ARRAY, slow);
     let len = b.ins().load(types::I64, flags(), arr, l.array_len);
     // Unsigned: a negative index is out of range here (the slow path handles

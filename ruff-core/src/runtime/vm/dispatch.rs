@@ -63,7 +63,8 @@ pub(super) fn float_pair(a: &Value, b: &Value) -> Option<(f64, f64)> {
 }
 
 /// `slot += rhs` for two ints whose sum fits, two floats or two strings, in
-/// place (a string unshared): returns the feedback bits to note. `None`, with
+/// place (a string unshared): returns the feedback bits to note (0: none, as
+/// the loop has never noted float additions here). `None`, with
 /// nothing changed, for anything else (the operator's general path).
 pub(super) fn add_in_place(slot: &mut Value, rhs: &Value) -> Option<u8> {
     match (slot, rhs) {
@@ -227,10 +228,13 @@ impl Vm {
         Ok(())
     }
 
-    /// MAKE_STRUCT with its shape constant: replaces the field values on top of
-    /// the stack by the struct.
-    pub(super) fn make_struct(&mut self, shape: &Const) {
-        let Const::Shape { name, fields } = shape else { unreachable!("MakeStruct without a shape") };
+    /// MAKE_STRUCT with shape constant `k` of the running function: replaces
+    /// the field values on top of the stack by the struct.
+    pub(super) fn make_struct(&mut self, k: u32) {
+        let proto = &self.frames.last().expect("frame").closure.proto;
+        let Const::Shape { name, fields } = &proto.consts[k as usize] else {
+            unreachable!("MakeStruct without a shape")
+        };
         let values = self.stack.take_top(fields.len());
         let ty = self.structs.get(name).cloned();
         let obj = StructObj { name: name.clone(), ty, shape: fields.clone(), values };
@@ -555,6 +559,7 @@ impl Vm {
                         let rhs = pop!();
                         let slot = &mut self.stack[base + s as usize];
                         match add_in_place(slot, &rhs) {
+                            Some(0) => {}
                             Some(bits) => note!(bits),
                             None => {
                                 let lhs = std::mem::take(slot);
@@ -869,7 +874,7 @@ impl Vm {
                             }
                         }
                     }
-                    Op::MakeStruct(k) => self.make_struct(&proto.consts[k as usize]),
+                    Op::MakeStruct(k) => self.make_struct(k),
                     Op::MakeClosure(idx) => {
                         let v = self.make_closure(idx);
                         self.stack.push(v);

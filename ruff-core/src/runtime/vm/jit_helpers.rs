@@ -223,9 +223,8 @@ impl Vm {
                 Some(Ok(pc + 1))
             }
             // Float arithmetic on values framed code holds as heap-kinded (a
-            // struct's field, an array's element): the VM's own rule, without its
-            // dispatch loop.
-            // (And joining two strings, by the VM's rule for them.)
+            // struct's field, an array's element), and joining two strings: the
+            // VM's own rules, without its dispatch loop.
             Op::Add | Op::Sub | Op::Mul => {
                 let n = self.stack.len();
                 let (a, b) = (&self.stack[n.checked_sub(2)?], &self.stack[n - 1]);
@@ -251,8 +250,7 @@ impl Vm {
                 Some(Ok(pc + 1))
             }
             Op::MakeStruct(k) => {
-                let proto = self.frames.last()?.closure.proto.clone();
-                self.make_struct(&proto.consts[k as usize]);
+                self.make_struct(k);
                 Some(Ok(pc + 1))
             }
             Op::MakeDict(n) => {

@@ -43,7 +43,9 @@ impl Fx<'_, '_> {
         let (src, dst) = (self.addr(Loc::Slot(a)), self.addr(Loc::Stack(d as u16)));
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
-        heap::element_into(&mut self.b, l, src, i, dst, slow, done);
+        let part = heap::element(&mut self.b, l, src, i, slow);
+        heap::new_ref_into(&mut self.b, l, dst, part);
+        self.b.ins().jump(done, &[]);
         self.b.switch_to_block(slow);
         self.copy(Loc::Slot(a), Kind::Top, Loc::Stack(d as u16));
         self.set(Loc::Stack(d as u16 + 1), Kind::Int, i);
@@ -77,7 +79,9 @@ impl Fx<'_, '_> {
         let cache = Box::<FieldCache>::default();
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
-        heap::field_into(&mut self.b, l, src, &cache, dst, slow, done);
+        let part = heap::field(&mut self.b, l, src, &cache, slow);
+        heap::new_ref_into(&mut self.b, l, dst, part);
+        self.b.ins().jump(done, &[]);
         self.b.switch_to_block(slow);
         self.copy(Loc::Slot(a), Kind::Top, Loc::Stack(d as u16));
         self.at = (pc + 1, d + 1);
