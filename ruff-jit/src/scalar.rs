@@ -72,6 +72,17 @@ pub enum Loc {
 }
 
 /// The comparison an operator instruction makes.
+/// A two-way branch on `stay` (true: on to `next`, the instruction after the
+/// branch; false: to `target`) that keeps `next` in line. Cranelift lays blocks out
+/// in a depth-first order in which a branch's second target follows it, so `next`
+/// goes second: loop bodies and `if` bodies then fall through, and a hot loop
+/// takes one branch per iteration instead of two (the negation folds into the
+/// comparison when lowered).
+pub fn branch_in_line(b: &mut FunctionBuilder<'_>, stay: Value, next: Block, target: Block) {
+    let leave = b.ins().icmp_imm_s(IntCC::Equal, stay, 0);
+    b.ins().brif(leave, target, &[], next, &[]);
+}
+
 pub fn cmp_of(op: Op) -> Cmp {
     match op {
         Op::Eq => Cmp::Eq,
@@ -280,11 +291,9 @@ pub trait Scalar<'b> {
                 let v = self.get(top(1), kt(1));
                 let c = self.truthy(v, kt(1));
                 let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
-                if matches!(op, Op::JumpIfTrue(_)) {
-                    self.fb().ins().brif(c, target, &[], next, &[]);
-                } else {
-                    self.fb().ins().brif(c, next, &[], target, &[]);
-                }
+                let stay =
+                    if matches!(op, Op::JumpIfTrue(_)) { self.fb().ins().icmp_imm_s(IntCC::Equal, c, 0) } else { c };
+                branch_in_line(self.fb(), stay, next, target);
                 return Ok(Some(false));
             }
             Op::JumpIfNotNull(t) => {
@@ -297,7 +306,7 @@ pub trait Scalar<'b> {
                 let a = self.get(top(2), kt(2));
                 let c = self.compare(cmp, a, kt(2), b, kt(1));
                 let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
-                self.fb().ins().brif(c, next, &[], target, &[]);
+                branch_in_line(self.fb(), c, next, target);
                 return Ok(Some(false));
             }
             Op::IterPrepare => {
@@ -313,7 +322,7 @@ pub trait Scalar<'b> {
                 let more = self.fb().ins().icmp(IntCC::SignedLessThan, i, n);
                 let body = self.fb().create_block();
                 let done = self.block(t as usize)?;
-                self.fb().ins().brif(more, body, &[], done, &[]);
+                branch_in_line(self.fb(), more, body, done);
                 self.fb().switch_to_block(body);
                 let i1 = self.fb().ins().iadd_imm_s(i, 1);
                 self.set(Loc::Slot(s + 1), Kind::Int, i1);

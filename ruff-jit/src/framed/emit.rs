@@ -430,7 +430,7 @@ impl Fx<'_, '_> {
                 let b = self.number_at(top(1), kt(1), want);
                 let c = self.compare(cmp, a, want, b, want);
                 let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
-                self.b.ins().brif(c, next, &[], target, &[]);
+                crate::scalar::branch_in_line(&mut self.b, c, next, target);
                 return Ok(false);
             }
             _ if want == Kind::Float => return Err(Rejection::new(format!("no float speculation for {}", op.name()))),
