@@ -196,6 +196,7 @@ impl Engine {
             declare("ruff_jit_index", &[i64t, i64t], Some(i32t))?,
             declare("ruff_jit_set_index", &[i64t, i64t, i64t], Some(i32t))?,
             declare("ruff_jit_field", &[i64t, i64t, i32t, i64t], Some(i32t))?,
+            declare("ruff_jit_push_update", &[i64t, i64t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -484,7 +485,8 @@ impl Engine {
             index: refs[4],
             set_index: refs[5],
             field: refs[6],
-            fmod: refs[7],
+            push_update: refs[7],
+            fmod: refs[8],
         };
         let unit = framed::emit::FramedUnit {
             proto,

@@ -615,3 +615,64 @@ print(f)
         }
     });
 }
+
+/// `local = push(local, item)` appends in place in framed code (no VM step),
+/// keeping the VM's semantics when the array is shared (copy on write), when the
+/// first argument is another variable's array, when it is not an array (the VM's
+/// error, caught), and when the callee stops being the builtin `push`.
+#[test]
+fn appends_to_local_arrays_agree_with_the_vm() {
+    let source = r#"
+func build(n) {
+    mut arr := []
+    for i in n { arr = push(arr, i * 2) }
+    return arr
+}
+func shared(n) {
+    mut arr := [0]
+    mut sizes := 0
+    for i in n {
+        let keep := arr
+        arr = push(arr, i)
+        sizes = sizes + len(keep)
+    }
+    return to_string(len(arr)) + " " + to_string(sizes)
+}
+func other(n) {
+    let base := [7, 8]
+    mut arr := []
+    for i in n { arr = push(base, i) }
+    return to_string(len(arr)) + " " + to_string(arr[2]) + " " + to_string(len(base))
+}
+func mixed(n) {
+    mut arr := []
+    mut t := 0
+    for i in n {
+        if i == n - 3 { arr = "text" }
+        try { arr = push(arr, i) } except e { return to_string(t) + " " + e.message + " " + to_string(arr) }
+        t = t + 1
+    }
+    return to_string(t)
+}
+mut add := push
+func custom(n) {
+    mut arr := []
+    for i in n {
+        if i == n / 2 { add = func(a, v) { return [v, len(a)] } }
+        arr = add(arr, i)
+    }
+    return to_string(len(arr)) + " " + to_string(arr[0])
+}
+let b := build(5000)
+print(len(b), b[4999], shared(3000), other(3000), mixed(3000))
+print(custom(3000))
+"#;
+    let expect = "5000 9998 3001 4501500 3 2999 2 2997 push() requires an array as the first argument text\n2 2999";
+    agrees_with_vm(source, expect, 3, |mode, protos| {
+        let (native, _, stepped) = stats_of(protos, "build");
+        if mode == JitMode::Eager {
+            assert!(native > 40_000, "build ran {native} instructions natively");
+            assert!(stepped < 10, "build stepped {stepped} instructions (the appends were not native)");
+        }
+    });
+}

@@ -34,6 +34,7 @@ pub struct Helpers {
     pub index: FuncRef,
     pub set_index: FuncRef,
     pub field: FuncRef,
+    pub push_update: FuncRef,
     pub fmod: FuncRef,
 }
 

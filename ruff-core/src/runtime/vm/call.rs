@@ -21,6 +21,15 @@ pub(crate) enum Called {
     Done,
 }
 
+/// Whether calling `callee` with `first` and one more argument is `push` on an
+/// array: the idiomatic `x = push(x, v)`, which the VM (and framed native code,
+/// through `jit_helpers::ruff_jit_push_update`) does in place, without moving the
+/// arguments through the builtin (its semantics exactly; it cannot fail on an
+/// array).
+pub(crate) fn appends_in_place(callee: &Value, first: &Value) -> bool {
+    matches!((callee, first), (Value::Native(b), Value::Array(_)) if b.name == "push")
+}
+
 impl Vm {
     /// Pushes a frame for `closure` whose arguments are at `base..base+argc`.
     #[inline(always)]
@@ -98,10 +107,7 @@ impl Vm {
                 if !b.arity.accepts(argc) {
                     return Err(b.arity_error(argc));
                 }
-                // `x = push(x, v)` on an array, the idiomatic append: in place,
-                // without moving the arguments out (the builtin's semantics
-                // exactly; it cannot fail on an array).
-                if argc == 2 && b.name == "push" && matches!(self.stack[callee_at + 1], Value::Array(_)) {
+                if argc == 2 && appends_in_place(&self.stack[callee_at], &self.stack[callee_at + 1]) {
                     if let Some(var) = update {
                         self.take_var(var);
                     }

@@ -8,11 +8,12 @@
 //!   stack's length from the depth native code passes. It is the general case:
 //!   calls, globals, building values, `try`, iteration over collections and so on
 //!   behave exactly as in the VM because the VM does them.
-//! - The small helpers (copy, drop, store, index, index assignment, field) work on
-//!   value addresses and leave the stack's length alone, so native code can call
-//!   them between steps without bookkeeping. `ruff_jit_index` changes nothing when the operation would
-//!   raise: native code then leaves to the VM at that instruction, which raises the
-//!   error with its usual message and call stack.
+//! - The small helpers (copy, drop, store, index, index assignment, field, the
+//!   in-place `push`) work on value addresses and leave the stack's length alone,
+//!   so native code can call them between steps without bookkeeping.
+//!   `ruff_jit_index` changes nothing when the operation would raise: native code
+//!   then leaves to the VM at that instruction, which raises the error with its
+//!   usual message and call stack.
 //!
 //! Native code reloads [`JitCtx::base`] after every step (the stack may move).
 
@@ -303,6 +304,33 @@ impl Vm {
     }
 }
 
+/// `local = push(local, item)` (CALL_UPDATE of two arguments into a local) done
+/// as the VM's own in-place append: `callee` is the call's callee, followed by
+/// its two arguments. When the callee is the builtin `push` and the first
+/// argument an array, empties `local` (as the VM does before the call, so an
+/// unshared array grows in place), appends the item, leaves the array in the
+/// callee's position, the arguments' positions dead, and returns 0. Otherwise
+/// changes nothing and returns 1 (native code then steps the instruction).
+///
+/// # Safety
+/// `local` and the three values from `callee` on are initialised values of the
+/// running frame, `local` not among the three.
+pub unsafe extern "C" fn ruff_jit_push_update(local: *mut Value, callee: *mut Value) -> u32 {
+    if !unsafe { super::call::appends_in_place(&*callee, &*callee.add(1)) } {
+        return 1;
+    }
+    // SAFETY: as documented; the two arguments are moved out and their
+    // positions are above the stack's depth after this instruction.
+    unsafe {
+        Value::assign(&mut *local, Value::Null);
+        let item = std::ptr::read(callee.add(2));
+        let Value::Array(mut arr) = std::ptr::read(callee.add(1)) else { unreachable!("checked an array") };
+        Rc::make_mut(&mut arr).push(item);
+        Value::assign(&mut *callee, Value::Array(arr));
+    }
+    0
+}
+
 /// The helpers by symbol name, for the tier to link against.
 pub fn symbols() -> Vec<(&'static str, *const u8)> {
     vec![
@@ -313,5 +341,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_index", ruff_jit_index as *const u8),
         ("ruff_jit_set_index", ruff_jit_set_index as *const u8),
         ("ruff_jit_field", ruff_jit_field as *const u8),
+        ("ruff_jit_push_update", ruff_jit_push_update as *const u8),
     ]
 }

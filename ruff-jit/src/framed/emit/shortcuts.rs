@@ -97,7 +97,13 @@ impl Fx<'_, '_> {
     /// continues when the step falls through to the same place.
     pub(super) fn before_step(&mut self, pc: usize, op: Op, d: usize) -> Result<Option<Block>, Rejection> {
         let top = |i: usize| Loc::Stack((d - i) as u16);
-        if !matches!(op, Op::JumpIfFalse(_) | Op::JumpIfTrue(_) | Op::SetPath(Var::Local(_), 1, 0)) {
+        if !matches!(
+            op,
+            Op::JumpIfFalse(_)
+                | Op::JumpIfTrue(_)
+                | Op::SetPath(Var::Local(_), 1, 0)
+                | Op::CallUpdate(2, Var::Local(_))
+        ) {
             return Ok(None);
         }
         let slow = self.b.create_block();
@@ -122,6 +128,14 @@ impl Fx<'_, '_> {
             Op::SetPath(Var::Local(s), 1, 0) => {
                 let args = [self.addr(Loc::Slot(s)), self.addr(top(2)), self.addr(top(1))];
                 let failed = self.call(self.u.helpers.set_index, &args).expect("set_index result");
+                let done = self.b.create_block();
+                self.b.ins().brif(failed, slow, &[], done, &[]);
+                Some(done)
+            }
+            // `local = push(local, item)` on an array: appended in place.
+            Op::CallUpdate(2, Var::Local(s)) => {
+                let args = [self.addr(Loc::Slot(s)), self.addr(top(3))];
+                let failed = self.call(self.u.helpers.push_update, &args).expect("push_update result");
                 let done = self.b.create_block();
                 self.b.ins().brif(failed, slow, &[], done, &[]);
                 Some(done)
