@@ -71,18 +71,21 @@ pub enum Loc {
     Stack(u16),
 }
 
-/// The comparison an operator instruction makes.
-/// A two-way branch on `stay` (true: on to `next`, the instruction after the
-/// branch; false: to `target`) that keeps `next` in line. Cranelift lays blocks out
-/// in a depth-first order in which a branch's second target follows it, so `next`
-/// goes second: loop bodies and `if` bodies then fall through, and a hot loop
-/// takes one branch per iteration instead of two (the negation folds into the
-/// comparison when lowered).
-pub fn branch_in_line(b: &mut FunctionBuilder<'_>, stay: Value, next: Block, target: Block) {
-    let leave = b.ins().icmp_imm_s(IntCC::Equal, stay, 0);
+/// A two-way branch that keeps `next` (the instruction after the branch) in line:
+/// to `target` when `leave` is true. Cranelift lays blocks out in a depth-first
+/// order in which a branch's second target follows it, so `next` goes second:
+/// loop and `if` bodies then fall through, and a hot loop takes one branch per
+/// iteration instead of two.
+pub fn branch_in_line(b: &mut FunctionBuilder<'_>, leave: Value, target: Block, next: Block) {
     b.ins().brif(leave, target, &[], next, &[]);
 }
 
+/// The negation of a condition (folded into its comparison when lowered).
+pub fn negate(b: &mut FunctionBuilder<'_>, cond: Value) -> Value {
+    b.ins().icmp_imm_s(IntCC::Equal, cond, 0)
+}
+
+/// The comparison an operator instruction makes.
 pub fn cmp_of(op: Op) -> Cmp {
     match op {
         Op::Eq => Cmp::Eq,
@@ -291,9 +294,8 @@ pub trait Scalar<'b> {
                 let v = self.get(top(1), kt(1));
                 let c = self.truthy(v, kt(1));
                 let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
-                let stay =
-                    if matches!(op, Op::JumpIfTrue(_)) { self.fb().ins().icmp_imm_s(IntCC::Equal, c, 0) } else { c };
-                branch_in_line(self.fb(), stay, next, target);
+                let leave = if matches!(op, Op::JumpIfTrue(_)) { c } else { negate(self.fb(), c) };
+                branch_in_line(self.fb(), leave, target, next);
                 return Ok(Some(false));
             }
             Op::JumpIfNotNull(t) => {
@@ -306,7 +308,8 @@ pub trait Scalar<'b> {
                 let a = self.get(top(2), kt(2));
                 let c = self.compare(cmp, a, kt(2), b, kt(1));
                 let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
-                branch_in_line(self.fb(), c, next, target);
+                let leave = negate(self.fb(), c);
+                branch_in_line(self.fb(), leave, target, next);
                 return Ok(Some(false));
             }
             Op::IterPrepare => {
@@ -319,10 +322,10 @@ pub trait Scalar<'b> {
             Op::IterNext(s, t) => {
                 let n = self.get(Loc::Slot(s), Kind::Int);
                 let i = self.get(Loc::Slot(s + 1), Kind::Int);
-                let more = self.fb().ins().icmp(IntCC::SignedLessThan, i, n);
+                let exhausted = self.fb().ins().icmp(IntCC::SignedGreaterThanOrEqual, i, n);
                 let body = self.fb().create_block();
                 let done = self.block(t as usize)?;
-                branch_in_line(self.fb(), more, body, done);
+                branch_in_line(self.fb(), exhausted, done, body);
                 self.fb().switch_to_block(body);
                 let i1 = self.fb().ins().iadd_imm_s(i, 1);
                 self.set(Loc::Slot(s + 1), Kind::Int, i1);

@@ -431,7 +431,8 @@ impl Fx<'_, '_> {
                 let b = self.number_at(top(1), kt(1), want);
                 let c = self.compare(cmp, a, want, b, want);
                 let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
-                crate::scalar::branch_in_line(&mut self.b, c, next, target);
+                let leave = crate::scalar::negate(&mut self.b, c);
+                crate::scalar::branch_in_line(&mut self.b, leave, target, next);
                 return Ok(false);
             }
             _ if want == Kind::Float => return Err(Rejection::new(format!("no float speculation for {}", op.name()))),

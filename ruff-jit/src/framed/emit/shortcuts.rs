@@ -119,9 +119,8 @@ impl Fx<'_, '_> {
                 self.b.switch_to_block(fast);
                 let v = self.b.ins().load(types::I8, flags(), a, PAYLOAD_OFFSET as i32);
                 let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
-                let stay =
-                    if matches!(op, Op::JumpIfTrue(_)) { self.b.ins().icmp_imm_s(IntCC::Equal, v, 0) } else { v };
-                crate::scalar::branch_in_line(&mut self.b, stay, next, target);
+                let leave = if matches!(op, Op::JumpIfTrue(_)) { v } else { crate::scalar::negate(&mut self.b, v) };
+                crate::scalar::branch_in_line(&mut self.b, leave, target, next);
                 None
             }
             // `local[key] = value` on an array in range or a dict.
