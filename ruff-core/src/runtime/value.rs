@@ -34,19 +34,21 @@ pub const TAG_BOOL: u8 = 1;
 pub const TAG_INT: u8 = 2;
 /// Tag of `Value::Float` (payload f64).
 pub const TAG_FLOAT: u8 = 3;
-/// Tag of `Value::Str`.
-pub const TAG_STR: u8 = 4;
-/// Tag of `Value::Array`.
-pub const TAG_ARRAY: u8 = 5;
-/// Tag of `Value::Dict`.
-pub const TAG_DICT: u8 = 6;
-/// Tag of `Value::Struct`.
-pub const TAG_STRUCT: u8 = 7;
-/// Tag of `Value::Func`.
-pub const TAG_FUNC: u8 = 9;
 /// Tag of `Value::Native` (a `&'static` builtin: the one heap kind without a
-/// reference count).
-pub const TAG_NATIVE: u8 = 10;
+/// reference count). Every tag above it is a counted reference and none at or
+/// below it is (see `heap_layout::counted`): compiled code tells the two apart
+/// with one comparison.
+pub const TAG_NATIVE: u8 = 4;
+/// Tag of `Value::Str`.
+pub const TAG_STR: u8 = 5;
+/// Tag of `Value::Array`.
+pub const TAG_ARRAY: u8 = 6;
+/// Tag of `Value::Dict`.
+pub const TAG_DICT: u8 = 7;
+/// Tag of `Value::Struct`.
+pub const TAG_STRUCT: u8 = 8;
+/// Tag of `Value::Func`.
+pub const TAG_FUNC: u8 = 10;
 
 /// A Ruff value.
 #[repr(C, u8)]
@@ -61,6 +63,8 @@ pub enum Value {
     Int(i64) = TAG_INT,
     /// IEEE double.
     Float(f64) = TAG_FLOAT,
+    /// Builtin function.
+    Native(&'static Builtin) = TAG_NATIVE,
     /// Immutable-by-value Unicode text (copy-on-write).
     Str(Rc<String>) = TAG_STR,
     /// Array (copy-on-write).
@@ -70,11 +74,9 @@ pub enum Value {
     /// Struct instance (copy-on-write).
     Struct(Rc<StructObj>) = TAG_STRUCT,
     /// `Ok`/`Err`/`Some`/`None` and user enum values.
-    Tagged(Rc<Tagged>) = 8,
+    Tagged(Rc<Tagged>) = 9,
     /// User function or closure.
     Func(Rc<Closure>) = TAG_FUNC,
-    /// Builtin function.
-    Native(&'static Builtin) = TAG_NATIVE,
     /// Set (insertion-ordered, elements unique by `==`).
     Set(Rc<Vec<Value>>) = 11,
     /// FIFO queue.
@@ -289,6 +291,29 @@ mod tests {
         assert_eq!(f64::from_bits(payload_of(&Value::Float(2.5))), 2.5);
         assert_eq!(tag_of(&Value::str("a")), TAG_STR);
         assert_eq!(tag_of(&Value::array(vec![])), TAG_ARRAY);
+    }
+
+    /// Compiled code takes a reference count only for tags above `TAG_NATIVE`:
+    /// that must be exactly the values holding an `Rc`.
+    #[test]
+    fn counted_tags_are_exactly_the_reference_counted_kinds() {
+        use crate::runtime::heap_layout::counted;
+        let push = crate::runtime::builtins::lookup("push").expect("push is a builtin");
+        for v in [Value::Null, Value::Bool(true), Value::Int(1), Value::Float(1.5), Value::Native(push)] {
+            assert!(!counted(tag_of(&v)), "{v:?} is not counted");
+        }
+        let counted_values = [
+            Value::str("a"),
+            Value::array(vec![]),
+            Value::Dict(Rc::new(crate::runtime::object::Dict::new())),
+            Value::Set(Rc::new(vec![])),
+            Value::Queue(Rc::new(VecDeque::new())),
+            Value::Stack(Rc::new(vec![])),
+        ];
+        for v in counted_values {
+            assert!(counted(tag_of(&v)), "{v:?} is counted");
+        }
+        assert_eq!(tag_of(&Value::Native(push)), TAG_NATIVE);
     }
 
     #[test]

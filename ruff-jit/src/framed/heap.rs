@@ -15,9 +15,7 @@ use crate::scalar::flags;
 
 /// `counted(tag)` as an `i8` 0/1 (see `heap_layout::counted`).
 fn counted(b: &mut FunctionBuilder<'_>, tag: Value) -> Value {
-    let heap = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, tag, TAG_STR as i64);
-    let builtin = b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NATIVE as i64);
-    b.ins().band_not(heap, builtin)
+    b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, tag, TAG_NATIVE as i64)
 }
 
 /// Adds a strong reference to the object at `ptr` when `tag` is counted.
