@@ -9,7 +9,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
 use ruff_core::runtime::heap_layout::{FieldCache, HeapLayout};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_ARRAY, TAG_NATIVE, TAG_OFFSET, TAG_STR, TAG_STRUCT};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_ARRAY, TAG_NATIVE, TAG_OFFSET, TAG_STR, TAG_STRUCT, VALUE_SIZE};
 
 use crate::scalar::flags;
 
@@ -133,7 +133,12 @@ pub fn field(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, cache: &Fiel
     b.switch_to_block(hit);
     let index = b.ins().load(types::I64, flags(), c, FieldCache::INDEX);
     let values = b.ins().load(types::I64, flags(), obj, l.struct_values);
-    let off = b.ins().imul_imm_s(index, 16);
+    nth(b, values, index)
+}
+
+/// The tag and payload of value `index` of the values starting at `values`.
+fn nth(b: &mut FunctionBuilder<'_>, values: Value, index: Value) -> (Value, Value) {
+    let off = b.ins().imul_imm_s(index, VALUE_SIZE as i64);
     let el = b.ins().iadd(values, off);
     let tag = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
     let payload = b.ins().load(types::I64, flags(), el, PAYLOAD_OFFSET as i32);
@@ -164,9 +169,5 @@ pub fn element(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, index: Val
     b.ins().brif(inside, fast, &[], slow, &[]);
     b.switch_to_block(fast);
     let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
-    let off = b.ins().imul_imm_s(index, 16);
-    let el = b.ins().iadd(elems, off);
-    let etag = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
-    let epayload = b.ins().load(types::I64, flags(), el, PAYLOAD_OFFSET as i32);
-    (etag, epayload)
+    nth(b, elems, index)
 }
