@@ -217,18 +217,17 @@ impl Vm {
                         self.options.max_depth, c.proto.name
                     ));
                 }
+                // A callback with pure native code (`filter(xs, func(x) { ... })`)
+                // runs it directly on the arguments, as a call from bytecode would.
+                if self.jit.is_some() {
+                    if let Some(v) = self.native_call_with(&c.proto, args) {
+                        return Ok(v);
+                    }
+                }
                 let c = c.clone();
                 let height = self.stack.len();
                 self.stack.push(f.clone());
                 self.stack.extend_from_slice(args);
-                // A callback with pure native code (`filter(xs, func(x) { ... })`)
-                // runs it directly, as a call from bytecode would.
-                if self.jit.is_some() {
-                    if let Some(v) = self.native_call(&c.proto, height + 1, args.len()) {
-                        self.stack.truncate(height);
-                        return Ok(v);
-                    }
-                }
                 let depth = self.frames.len();
                 if let Err(e) = self.push_frame(c, height + 1, args.len(), height) {
                     self.stack.truncate(height);

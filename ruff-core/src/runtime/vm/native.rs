@@ -91,13 +91,14 @@ impl Vm {
     }
 
     /// The call entry of `proto`, compiling it when the function has just become
-    /// hot; `args` are the call's arguments.
-    fn call_entry(&mut self, proto: &Rc<Proto>, args: std::ops::Range<usize>) -> Option<NativeCode> {
+    /// hot; `args` are the call's arguments (the VM's fields are passed apart so
+    /// the arguments may be on the VM's stack or elsewhere).
+    fn call_entry(jit: Option<&mut JitRt>, globals: &[Value], proto: &Rc<Proto>, args: &[Value]) -> Option<NativeCode> {
         let slot = &proto.jit;
         if let Some(code) = slot.call.get() {
             return Some(code);
         }
-        let jit = self.jit.as_mut()?;
+        let jit = jit?;
         if slot.call_state.get() != JitSlot::UNTRIED || args.len() != proto.nparams as usize {
             return None;
         }
@@ -110,7 +111,6 @@ impl Vm {
             return None;
         }
         slot.call_state.set(JitSlot::REFUSED);
-        let (args, globals) = (&self.stack[args], &self.globals);
         match guarded(|| jit.tier.compile_call(proto, args, globals)) {
             Ok(code) => {
                 slot.call.set(Some(code));
@@ -128,11 +128,24 @@ impl Vm {
     /// pure call entry. The arguments are at `stack[at..at + argc]`. `None`: the VM
     /// pushes a frame (where framed code may take over, see [`Vm::frame_start`]).
     pub(crate) fn native_call(&mut self, proto: &Rc<Proto>, at: usize, argc: usize) -> Option<Value> {
-        let code = self.call_entry(proto, at..at + argc)?;
+        let code = Self::call_entry(self.jit.as_mut(), &self.globals, proto, &self.stack[at..at + argc])?;
+        let args = self.stack[at..].as_ptr();
+        self.enter_pure(proto, code, args, argc)
+    }
+
+    /// As [`Vm::native_call`], for a builtin calling back with arguments of its
+    /// own (`map(xs, f)`): pure native code reads them where they are, so they
+    /// are not copied to the stack with the callee first.
+    pub(crate) fn native_call_with(&mut self, proto: &Rc<Proto>, args: &[Value]) -> Option<Value> {
+        let code = Self::call_entry(self.jit.as_mut(), &self.globals, proto, args)?;
+        self.enter_pure(proto, code, args.as_ptr(), args.len())
+    }
+
+    /// Runs `code` when it is a pure entry for these `argc` arguments at `args`.
+    fn enter_pure(&mut self, proto: &Rc<Proto>, code: NativeCode, args: *const Value, argc: usize) -> Option<Value> {
         if code.framed || argc != proto.nparams as usize || !self.enter_ctx() {
             return None;
         }
-        let args = self.stack[at..].as_ptr();
         match self.enter(proto, code, args, false) {
             Some(Native::Returned(v)) => Some(v),
             _ => None,
@@ -153,7 +166,8 @@ impl Vm {
         }
         let proto = frame.closure.proto.clone();
         let base = frame.base;
-        let code = self.call_entry(&proto, base..base + proto.nparams as usize)?;
+        let args = &self.stack[base..base + proto.nparams as usize];
+        let code = Self::call_entry(self.jit.as_mut(), &self.globals, &proto, args)?;
         if !code.framed {
             return None;
         }
