@@ -48,8 +48,13 @@ pub fn new_string_ref(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, rc
     let s = b.ins().load(types::I64, flags(), ptr, l.strong);
     let s1 = b.ins().iadd_imm_s(s, 1);
     b.ins().store(flags(), s1, ptr, l.strong);
+    write(b, dst, (tag, ptr));
+}
+
+/// Writes a value's tag and payload at `dst`.
+fn write(b: &mut FunctionBuilder<'_>, dst: Value, (tag, payload): (Value, Value)) {
     b.ins().store(flags(), tag, dst, TAG_OFFSET as i32);
-    b.ins().store(flags(), ptr, dst, PAYLOAD_OFFSET as i32);
+    b.ins().store(flags(), payload, dst, PAYLOAD_OFFSET as i32);
 }
 
 /// Copies the value at `src` into the dead position `dst`.
@@ -95,21 +100,17 @@ pub fn replace_with_part(
     target: Value,
     part: (Value, Value),
 ) {
-    let (tag, payload) = part;
-    retain(b, l, tag, payload);
+    retain(b, l, part.0, part.1);
     drop_value(b, l, drop, target);
-    b.ins().store(flags(), tag, target, TAG_OFFSET as i32);
-    b.ins().store(flags(), payload, target, PAYLOAD_OFFSET as i32);
+    write(b, target, part);
 }
 
 /// Writes a new reference to `part` (tag and payload of a value its container
 /// keeps, from [`element`] or [`field`]) at `dst`, which holds nothing: a read
 /// in place, the container staying where it is.
 pub fn new_ref_into(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, part: (Value, Value)) {
-    let (tag, payload) = part;
-    retain(b, l, tag, payload);
-    b.ins().store(flags(), tag, dst, TAG_OFFSET as i32);
-    b.ins().store(flags(), payload, dst, PAYLOAD_OFFSET as i32);
+    retain(b, l, part.0, part.1);
+    write(b, dst, part);
 }
 
 /// The tag and payload of the field `cache` remembers (see `FieldCache`), in a
