@@ -91,14 +91,21 @@ impl Vm {
     }
 
     /// The call entry of `proto`, compiling it when the function has just become
-    /// hot; `args` are the call's arguments (the VM's fields are passed apart so
-    /// the arguments may be on the VM's stack or elsewhere).
-    fn call_entry(jit: Option<&mut JitRt>, globals: &[Value], proto: &Rc<Proto>, args: &[Value]) -> Option<NativeCode> {
+    /// hot; `args` gives the call's arguments, read only when compiling (the
+    /// VM's fields are passed apart so the arguments may be on the VM's stack
+    /// or elsewhere).
+    fn call_entry<'a>(
+        jit: Option<&mut JitRt>,
+        globals: &[Value],
+        proto: &Rc<Proto>,
+        args: impl FnOnce() -> &'a [Value],
+    ) -> Option<NativeCode> {
         let slot = &proto.jit;
         if let Some(code) = slot.call.get() {
             return Some(code);
         }
         let jit = jit?;
+        let args = args();
         if slot.call_state.get() != JitSlot::UNTRIED || args.len() != proto.nparams as usize {
             return None;
         }
@@ -128,7 +135,7 @@ impl Vm {
     /// pure call entry. The arguments are at `stack[at..at + argc]`. `None`: the VM
     /// pushes a frame (where framed code may take over, see [`Vm::frame_start`]).
     pub(crate) fn native_call(&mut self, proto: &Rc<Proto>, at: usize, argc: usize) -> Option<Value> {
-        let code = Self::call_entry(self.jit.as_mut(), &self.globals, proto, &self.stack[at..at + argc])?;
+        let code = Self::call_entry(self.jit.as_mut(), &self.globals, proto, || &self.stack[at..at + argc])?;
         let args = self.stack[at..].as_ptr();
         self.enter_pure(proto, code, args, argc)
     }
@@ -137,7 +144,7 @@ impl Vm {
     /// own (`map(xs, f)`): pure native code reads them where they are, so they
     /// are not copied to the stack with the callee first.
     pub(crate) fn native_call_with(&mut self, proto: &Rc<Proto>, args: &[Value]) -> Option<Value> {
-        let code = Self::call_entry(self.jit.as_mut(), &self.globals, proto, args)?;
+        let code = Self::call_entry(self.jit.as_mut(), &self.globals, proto, || args)?;
         self.enter_pure(proto, code, args.as_ptr(), args.len())
     }
 
@@ -166,7 +173,7 @@ impl Vm {
         }
         let proto = frame.closure.proto.clone();
         let base = frame.base;
-        let args = &self.stack[base..base + proto.nparams as usize];
+        let args = || &self.stack[base..base + proto.nparams as usize];
         let code = Self::call_entry(self.jit.as_mut(), &self.globals, &proto, args)?;
         if !code.framed {
             return None;
