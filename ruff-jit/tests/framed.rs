@@ -619,7 +619,8 @@ print(f)
 /// `local = push(local, item)` appends in place in framed code (no VM step),
 /// keeping the VM's semantics when the array is shared (copy on write), when the
 /// first argument is another variable's array, when it is not an array (the VM's
-/// error, caught), and when the callee stops being the builtin `push`.
+/// error, caught), when the callee stops being the builtin `push`, and for
+/// `append` with string items and an array appended to itself.
 #[test]
 fn appends_to_local_arrays_agree_with_the_vm() {
     let source = r#"
@@ -642,7 +643,7 @@ func other(n) {
     let base := [7, 8]
     mut arr := []
     for i in n { arr = push(base, i) }
-    return to_string(len(arr)) + " " + to_string(arr[2]) + " " + to_string(len(base))
+    return len(arr) * 1000000 + arr[2] * 10 + len(base)
 }
 func mixed(n) {
     mut arr := []
@@ -663,16 +664,29 @@ func custom(n) {
     }
     return to_string(len(arr)) + " " + to_string(arr[0])
 }
+func words(n) {
+    mut arr := []
+    mut last := ""
+    for i in n {
+        last = "w" + to_string(i)
+        arr = append(arr, last)
+        if i % 1000 == 0 { arr = push(arr, arr) }
+    }
+    return to_string(len(arr)) + " " + arr[n] + " " + last + " " + to_string(len(arr[1]))
+}
 let b := build(5000)
 print(len(b), b[4999], shared(3000), other(3000), mixed(3000))
-print(custom(3000))
+print(custom(3000), words(3000))
 "#;
-    let expect = "5000 9998 3001 4501500 3 2999 2 2997 push() requires an array as the first argument text\n2 2999";
+    let expect = "5000 9998 3001 4501500 3029992 2997 push() requires an array as the first argument text\n\
+                  2 2999 3003 w2997 w2999 1";
     agrees_with_vm(source, expect, 3, |mode, protos| {
         let (native, _, stepped) = stats_of(protos, "build");
         if mode == JitMode::Eager {
             assert!(native > 40_000, "build ran {native} instructions natively");
             assert!(stepped < 10, "build stepped {stepped} instructions (the appends were not native)");
+            let (native, vm, _) = stats_of(protos, "other");
+            assert!(native > 20_000 && vm == 0, "other ran {native} instructions natively, {vm} in the VM");
         }
     });
 }

@@ -15,10 +15,15 @@ use super::value::{Value, TAG_NATIVE};
 pub struct HeapLayout {
     /// The strong reference count (a `usize`).
     pub strong: i32,
+    /// The weak reference count (a `usize`; 1 while no `Weak` exists, which is
+    /// what `Rc::make_mut` requires to change a value in place).
+    pub weak: i32,
     /// An array's element pointer.
     pub array_ptr: i32,
     /// An array's length.
     pub array_len: i32,
+    /// An array's capacity.
+    pub array_cap: i32,
     /// A struct's shape: the two words of its `Rc<[Rc<str>]>` (see
     /// [`FieldCache`]).
     pub struct_shape: i32,
@@ -106,7 +111,11 @@ fn probe() -> Option<HeapLayout> {
     let extra = rc.clone();
     let after = unsafe { words(base, data_off / 8) };
     drop(extra);
+    let weak_ref = Rc::downgrade(&rc);
+    let with_weak = unsafe { words(base, data_off / 8) };
+    drop(weak_ref);
     let strong = (0..before.len()).find(|&i| before[i] == 2 && after[i] == 3)?;
+    let weak = (0..before.len()).find(|&i| i != strong && before[i] == 1 && with_weak[i] == 2)?;
     let fields = unsafe { words(data, 3) };
     let find = |want: usize| {
         let hits: Vec<usize> = (0..3).filter(|&i| fields[i] == want).collect();
@@ -114,13 +123,15 @@ fn probe() -> Option<HeapLayout> {
     };
     let ptr = find(rc.as_ptr() as usize)?;
     let len = find(3)?;
-    find(7)?;
+    let cap = find(7)?;
     drop(value);
     let (struct_shape, struct_values) = probe_struct(ptr * 8)?;
     Some(HeapLayout {
         strong: (strong * 8) as i32,
+        weak: (weak * 8) as i32,
         array_ptr: (data_off + ptr * 8) as i32,
         array_len: (data_off + len * 8) as i32,
+        array_cap: (data_off + cap * 8) as i32,
         struct_shape,
         struct_values,
     })
@@ -154,15 +165,21 @@ mod tests {
     #[test]
     fn the_probe_finds_counts_and_array_fields_that_work() {
         let l = heap_layout().expect("layout recognised on this platform");
-        let arr = Rc::new(vec![Value::Int(10), Value::Int(20)]);
+        let mut elems = Vec::with_capacity(5);
+        elems.extend([Value::Int(10), Value::Int(20)]);
+        let arr = Rc::new(elems);
         let v = Value::Array(arr.clone());
+        let weak = Rc::downgrade(&arr);
         let base = v.payload_bits().unwrap() as usize;
         // SAFETY: offsets from the probe, on a live array.
         unsafe {
             assert_eq!(read_at(base + l.strong as usize, 0), Rc::strong_count(&arr));
+            assert_eq!(read_at(base + l.weak as usize, 0), Rc::weak_count(&arr) + 1);
             assert_eq!(read_at(base + l.array_len as usize, 0), 2);
+            assert_eq!(read_at(base + l.array_cap as usize, 0), 5);
             assert_eq!(read_at(base + l.array_ptr as usize, 0), arr.as_ptr() as usize);
         }
+        drop(weak);
     }
 
     #[test]

@@ -8,8 +8,11 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
+use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::heap_layout::{FieldCache, HeapLayout};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_ARRAY, TAG_NATIVE, TAG_OFFSET, TAG_STR, TAG_STRUCT, VALUE_SIZE};
+use ruff_core::runtime::value::{
+    PAYLOAD_OFFSET, TAG_ARRAY, TAG_NATIVE, TAG_NULL, TAG_OFFSET, TAG_STR, TAG_STRUCT, VALUE_SIZE,
+};
 
 use crate::scalar::flags;
 
@@ -144,6 +147,69 @@ fn nth(b: &mut FunctionBuilder<'_>, values: Value, index: Value) -> (Value, Valu
     let tag = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
     let payload = b.ins().load(types::I64, flags(), el, PAYLOAD_OFFSET as i32);
     (tag, payload)
+}
+
+/// Where the call `local = push(local, item)` leaves its operands: the local,
+/// and the callee, array and item on the operand stack.
+pub struct AppendAt {
+    pub local: Value,
+    pub callee: Value,
+    pub array: Value,
+    pub item: Value,
+}
+
+/// That call done in place, as the VM does it (`vm::call::appends_in_place`,
+/// then `Rc::make_mut` and `Vec::push`), when the callee is an appending
+/// builtin, the operand is the array the local holds, no other reference to it
+/// exists (strong count 2, the local's and the operand's; no weak one) and it
+/// has room for one more element. The item moves into the array, the local is
+/// left null and the array is the call's result at the callee's position: the
+/// VM's state after CALL_UPDATE. `slow` (changing nothing) otherwise.
+pub fn append_in_place(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: &AppendAt, slow: Block) {
+    let f = payload_if(b, at.callee, TAG_NATIVE, slow);
+    let appends = b.ins().load(types::I8, flags(), f, Builtin::APPENDS_OFFSET);
+    let is_append = b.create_block();
+    b.ins().brif(appends, is_append, &[], slow, &[]);
+    b.switch_to_block(is_append);
+    let arr = payload_if(b, at.array, TAG_ARRAY, slow);
+    let ltag = b.ins().load(types::I8, flags(), at.local, TAG_OFFSET as i32);
+    let lptr = b.ins().load(types::I64, flags(), at.local, PAYLOAD_OFFSET as i32);
+    let strong = b.ins().load(types::I64, flags(), arr, l.strong);
+    let weak = b.ins().load(types::I64, flags(), arr, l.weak);
+    let len = b.ins().load(types::I64, flags(), arr, l.array_len);
+    let cap = b.ins().load(types::I64, flags(), arr, l.array_cap);
+    // Any difference from (array, same object, 2, 1) in one word. The compiler
+    // emits CALL_UPDATE only with the variable itself as the first argument, so
+    // the local's object is the operand's; checked anyway, as it is what makes
+    // the count of 2 mean "no other reference".
+    let tag_wide = b.ins().uextend(types::I64, ltag);
+    let mut differ = b.ins().bxor(lptr, arr);
+    for (v, want) in [(tag_wide, TAG_ARRAY as i64), (strong, 2), (weak, 1)] {
+        let x = b.ins().bxor_imm_s(v, want);
+        differ = b.ins().bor(differ, x);
+    }
+    let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
+    let full_wide = b.ins().uextend(types::I64, full);
+    let refuse = b.ins().bor(differ, full_wide);
+    let fits = b.create_block();
+    b.ins().brif(refuse, slow, &[], fits, &[]);
+    b.switch_to_block(fits);
+    let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
+    let off = b.ins().imul_imm_s(len, VALUE_SIZE as i64);
+    let el = b.ins().iadd(elems, off);
+    let item = (
+        b.ins().load(types::I8, flags(), at.item, TAG_OFFSET as i32),
+        b.ins().load(types::I64, flags(), at.item, PAYLOAD_OFFSET as i32),
+    );
+    write(b, el, item);
+    let len1 = b.ins().iadd_imm_s(len, 1);
+    b.ins().store(flags(), len1, arr, l.array_len);
+    let one = b.ins().iconst(types::I64, 1);
+    b.ins().store(flags(), one, arr, l.strong);
+    let null = b.ins().iconst(types::I8, TAG_NULL as i64);
+    b.ins().store(flags(), null, at.local, TAG_OFFSET as i32);
+    let array = b.ins().iconst(types::I8, TAG_ARRAY as i64);
+    write(b, at.callee, (array, arr));
 }
 
 /// The payload of the value at `at`, in a new block reached only when its tag

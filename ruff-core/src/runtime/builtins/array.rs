@@ -23,8 +23,8 @@ const MAX_RANGE: i64 = 1 << 25;
 /// The array library.
 pub static TABLE: &[Builtin] = &[
     Builtin::new("len", Arity::Exact(1), len),
-    Builtin::new("push", Arity::Exact(2), push),
-    Builtin::new("append", Arity::Exact(2), push),
+    Builtin::new("push", Arity::Exact(2), push).appending(),
+    Builtin::new("append", Arity::Exact(2), push).appending(),
     Builtin::new("pop", Arity::Exact(1), pop),
     Builtin::new("insert", Arity::Exact(3), insert),
     Builtin::new("remove_at", Arity::Exact(2), remove_at),

@@ -77,17 +77,29 @@ pub struct Builtin {
     /// True when it may call back into Ruff code (then `CallUpdate` must not move
     /// the argument out of its variable, since the callback could observe it).
     pub calls_back: bool,
+    /// True for `push` and its alias: `arr = push(arr, x)` on an unshared array
+    /// appends in place (see `vm::call::appends_in_place`, and compiled code's
+    /// inline append, which reads this flag at [`Builtin::APPENDS_OFFSET`]).
+    pub appends: bool,
 }
 
 impl Builtin {
     /// A builtin that never calls back into Ruff.
     pub const fn new(name: &'static str, arity: Arity, func: NativeFn) -> Builtin {
-        Builtin { name, arity, func, calls_back: false }
+        Builtin { name, arity, func, calls_back: false, appends: false }
     }
+
+    /// This builtin, marked as the array append (see [`Builtin::appends`]).
+    pub const fn appending(self) -> Builtin {
+        Builtin { appends: true, ..self }
+    }
+
+    /// Where compiled code finds the `appends` flag (one byte) in a builtin.
+    pub const APPENDS_OFFSET: i32 = std::mem::offset_of!(Builtin, appends) as i32;
 
     /// A builtin that calls Ruff functions it is given.
     pub const fn with_callbacks(name: &'static str, arity: Arity, func: NativeFn) -> Builtin {
-        Builtin { name, arity, func, calls_back: true }
+        Builtin { name, arity, func, calls_back: true, appends: false }
     }
 
     /// The error for a wrong argument count.

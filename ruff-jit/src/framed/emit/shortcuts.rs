@@ -131,11 +131,22 @@ impl Fx<'_, '_> {
                 self.b.ins().brif(failed, slow, &[], done, &[]);
                 Some(done)
             }
-            // `local = push(local, item)` on an array: appended in place.
+            // `local = push(local, item)` on an array: appended in place, inline
+            // while the array has room, by the helper when it must grow.
             Op::CallUpdate(2, Var::Local(s)) => {
-                let args = [self.addr(Loc::Slot(s)), self.addr(top(3))];
-                let failed = self.call(self.u.helpers.push_update, &args).expect("push_update result");
+                let (local, callee) = (self.addr(Loc::Slot(s)), self.addr(top(3)));
                 let done = self.b.create_block();
+                let helper = self.b.create_block();
+                self.b.set_cold_block(helper);
+                if let Some(l) = self.u.layout {
+                    let at = heap::AppendAt { local, callee, array: self.addr(top(2)), item: self.addr(top(1)) };
+                    heap::append_in_place(&mut self.b, l, &at, helper);
+                    self.b.ins().jump(done, &[]);
+                } else {
+                    self.b.ins().jump(helper, &[]);
+                }
+                self.b.switch_to_block(helper);
+                let failed = self.call(self.u.helpers.push_update, &[local, callee]).expect("push_update result");
                 self.b.ins().brif(failed, slow, &[], done, &[]);
                 Some(done)
             }
