@@ -620,7 +620,8 @@ print(f)
 /// keeping the VM's semantics when the array is shared (copy on write), when the
 /// first argument is another variable's array, when it is not an array (the VM's
 /// error, caught), when the callee stops being the builtin `push`, and for
-/// `append` with string items and an array appended to itself.
+/// `append` with string items and an array appended to itself, and for items
+/// of every scalar kind from locals and constants.
 #[test]
 fn appends_to_local_arrays_agree_with_the_vm() {
     let source = r#"
@@ -659,10 +660,10 @@ mut add := push
 func custom(n) {
     mut arr := []
     for i in n {
-        if i == n / 2 { add = func(a, v) { return [v, len(a)] } }
+        if i == n / 2 { add = func(a, v) { return a } }
         arr = add(arr, i)
     }
-    return to_string(len(arr)) + " " + to_string(arr[0])
+    return to_string(len(arr)) + " " + to_string(arr[len(arr) - 1])
 }
 func words(n) {
     mut arr := []
@@ -674,12 +675,25 @@ func words(n) {
     }
     return to_string(len(arr)) + " " + arr[n] + " " + last + " " + to_string(len(arr[1]))
 }
+func kinds(n) {
+    mut arr := []
+    mut f := 0.5
+    mut flag := false
+    for i in n {
+        arr = push(arr, 7)
+        arr = push(arr, f)
+        arr = push(arr, flag)
+        f = f + 1.0
+        flag = !flag
+    }
+    return to_string(len(arr)) + " " + to_string(arr[3]) + to_string(arr[4]) + to_string(arr[5]) + to_string(arr[len(arr) - 2])
+}
 let b := build(5000)
 print(len(b), b[4999], shared(3000), other(3000), mixed(3000))
-print(custom(3000), words(3000))
+print(custom(3000), words(3000), kinds(3000))
 "#;
     let expect = "5000 9998 3001 4501500 3029992 2997 push() requires an array as the first argument text\n\
-                  2 2999 3003 w2997 w2999 1";
+                  1500 1499 3003 w2997 w2999 1 9000 71.5true2999.5";
     agrees_with_vm(source, expect, 3, |mode, protos| {
         let (native, _, stepped) = stats_of(protos, "build");
         if mode == JitMode::Eager {

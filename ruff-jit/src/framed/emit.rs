@@ -125,7 +125,11 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Vec<Box<FieldC
         if !open {
             continue;
         }
-        if let Some(n) = fx.local_element(pc, st, &leaders).or_else(|| fx.local_field(pc, st, &leaders)) {
+        let shortcut = match fx.local_append(pc, st, &leaders)? {
+            Some(n) => Some(n),
+            None => fx.local_element(pc, st, &leaders).or_else(|| fx.local_field(pc, st, &leaders)),
+        };
+        if let Some(n) = shortcut {
             resume = pc + n;
             continue;
         }

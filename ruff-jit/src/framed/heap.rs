@@ -22,7 +22,7 @@ fn counted(b: &mut FunctionBuilder<'_>, tag: Value) -> Value {
 }
 
 /// Adds a strong reference to the object at `ptr` when `tag` is counted.
-fn retain(b: &mut FunctionBuilder<'_>, l: HeapLayout, tag: Value, ptr: Value) {
+pub fn retain(b: &mut FunctionBuilder<'_>, l: HeapLayout, tag: Value, ptr: Value) {
     let c = counted(b, tag);
     let inc = b.create_block();
     let done = b.create_block();
@@ -160,56 +160,96 @@ pub struct AppendAt {
 
 /// That call done in place, as the VM does it (`vm::call::appends_in_place`,
 /// then `Rc::make_mut` and `Vec::push`), when the callee is an appending
-/// builtin, the operand is the array the local holds, no other reference to it
-/// exists (strong count 2, the local's and the operand's; no weak one) and it
-/// has room for one more element. The item moves into the array, the local is
-/// left null and the array is the call's result at the callee's position: the
-/// VM's state after CALL_UPDATE. `slow` (changing nothing) otherwise.
+/// builtin, the operand is the array the local holds and no other reference to
+/// it exists (strong count 2, the local's and the operand's) and it has room.
+/// The item moves into the array, the local is left null and the array is the
+/// call's result at the callee's position: the VM's state after CALL_UPDATE.
+/// `slow` (changing nothing) otherwise.
 pub fn append_in_place(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: &AppendAt, slow: Block) {
-    let f = payload_if(b, at.callee, TAG_NATIVE, slow);
-    let appends = b.ins().load(types::I8, flags(), f, Builtin::APPENDS_OFFSET);
-    let is_append = b.create_block();
-    b.ins().brif(appends, is_append, &[], slow, &[]);
-    b.switch_to_block(is_append);
+    appending_builtin(b, at.callee, slow);
     let arr = payload_if(b, at.array, TAG_ARRAY, slow);
+    // The compiler emits CALL_UPDATE only with the variable itself as the first
+    // argument, so the local's object is the operand's; checked anyway, as it is
+    // what makes the count of 2 mean "no other reference".
     let ltag = b.ins().load(types::I8, flags(), at.local, TAG_OFFSET as i32);
     let lptr = b.ins().load(types::I64, flags(), at.local, PAYLOAD_OFFSET as i32);
-    let strong = b.ins().load(types::I64, flags(), arr, l.strong);
-    let weak = b.ins().load(types::I64, flags(), arr, l.weak);
-    let len = b.ins().load(types::I64, flags(), arr, l.array_len);
-    let cap = b.ins().load(types::I64, flags(), arr, l.array_cap);
-    // Any difference from (array, same object, 2, 1) in one word. The compiler
-    // emits CALL_UPDATE only with the variable itself as the first argument, so
-    // the local's object is the operand's; checked anyway, as it is what makes
-    // the count of 2 mean "no other reference".
-    let tag_wide = b.ins().uextend(types::I64, ltag);
-    let mut differ = b.ins().bxor(lptr, arr);
-    for (v, want) in [(tag_wide, TAG_ARRAY as i64), (strong, 2), (weak, 1)] {
-        let x = b.ins().bxor_imm_s(v, want);
-        differ = b.ins().bor(differ, x);
-    }
-    let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
-    let full_wide = b.ins().uextend(types::I64, full);
-    let refuse = b.ins().bor(differ, full_wide);
-    let fits = b.create_block();
-    b.ins().brif(refuse, slow, &[], fits, &[]);
-    b.switch_to_block(fits);
-    let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
-    let off = b.ins().imul_imm_s(len, VALUE_SIZE as i64);
-    let el = b.ins().iadd(elems, off);
+    let other_tag = b.ins().icmp_imm_s(IntCC::NotEqual, ltag, TAG_ARRAY as i64);
+    let other_ptr = b.ins().icmp(IntCC::NotEqual, lptr, arr);
+    let other = b.ins().bor(other_tag, other_ptr);
+    let same = b.create_block();
+    b.ins().brif(other, slow, &[], same, &[]);
+    b.switch_to_block(same);
+    let len = room(b, l, arr, 2, slow);
     let item = (
         b.ins().load(types::I8, flags(), at.item, TAG_OFFSET as i32),
         b.ins().load(types::I64, flags(), at.item, PAYLOAD_OFFSET as i32),
     );
-    write(b, el, item);
-    let len1 = b.ins().iadd_imm_s(len, 1);
-    b.ins().store(flags(), len1, arr, l.array_len);
+    put_last(b, l, arr, len, item);
     let one = b.ins().iconst(types::I64, 1);
     b.ins().store(flags(), one, arr, l.strong);
     let null = b.ins().iconst(types::I8, TAG_NULL as i64);
     b.ins().store(flags(), null, at.local, TAG_OFFSET as i32);
     let array = b.ins().iconst(types::I8, TAG_ARRAY as i64);
     write(b, at.callee, (array, arr));
+}
+
+/// The array the value at `local` holds and its length, in a new block reached
+/// only when `builtin` holds an appending builtin and the array is the
+/// local's alone (strong count 1) with room for one more element: where the
+/// VM's CALL_UPDATE, which empties the local first, appends in place. `slow`
+/// (changing nothing) otherwise.
+pub fn unshared_append(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    builtin: Value,
+    local: Value,
+    slow: Block,
+) -> (Value, Value) {
+    appending_builtin(b, builtin, slow);
+    let arr = payload_if(b, local, TAG_ARRAY, slow);
+    let len = room(b, l, arr, 1, slow);
+    (arr, len)
+}
+
+/// Continues in a new block when the value at `at` is a builtin marked
+/// `appends`; `slow` otherwise.
+fn appending_builtin(b: &mut FunctionBuilder<'_>, at: Value, slow: Block) {
+    let f = payload_if(b, at, TAG_NATIVE, slow);
+    let appends = b.ins().load(types::I8, flags(), f, Builtin::APPENDS_OFFSET);
+    let is_append = b.create_block();
+    b.ins().brif(appends, is_append, &[], slow, &[]);
+    b.switch_to_block(is_append);
+}
+
+/// The length of the array `arr`, in a new block reached only when its strong
+/// count is `strong`, it has no weak reference (what `Rc::make_mut` needs to
+/// change it in place) and it has room for one more element; `slow` otherwise.
+fn room(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i64, slow: Block) -> Value {
+    let s = b.ins().load(types::I64, flags(), arr, l.strong);
+    let w = b.ins().load(types::I64, flags(), arr, l.weak);
+    let len = b.ins().load(types::I64, flags(), arr, l.array_len);
+    let cap = b.ins().load(types::I64, flags(), arr, l.array_cap);
+    let s_off = b.ins().bxor_imm_s(s, strong);
+    let w_off = b.ins().bxor_imm_s(w, 1);
+    let counts_off = b.ins().bor(s_off, w_off);
+    let shared = b.ins().icmp_imm_s(IntCC::NotEqual, counts_off, 0);
+    let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
+    let refuse = b.ins().bor(shared, full);
+    let fits = b.create_block();
+    b.ins().brif(refuse, slow, &[], fits, &[]);
+    b.switch_to_block(fits);
+    len
+}
+
+/// Writes `part` (a reference the array now owns) after the `len` elements of
+/// `arr`, which has room for it, and counts it.
+pub fn put_last(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, len: Value, part: (Value, Value)) {
+    let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
+    let off = b.ins().imul_imm_s(len, VALUE_SIZE as i64);
+    let el = b.ins().iadd(elems, off);
+    write(b, el, part);
+    let len1 = b.ins().iadd_imm_s(len, 1);
+    b.ins().store(flags(), len1, arr, l.array_len);
 }
 
 /// The payload of the value at `at`, in a new block reached only when its tag

@@ -3,12 +3,14 @@
 //! place, a branch on a heap-held bool, `local[key] = value`), each falling
 //! back to the instructions' own path.
 
+use crate::translate::tag_of;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstBuilder};
 use ruff_core::bytecode::{Op, Var};
 use ruff_core::runtime::heap_layout::FieldCache;
+use ruff_core::runtime::tier::JitCtx;
 use ruff_core::runtime::tier::{bail, Rejection};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_OFFSET};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_INT, TAG_OFFSET, VALUE_SIZE};
 
 use super::super::heap;
 use super::super::plan::How;
@@ -56,6 +58,72 @@ impl Fx<'_, '_> {
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Some(3)
+    }
+
+    /// `local = push(local, item)` with a local or an int constant as the item
+    /// (LOAD_GLOBAL, LOAD_LOCAL, LOAD_LOCAL or INT, CALL_UPDATE and STORE_LOCAL
+    /// of that local, none of them a jump target): when the global is an
+    /// appending builtin and the local's array is its own alone with room, the
+    /// item is written at its end in place, with no operand copied. That is
+    /// what the VM's CALL_UPDATE does (it empties the local, so the array it
+    /// appends to is unshared). Anything else runs the five instructions' own
+    /// code. Returns how many instructions it emitted, `None` when the sequence
+    /// is not there.
+    pub(super) fn local_append(&mut self, pc: usize, st: &State, leaders: &[bool]) -> Result<Option<usize>, Rejection> {
+        const N: usize = 5;
+        let u = self.u;
+        let (Some(l), Some(seq)) = (u.layout, u.proto.code.get(pc..pc + N)) else { return Ok(None) };
+        let (Op::LoadGlobal(g), Op::LoadLocal(a), item, Op::CallUpdate(2, Var::Local(c)), Op::StoreLocal(s)) =
+            (seq[0], seq[1], seq[2], seq[3], seq[4])
+        else {
+            return Ok(None);
+        };
+        let item_fits = match item {
+            Op::LoadLocal(j) => j != a,
+            Op::Int(_) => true,
+            _ => false,
+        };
+        let runs = (pc..pc + N).all(|p| u.plan.how[p] != How::Exit && u.plan.states[p].is_some());
+        let joined = leaders[pc + 1..pc + N].iter().any(|&x| x);
+        if c != a || s != a || !item_fits || !runs || joined || st.slots[a as usize] != Kind::Top {
+            return Ok(None);
+        }
+        let (slow, done) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        let globals = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::GLOBALS);
+        let builtin = self.b.ins().iadd_imm_s(globals, (g as usize * VALUE_SIZE) as i64);
+        let local = self.addr(Loc::Slot(a));
+        let (arr, len) = heap::unshared_append(&mut self.b, l, builtin, local, slow);
+        let part = match item {
+            Op::LoadLocal(j) => match st.slots[j as usize] {
+                k @ (Kind::Int | Kind::Float | Kind::Bool) => {
+                    let tag = self.b.ins().iconst(types::I8, tag_of(k) as i64);
+                    (tag, self.get(Loc::Slot(j), k))
+                }
+                _ => {
+                    let at = self.addr(Loc::Slot(j));
+                    let tag = self.b.ins().load(types::I8, flags(), at, TAG_OFFSET as i32);
+                    let payload = self.b.ins().load(types::I64, flags(), at, PAYLOAD_OFFSET as i32);
+                    heap::retain(&mut self.b, l, tag, payload);
+                    (tag, payload)
+                }
+            },
+            Op::Int(k) => (self.b.ins().iconst(types::I8, TAG_INT as i64), self.b.ins().iconst(types::I64, k as i64)),
+            _ => unreachable!("checked above"),
+        };
+        heap::put_last(&mut self.b, l, arr, len, part);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(slow);
+        for p in pc..pc + N {
+            let st = u.plan.states[p].as_ref().expect("checked above");
+            self.at = (p, st.stack.len());
+            if !self.op(p, u.proto.code[p], st)? {
+                return Err(Rejection::new("an append's instructions end a block"));
+            }
+        }
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        Ok(Some(N))
     }
 
     /// `local.name` (LOAD_LOCAL of a heap value, then FIELD or KEY_OR_NULL, not
