@@ -236,7 +236,7 @@ impl Vm {
             unreachable!("MakeStruct without a shape")
         };
         let values = self.stack.take_top(fields.len());
-        let ty = self.structs.get(name).cloned();
+        let ty = self.structs.lookup(name);
         let obj = StructObj { name: name.clone(), ty, shape: fields.clone(), values };
         self.stack.push(Value::Struct(Rc::new(obj)));
     }

@@ -13,17 +13,16 @@ pub mod jit_helpers;
 mod module;
 mod native;
 mod stack;
+mod structs;
 mod unwind;
 
 use std::io::Write;
 use std::rc::Rc;
 use std::time::Instant;
 
-use rustc_hash::FxHashMap;
-
 use super::builtins;
 use super::error::{fail, RuntimeError};
-use super::object::{Closure, StructType};
+use super::object::Closure;
 use super::value::Value;
 use crate::compile::GlobalNames;
 use module::Modules;
@@ -92,7 +91,7 @@ pub struct Vm {
     pub(crate) global_names: Vec<Rc<str>>,
     pub(crate) names: GlobalNames,
     pub(crate) modules: Modules,
-    pub(crate) structs: FxHashMap<Rc<str>, Rc<StructType>>,
+    pub(crate) structs: structs::StructTypes,
     pub(crate) reentry: usize,
     pub(crate) options: VmOptions,
     /// The compiling tier, when one is installed.
@@ -120,7 +119,7 @@ impl Vm {
             global_names: Vec::new(),
             names: GlobalNames::default(),
             modules: Modules::default(),
-            structs: FxHashMap::default(),
+            structs: structs::StructTypes::default(),
             reentry: 0,
             options,
             jit: None,

@@ -1,0 +1,44 @@
+//! The struct types a program has declared, by name. A struct literal looks its
+//! type up each time it runs, usually in a loop that makes many instances, so
+//! the last name looked up is remembered with what it found: the literal's name
+//! constant is the same allocation every time, and one pointer comparison then
+//! replaces hashing the name.
+
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
+use crate::runtime::object::StructType;
+
+#[derive(Default)]
+pub(crate) struct StructTypes {
+    by_name: FxHashMap<Rc<str>, Rc<StructType>>,
+    /// The last name [`StructTypes::lookup`] was given and what it found
+    /// (holding the name keeps its allocation from being reused for another).
+    last: Option<(Rc<str>, Option<Rc<StructType>>)>,
+}
+
+impl StructTypes {
+    /// The type declared as `name`, through the one-entry cache.
+    pub(crate) fn lookup(&mut self, name: &Rc<str>) -> Option<Rc<StructType>> {
+        if let Some((n, found)) = &self.last {
+            if Rc::ptr_eq(n, name) {
+                return found.clone();
+            }
+        }
+        let found = self.by_name.get(name).cloned();
+        self.last = Some((name.clone(), found.clone()));
+        found
+    }
+
+    /// The type declared as `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&Rc<StructType>> {
+        self.by_name.get(name)
+    }
+
+    /// Declares (or redeclares) a type; forgets the cached lookup.
+    pub(crate) fn insert(&mut self, name: Rc<str>, ty: Rc<StructType>) {
+        self.by_name.insert(name, ty);
+        self.last = None;
+    }
+}
