@@ -197,6 +197,7 @@ impl Engine {
             declare("ruff_jit_set_index", &[i64t, i64t, i64t], Some(i32t))?,
             declare("ruff_jit_field", &[i64t, i64t, i32t, i64t], Some(i32t))?,
             declare("ruff_jit_push_update", &[i64t, i64t], Some(i32t))?,
+            declare("ruff_jit_capture", &[i64t, i32t, i64t], None)?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -486,7 +487,8 @@ impl Engine {
             set_index: refs[5],
             field: refs[6],
             push_update: refs[7],
-            fmod: refs[8],
+            capture: refs[8],
+            fmod: refs[9],
         };
         let unit = framed::emit::FramedUnit {
             proto,

@@ -35,6 +35,7 @@ pub struct Helpers {
     pub set_index: FuncRef,
     pub field: FuncRef,
     pub push_update: FuncRef,
+    pub capture: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -571,6 +572,10 @@ impl Fx<'_, '_> {
                 self.step(pc, d);
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(done);
+            }
+            Op::LoadCapture(i) => {
+                let (dst, index) = (self.addr(push), self.b.ins().iconst(types::I32, i as i64));
+                self.call(self.u.helpers.capture, &[self.ctx, index, dst]);
             }
             Op::Index => {
                 let (target, index) = (self.addr(top(2)), self.addr(top(1)));

@@ -302,6 +302,8 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
         // A copy of the global's value, inline (a step when it holds null: that
         // is also how an undefined global looks, whose error the VM raises).
         Op::LoadGlobal(_) => st.stack.push(Kind::Top),
+        // A copy of the closure's captured value, by a helper.
+        Op::LoadCapture(_) => st.stack.push(Kind::Top),
         Op::IterPrepare => {
             if top(&st, 1)? == Kind::Top && ints_only(proto, pc) {
                 // A count from a builtin or a heap slot (`for i in len(a)`),

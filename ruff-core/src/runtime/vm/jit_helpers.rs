@@ -9,7 +9,7 @@
 //!   calls, globals, building values, `try`, iteration over collections and so on
 //!   behave exactly as in the VM because the VM does them.
 //! - The small helpers (copy, drop, store, index, index assignment, field, the
-//!   in-place `push`) work on value addresses and leave the stack's length alone,
+//!   in-place `push`, a closure's captured value) work on value addresses and leave the stack's length alone,
 //!   so native code can call them between steps without bookkeeping.
 //!   `ruff_jit_index` changes nothing when the operation would raise: native code
 //!   then leaves to the VM at that instruction, which raises the error with its
@@ -331,6 +331,20 @@ pub unsafe extern "C" fn ruff_jit_push_update(local: *mut Value, callee: *mut Va
     0
 }
 
+/// `LOAD_CAPTURE index`: writes a copy of the running closure's captured value
+/// `index` to the dead position `dst` (what the VM pushes).
+///
+/// # Safety
+/// `ctx` is the context of a framed entry that is running; `dst` is writable
+/// and holds nothing that needs dropping; `index` is the instruction's operand.
+pub unsafe extern "C" fn ruff_jit_capture(ctx: *mut JitCtx, index: u32, dst: *mut Value) {
+    // SAFETY: as for `ruff_jit_step`.
+    let vm = unsafe { &*((*ctx).vm as *const Vm) };
+    let frame = vm.frames.last().expect("frame");
+    let v = frame.closure.captures.borrow()[index as usize].clone();
+    unsafe { std::ptr::write(dst, v) }
+}
+
 /// The helpers by symbol name, for the tier to link against.
 pub fn symbols() -> Vec<(&'static str, *const u8)> {
     vec![
@@ -342,5 +356,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_set_index", ruff_jit_set_index as *const u8),
         ("ruff_jit_field", ruff_jit_field as *const u8),
         ("ruff_jit_push_update", ruff_jit_push_update as *const u8),
+        ("ruff_jit_capture", ruff_jit_capture as *const u8),
     ]
 }
