@@ -171,6 +171,7 @@ impl Fx<'_, '_> {
                 | Op::JumpIfTrue(_)
                 | Op::SetPath(Var::Local(_), 1, 0)
                 | Op::CallUpdate(2, Var::Local(_))
+                | Op::IterNext(..)
         ) {
             return Ok(None);
         }
@@ -217,6 +218,30 @@ impl Fx<'_, '_> {
                 let failed = self.call(self.u.helpers.push_update, &[local, callee]).expect("push_update result");
                 self.b.ins().brif(failed, slow, &[], done, &[]);
                 Some(done)
+            }
+            // `for x in array`: the next element, read in place; the step
+            // handles the end of the array and every other sequence.
+            Op::IterNext(s, _) => {
+                if let Some(l) = self.u.layout {
+                    let (seq, index_at) = (self.addr(Loc::Slot(s)), self.addr(Loc::Slot(s + 1)));
+                    // The VM keeps the position an int; checked all the same.
+                    let tag = self.b.ins().load(types::I8, flags(), index_at, TAG_OFFSET as i32);
+                    let not_int = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_INT as i64);
+                    let at_int = self.b.create_block();
+                    self.b.ins().brif(not_int, slow, &[], at_int, &[]);
+                    self.b.switch_to_block(at_int);
+                    let i = self.b.ins().load(types::I64, flags(), index_at, PAYLOAD_OFFSET as i32);
+                    let part = heap::element(&mut self.b, l, seq, i, slow);
+                    let dst = self.addr(Loc::Stack(d as u16));
+                    heap::new_ref_into(&mut self.b, l, dst, part);
+                    let next = self.b.ins().iadd_imm_s(i, 1);
+                    self.b.ins().store(flags(), next, index_at, PAYLOAD_OFFSET as i32);
+                    let body = self.block(pc + 1)?;
+                    self.b.ins().jump(body, &[]);
+                } else {
+                    self.b.ins().jump(slow, &[]);
+                }
+                None
             }
             _ => unreachable!("checked above"),
         };
