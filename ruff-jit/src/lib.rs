@@ -198,6 +198,7 @@ impl Engine {
             declare("ruff_jit_field", &[i64t, i64t, i32t, i64t], Some(i32t))?,
             declare("ruff_jit_push_update", &[i64t, i64t], Some(i32t))?,
             declare("ruff_jit_capture", &[i64t, i32t, i64t], None)?,
+            declare("ruff_jit_call", &[i64t, i64t, i32t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -488,7 +489,8 @@ impl Engine {
             field: refs[6],
             push_update: refs[7],
             capture: refs[8],
-            fmod: refs[9],
+            call: refs[9],
+            fmod: refs[10],
         };
         let unit = framed::emit::FramedUnit {
             proto,

@@ -792,3 +792,36 @@ print(out)
         }
     });
 }
+
+/// Framed code calls a function with pure native code without a VM step, with
+/// the VM's results; when the pure code does not run the call (a float where
+/// it was compiled for ints) or bails out (an overflow the VM then raises, and
+/// `try` catches), the VM runs the call once more and the failure is counted
+/// once, as when the VM makes the call itself.
+#[test]
+fn framed_code_calls_pure_code_directly() {
+    let source = r#"
+func sq(x) { return x * x }
+func run(arr, n) {
+    mut t := 0
+    for i in n { t = t + sq(i) + arr[0] }
+    let f := sq(arr[1])
+    mut msg := ""
+    try { t = t + sq(arr[2]) } except e { msg = e.message }
+    return to_string(t) + " " + to_string(f) + " " + msg
+}
+print(run([1, 2.5, 3037000500], 3000))
+"#;
+    let expect = "8995503500 6.25 Integer overflow: 3037000500 * 3037000500";
+    agrees_with_vm(source, expect, 5, |mode, protos| {
+        let sq = protos.iter().find_map(|p| find(p, "sq")).expect("sq");
+        let s = &sq.jit.stats;
+        let errors = s.bails[ruff_core::runtime::tier::bail::ERROR as usize].get();
+        assert_eq!((s.mismatches.get(), errors), (1, 1), "{mode:?}: mismatches and error bail-outs of sq");
+        // (Eager code has no feedback yet, so its additions step.)
+        if mode == JitMode::Auto {
+            let (_, _, stepped) = stats_of(protos, "run");
+            assert!(stepped < 50, "run stepped {stepped} instructions (its calls of sq were steps)");
+        }
+    });
+}

@@ -36,6 +36,7 @@ pub struct Helpers {
     pub field: FuncRef,
     pub push_update: FuncRef,
     pub capture: FuncRef,
+    pub call: FuncRef,
     pub fmod: FuncRef,
 }
 

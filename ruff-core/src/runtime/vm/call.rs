@@ -91,7 +91,7 @@ impl Vm {
         let callee_at = self.stack.len() - argc - 1;
         match &self.stack[callee_at] {
             Value::Func(c) => {
-                if self.jit.is_some() {
+                if self.jit.is_some() && !std::mem::take(&mut self.native_tried) {
                     let c = c.clone();
                     if let Some(v) = self.native_call(&c.proto, callee_at + 1, argc) {
                         self.stack.truncate(callee_at);

@@ -9,7 +9,7 @@
 //!   calls, globals, building values, `try`, iteration over collections and so on
 //!   behave exactly as in the VM because the VM does them.
 //! - The small helpers (copy, drop, store, index, index assignment, field, the
-//!   in-place `push`, a closure's captured value) work on value addresses and leave the stack's length alone,
+//!   in-place `push`, a closure's captured value, a call of pure native code) work on value addresses and leave the stack's length alone,
 //!   so native code can call them between steps without bookkeeping.
 //!   `ruff_jit_index` changes nothing when the operation would raise: native code
 //!   then leaves to the VM at that instruction, which raises the error with its
@@ -331,6 +331,43 @@ pub unsafe extern "C" fn ruff_jit_push_update(local: *mut Value, callee: *mut Va
     0
 }
 
+/// `CALL argc` of a Ruff function with pure native code, as the VM's call does
+/// it (`Vm::call`: `Vm::native_call`, compiling the function when it has
+/// become hot): on success drops the callee and the arguments, writes the
+/// result in the callee's position and returns 0. Otherwise returns 1, the
+/// operands unchanged, and native code steps the instruction; when this
+/// helper did try native code, the step does not try again (a bail-out is
+/// counted once).
+///
+/// # Safety
+/// `ctx` is the context of a framed entry that is running; `callee` and the
+/// `argc` values after it are the instruction's initialised operands.
+pub unsafe extern "C" fn ruff_jit_call(ctx: *mut JitCtx, callee: *mut Value, argc: u32) -> u32 {
+    // SAFETY: as for `ruff_jit_step`.
+    let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
+    let Value::Func(c) = (unsafe { &*callee }) else { return 1 };
+    let proto = c.proto.clone();
+    // SAFETY: the arguments are initialised values; pure code only reads them,
+    // and nothing moves the VM's stack during the call.
+    let args = unsafe { std::slice::from_raw_parts(callee.add(1), argc as usize) };
+    match vm.native_call_with(&proto, args) {
+        Some(v) => {
+            // SAFETY: the operands are the instruction's, dead once consumed.
+            unsafe {
+                for i in 1..=argc as usize {
+                    crate::runtime::value::release(callee.add(i));
+                }
+                Value::assign(&mut *callee, v);
+            }
+            0
+        }
+        None => {
+            vm.native_tried = true;
+            1
+        }
+    }
+}
+
 /// `LOAD_CAPTURE index`: writes a copy of the running closure's captured value
 /// `index` to the dead position `dst` (what the VM pushes).
 ///
@@ -357,5 +394,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_field", ruff_jit_field as *const u8),
         ("ruff_jit_push_update", ruff_jit_push_update as *const u8),
         ("ruff_jit_capture", ruff_jit_capture as *const u8),
+        ("ruff_jit_call", ruff_jit_call as *const u8),
     ]
 }

@@ -101,6 +101,10 @@ pub struct Vm {
     /// An error raised by a helper called from framed native code, until the
     /// native code has returned to the VM.
     pub(crate) pending: Option<RuntimeError>,
+    /// Set by `jit_helpers::ruff_jit_call` when it has just tried a call's pure
+    /// native code without success: the step that follows runs the call in the
+    /// VM without trying again (see [`Vm::call`]).
+    pub(crate) native_tried: bool,
     out: Box<dyn Write>,
     err_sink: Option<Box<dyn Write>>,
     args: Vec<String>,
@@ -125,6 +129,7 @@ impl Vm {
             jit: None,
             counting: false,
             pending: None,
+            native_tried: false,
             out,
             err_sink: None,
             args,

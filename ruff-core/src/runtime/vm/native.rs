@@ -94,16 +94,29 @@ impl Vm {
     /// hot; `args` gives the call's arguments, read only when compiling (the
     /// VM's fields are passed apart so the arguments may be on the VM's stack
     /// or elsewhere).
+    #[inline(always)]
     fn call_entry<'a>(
         jit: Option<&mut JitRt>,
         globals: &[Value],
         proto: &Rc<Proto>,
         args: impl FnOnce() -> &'a [Value],
     ) -> Option<NativeCode> {
-        let slot = &proto.jit;
-        if let Some(code) = slot.call.get() {
-            return Some(code);
+        match proto.jit.call.get() {
+            Some(code) => Some(code),
+            None => Self::first_entry(jit, globals, proto, args),
         }
+    }
+
+    /// [`Vm::call_entry`] for a function without one yet (kept out of line:
+    /// the entry exists on almost every call).
+    #[inline(never)]
+    fn first_entry<'a>(
+        jit: Option<&mut JitRt>,
+        globals: &[Value],
+        proto: &Rc<Proto>,
+        args: impl FnOnce() -> &'a [Value],
+    ) -> Option<NativeCode> {
+        let slot = &proto.jit;
         let jit = jit?;
         let args = args();
         if slot.call_state.get() != JitSlot::UNTRIED || args.len() != proto.nparams as usize {

@@ -10,7 +10,7 @@ use ruff_core::bytecode::{Op, Var};
 use ruff_core::runtime::heap_layout::FieldCache;
 use ruff_core::runtime::tier::JitCtx;
 use ruff_core::runtime::tier::{bail, Rejection};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_INT, TAG_OFFSET, VALUE_SIZE};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FUNC, TAG_INT, TAG_OFFSET, VALUE_SIZE};
 
 use super::super::heap;
 use super::super::plan::How;
@@ -172,6 +172,7 @@ impl Fx<'_, '_> {
                 | Op::SetPath(Var::Local(_), 1, 0)
                 | Op::CallUpdate(2, Var::Local(_))
                 | Op::IterNext(..)
+                | Op::Call(_)
         ) {
             return Ok(None);
         }
@@ -216,6 +217,21 @@ impl Fx<'_, '_> {
                 }
                 self.b.switch_to_block(helper);
                 let failed = self.call(self.u.helpers.push_update, &[local, callee]).expect("push_update result");
+                self.b.ins().brif(failed, slow, &[], done, &[]);
+                Some(done)
+            }
+            // A call of a Ruff function with pure native code, without the
+            // step (builtins and everything else take it).
+            Op::Call(argc) => {
+                let callee = self.addr(top(argc as usize + 1));
+                let tag = self.b.ins().load(types::I8, flags(), callee, TAG_OFFSET as i32);
+                let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_FUNC as i64);
+                let func = self.b.create_block();
+                self.b.ins().brif(other, slow, &[], func, &[]);
+                self.b.switch_to_block(func);
+                let n = self.b.ins().iconst(types::I32, argc as i64);
+                let failed = self.call(self.u.helpers.call, &[self.ctx, callee, n]).expect("call result");
+                let done = self.b.create_block();
                 self.b.ins().brif(failed, slow, &[], done, &[]);
                 Some(done)
             }
