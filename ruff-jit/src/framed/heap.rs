@@ -225,20 +225,56 @@ fn appending_builtin(b: &mut FunctionBuilder<'_>, at: Value, slow: Block) {
 /// count is `strong`, it has no weak reference (what `Rc::make_mut` needs to
 /// change it in place) and it has room for one more element; `slow` otherwise.
 fn room(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i64, slow: Block) -> Value {
-    let s = b.ins().load(types::I64, flags(), arr, l.strong);
-    let w = b.ins().load(types::I64, flags(), arr, l.weak);
     let len = b.ins().load(types::I64, flags(), arr, l.array_len);
     let cap = b.ins().load(types::I64, flags(), arr, l.array_cap);
+    let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
+    refuse_shared_or(b, l, arr, strong, full, slow);
+    len
+}
+
+/// Continues in a new block when `arr`'s strong count is `strong`, it has no
+/// weak reference and `also` (an `i8` condition) is false; `slow` otherwise.
+fn refuse_shared_or(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i64, also: Value, slow: Block) {
+    let s = b.ins().load(types::I64, flags(), arr, l.strong);
+    let w = b.ins().load(types::I64, flags(), arr, l.weak);
     let s_off = b.ins().bxor_imm_s(s, strong);
     let w_off = b.ins().bxor_imm_s(w, 1);
     let counts_off = b.ins().bor(s_off, w_off);
     let shared = b.ins().icmp_imm_s(IntCC::NotEqual, counts_off, 0);
-    let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
-    let refuse = b.ins().bor(shared, full);
+    let refuse = b.ins().bor(shared, also);
     let fits = b.create_block();
     b.ins().brif(refuse, slow, &[], fits, &[]);
     b.switch_to_block(fits);
-    len
+}
+
+/// `local[index] = value` as the VM does it when it cannot fail (`Rc::make_mut`
+/// of an unshared array, an index in range), for an element that holds no
+/// reference (nothing to release): reached only when `local` holds an array
+/// that is its own alone, `0 <= index < len` and the element's kind is not
+/// counted; `slow` (changing nothing) otherwise. `value` (tag and payload)
+/// moves into the array.
+pub fn set_element(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    local: Value,
+    index: Value,
+    value: (Value, Value),
+    slow: Block,
+) {
+    let arr = payload_if(b, local, TAG_ARRAY, slow);
+    let len = b.ins().load(types::I64, flags(), arr, l.array_len);
+    // Unsigned: a negative index (counted from the end) is the VM's to place.
+    let outside = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+    refuse_shared_or(b, l, arr, 1, outside, slow);
+    let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
+    let off = b.ins().imul_imm_s(index, VALUE_SIZE as i64);
+    let el = b.ins().iadd(elems, off);
+    let old = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
+    let holds = counted(b, old);
+    let plain = b.create_block();
+    b.ins().brif(holds, slow, &[], plain, &[]);
+    b.switch_to_block(plain);
+    write(b, el, value);
 }
 
 /// Writes `part` (a reference the array now owns) after the `len` elements of

@@ -193,11 +193,32 @@ impl Fx<'_, '_> {
                 crate::scalar::branch_in_line(&mut self.b, leave, target, next);
                 None
             }
-            // `local[key] = value` on an array in range or a dict.
+            // `local[key] = value` on an array in range or a dict: inline for an
+            // int index into the local's own array where the element replaced
+            // holds no reference, by a helper otherwise.
             Op::SetPath(Var::Local(s), 1, 0) => {
                 let args = [self.addr(Loc::Slot(s)), self.addr(top(2)), self.addr(top(1))];
-                let failed = self.call(self.u.helpers.set_index, &args).expect("set_index result");
                 let done = self.b.create_block();
+                let helper = self.b.create_block();
+                self.b.set_cold_block(helper);
+                if let Some(l) = self.u.layout {
+                    let key_tag = self.b.ins().load(types::I8, flags(), args[1], TAG_OFFSET as i32);
+                    let not_int = self.b.ins().icmp_imm_s(IntCC::NotEqual, key_tag, TAG_INT as i64);
+                    let int_key = self.b.create_block();
+                    self.b.ins().brif(not_int, helper, &[], int_key, &[]);
+                    self.b.switch_to_block(int_key);
+                    let i = self.b.ins().load(types::I64, flags(), args[1], PAYLOAD_OFFSET as i32);
+                    let value = (
+                        self.b.ins().load(types::I8, flags(), args[2], TAG_OFFSET as i32),
+                        self.b.ins().load(types::I64, flags(), args[2], PAYLOAD_OFFSET as i32),
+                    );
+                    heap::set_element(&mut self.b, l, args[0], i, value, helper);
+                    self.b.ins().jump(done, &[]);
+                } else {
+                    self.b.ins().jump(helper, &[]);
+                }
+                self.b.switch_to_block(helper);
+                let failed = self.call(self.u.helpers.set_index, &args).expect("set_index result");
                 self.b.ins().brif(failed, slow, &[], done, &[]);
                 Some(done)
             }
