@@ -60,11 +60,17 @@ fn write(b: &mut FunctionBuilder<'_>, dst: Value, (tag, payload): (Value, Value)
     b.ins().store(flags(), payload, dst, PAYLOAD_OFFSET as i32);
 }
 
+/// The tag and payload of the value at `at`.
+pub fn parts(b: &mut FunctionBuilder<'_>, at: Value) -> (Value, Value) {
+    let tag = b.ins().load(types::I8, flags(), at, TAG_OFFSET as i32);
+    let payload = b.ins().load(types::I64, flags(), at, PAYLOAD_OFFSET as i32);
+    (tag, payload)
+}
+
 /// Copies the value at `src` into the dead position `dst`.
 pub fn clone_value(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, src: Value) {
-    let tag = b.ins().load(types::I8, flags(), src, TAG_OFFSET as i32);
-    let payload = b.ins().load(types::I64, flags(), src, PAYLOAD_OFFSET as i32);
-    new_ref_into(b, l, dst, (tag, payload));
+    let part = parts(b, src);
+    new_ref_into(b, l, dst, part);
 }
 
 /// Releases the value at `v` (the position is dead afterwards); `drop` is the
@@ -142,11 +148,14 @@ pub fn field(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, cache: &Fiel
 
 /// The tag and payload of value `index` of the values starting at `values`.
 fn nth(b: &mut FunctionBuilder<'_>, values: Value, index: Value) -> (Value, Value) {
+    let el = value_at(b, values, index);
+    parts(b, el)
+}
+
+/// The address of value `index` of the values starting at `values`.
+fn value_at(b: &mut FunctionBuilder<'_>, values: Value, index: Value) -> Value {
     let off = b.ins().imul_imm_s(index, VALUE_SIZE as i64);
-    let el = b.ins().iadd(values, off);
-    let tag = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
-    let payload = b.ins().load(types::I64, flags(), el, PAYLOAD_OFFSET as i32);
-    (tag, payload)
+    b.ins().iadd(values, off)
 }
 
 /// Where the call `local = push(local, item)` leaves its operands: the local,
@@ -180,10 +189,7 @@ pub fn append_in_place(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: &AppendAt
     b.ins().brif(other, slow, &[], same, &[]);
     b.switch_to_block(same);
     let len = room(b, l, arr, 2, slow);
-    let item = (
-        b.ins().load(types::I8, flags(), at.item, TAG_OFFSET as i32),
-        b.ins().load(types::I64, flags(), at.item, PAYLOAD_OFFSET as i32),
-    );
+    let item = parts(b, at.item);
     put_last(b, l, arr, len, item);
     let one = b.ins().iconst(types::I64, 1);
     b.ins().store(flags(), one, arr, l.strong);
@@ -267,8 +273,7 @@ pub fn set_element(
     let outside = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
     refuse_shared_or(b, l, arr, 1, outside, slow);
     let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
-    let off = b.ins().imul_imm_s(index, VALUE_SIZE as i64);
-    let el = b.ins().iadd(elems, off);
+    let el = value_at(b, elems, index);
     let old = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
     let holds = counted(b, old);
     let plain = b.create_block();
@@ -281,8 +286,7 @@ pub fn set_element(
 /// `arr`, which has room for it, and counts it.
 pub fn put_last(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, len: Value, part: (Value, Value)) {
     let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
-    let off = b.ins().imul_imm_s(len, VALUE_SIZE as i64);
-    let el = b.ins().iadd(elems, off);
+    let el = value_at(b, elems, len);
     write(b, el, part);
     let len1 = b.ins().iadd_imm_s(len, 1);
     b.ins().store(flags(), len1, arr, l.array_len);
@@ -290,7 +294,7 @@ pub fn put_last(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, len: Val
 
 /// The payload of the value at `at`, in a new block reached only when its tag
 /// is `want`; `slow` otherwise.
-fn payload_if(b: &mut FunctionBuilder<'_>, at: Value, want: u8, slow: Block) -> Value {
+pub fn payload_if(b: &mut FunctionBuilder<'_>, at: Value, want: u8, slow: Block) -> Value {
     let tag = b.ins().load(types::I8, flags(), at, TAG_OFFSET as i32);
     let other = b.ins().icmp_imm_s(IntCC::NotEqual, tag, want as i64);
     let fits = b.create_block();

@@ -102,8 +102,7 @@ impl Fx<'_, '_> {
                 }
                 _ => {
                     let at = self.addr(Loc::Slot(j));
-                    let tag = self.b.ins().load(types::I8, flags(), at, TAG_OFFSET as i32);
-                    let payload = self.b.ins().load(types::I64, flags(), at, PAYLOAD_OFFSET as i32);
+                    let (tag, payload) = heap::parts(&mut self.b, at);
                     heap::retain(&mut self.b, l, tag, payload);
                     (tag, payload)
                 }
@@ -202,16 +201,8 @@ impl Fx<'_, '_> {
                 let helper = self.b.create_block();
                 self.b.set_cold_block(helper);
                 if let Some(l) = self.u.layout {
-                    let key_tag = self.b.ins().load(types::I8, flags(), args[1], TAG_OFFSET as i32);
-                    let not_int = self.b.ins().icmp_imm_s(IntCC::NotEqual, key_tag, TAG_INT as i64);
-                    let int_key = self.b.create_block();
-                    self.b.ins().brif(not_int, helper, &[], int_key, &[]);
-                    self.b.switch_to_block(int_key);
-                    let i = self.b.ins().load(types::I64, flags(), args[1], PAYLOAD_OFFSET as i32);
-                    let value = (
-                        self.b.ins().load(types::I8, flags(), args[2], TAG_OFFSET as i32),
-                        self.b.ins().load(types::I64, flags(), args[2], PAYLOAD_OFFSET as i32),
-                    );
+                    let i = heap::payload_if(&mut self.b, args[1], TAG_INT, helper);
+                    let value = heap::parts(&mut self.b, args[2]);
                     heap::set_element(&mut self.b, l, args[0], i, value, helper);
                     self.b.ins().jump(done, &[]);
                 } else {
@@ -262,12 +253,7 @@ impl Fx<'_, '_> {
                 if let Some(l) = self.u.layout {
                     let (seq, index_at) = (self.addr(Loc::Slot(s)), self.addr(Loc::Slot(s + 1)));
                     // The VM keeps the position an int; checked all the same.
-                    let tag = self.b.ins().load(types::I8, flags(), index_at, TAG_OFFSET as i32);
-                    let not_int = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_INT as i64);
-                    let at_int = self.b.create_block();
-                    self.b.ins().brif(not_int, slow, &[], at_int, &[]);
-                    self.b.switch_to_block(at_int);
-                    let i = self.b.ins().load(types::I64, flags(), index_at, PAYLOAD_OFFSET as i32);
+                    let i = heap::payload_if(&mut self.b, index_at, TAG_INT, slow);
                     let part = heap::element(&mut self.b, l, seq, i, slow);
                     let dst = self.addr(Loc::Stack(d as u16));
                     heap::new_ref_into(&mut self.b, l, dst, part);
