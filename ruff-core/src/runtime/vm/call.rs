@@ -22,8 +22,9 @@ pub(crate) enum Called {
 }
 
 /// Whether calling `callee` with `first` and one more argument is `push` (or its
-/// alias `append`, see `Builtin::appends`) on an array: the idiomatic `x = push(x, v)`, which the VM (and framed native code,
-/// through `jit_helpers::ruff_jit_push_update`) does in place, without moving the
+/// alias `append`, see `Builtin::appends`) on an array: the idiomatic
+/// `x = push(x, v)`, which the VM (and framed native code, inline or through
+/// `jit_helpers::ruff_jit_push_update`) does in place, without moving the
 /// arguments through the builtin (its semantics exactly; it cannot fail on an
 /// array).
 pub(crate) fn appends_in_place(callee: &Value, first: &Value) -> bool {

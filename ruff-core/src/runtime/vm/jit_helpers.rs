@@ -9,8 +9,9 @@
 //!   calls, globals, building values, `try`, iteration over collections and so on
 //!   behave exactly as in the VM because the VM does them.
 //! - The small helpers (copy, drop, store, index, index assignment, field, the
-//!   in-place `push`, a closure's captured value, a call of pure native code) work on value addresses and leave the stack's length alone,
-//!   so native code can call them between steps without bookkeeping.
+//!   in-place `push`, a closure's captured value, a call of pure native code)
+//!   work on value addresses and leave the stack's length alone, so native code
+//!   can call them between steps without bookkeeping.
 //!   `ruff_jit_index` changes nothing when the operation would raise: native code
 //!   then leaves to the VM at that instruction, which raises the error with its
 //!   usual message and call stack.
@@ -306,11 +307,13 @@ impl Vm {
 
 /// `local = push(local, item)` (CALL_UPDATE of two arguments into a local) done
 /// as the VM's own in-place append: `callee` is the call's callee, followed by
-/// its two arguments. When the callee is the builtin `push` and the first
-/// argument an array, empties `local` (as the VM does before the call, so an
-/// unshared array grows in place), appends the item, leaves the array in the
-/// callee's position, the arguments' positions dead, and returns 0. Otherwise
-/// changes nothing and returns 1 (native code then steps the instruction).
+/// its two arguments. When the callee is an appending builtin (`push`,
+/// `append`) and the first argument an array, empties `local` (as the VM does
+/// before the call, so an unshared array grows in place), appends the item,
+/// leaves the array in the callee's position, the arguments' positions dead,
+/// and returns 0. Otherwise changes nothing and returns 1 (native code then
+/// steps the instruction). Compiled code appends inline when the array has
+/// room; this helper is its path for growing.
 ///
 /// # Safety
 /// `local` and the three values from `callee` on are initialised values of the
