@@ -194,6 +194,13 @@ impl Fx<'_, '_> {
         }
     }
 
+    /// The address of global `g`'s value. Steps may define globals and move
+    /// the vector: `ruff_jit_step` keeps `ctx.globals` current.
+    fn global_addr(&mut self, g: u32) -> Value {
+        let globals = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::GLOBALS);
+        self.b.ins().iadd_imm_s(globals, g as i64 * VALUE_SIZE)
+    }
+
     /// The address of a location in the VM frame.
     fn addr(&mut self, loc: Loc) -> Value {
         let base = self.b.use_var(self.base);
@@ -551,10 +558,7 @@ impl Fx<'_, '_> {
                 return Ok(false);
             }
             Op::LoadGlobal(g) => {
-                // Steps may define globals and move the vector: `ruff_jit_step`
-                // keeps `ctx.globals` current.
-                let globals = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::GLOBALS);
-                let src = self.b.ins().iadd_imm_s(globals, g as i64 * VALUE_SIZE);
+                let src = self.global_addr(g);
                 let tag = self.b.ins().load(types::I8, flags(), src, TAG_OFFSET as i32);
                 let null = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NULL as i64);
                 let (copy, slow, done) = (self.b.create_block(), self.b.create_block(), self.b.create_block());

@@ -3,20 +3,20 @@
 //! place, a branch on a heap-held bool, `local[key] = value`), each falling
 //! back to the instructions' own path.
 
-use crate::translate::tag_of;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, Block, InstBuilder};
+use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
+use cranelift_frontend::FunctionBuilder;
 use ruff_core::bytecode::{Op, Var};
-use ruff_core::runtime::heap_layout::FieldCache;
-use ruff_core::runtime::tier::JitCtx;
+use ruff_core::runtime::heap_layout::{FieldCache, HeapLayout};
 use ruff_core::runtime::tier::{bail, Rejection};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FUNC, TAG_INT, TAG_OFFSET, VALUE_SIZE};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FUNC, TAG_INT, TAG_OFFSET};
 
 use super::super::heap;
 use super::super::plan::How;
 use super::Fx;
 use crate::analyze::{Kind, State};
 use crate::scalar::{flags, Loc};
+use crate::translate::tag_of;
 
 impl Fx<'_, '_> {
     /// `local[i]` (LOAD_LOCAL of a heap value, LOAD_LOCAL of an int or INT,
@@ -90,8 +90,7 @@ impl Fx<'_, '_> {
         }
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
-        let globals = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::GLOBALS);
-        let builtin = self.b.ins().iadd_imm_s(globals, (g as usize * VALUE_SIZE) as i64);
+        let builtin = self.global_addr(g);
         let local = self.addr(Loc::Slot(a));
         let (arr, len) = heap::unshared_append(&mut self.b, l, builtin, local, slow);
         let part = match item {
@@ -159,6 +158,35 @@ impl Fx<'_, '_> {
         Some(2)
     }
 
+    /// The common case of a stepped instruction emitted by `inline` (given the
+    /// heap layout and the block to leave to, unchanged, when it does not
+    /// apply), then `helper` called on `args` (0: done, otherwise `slow`, the
+    /// step). Returns the block where both continue.
+    fn inline_then_helper(
+        &mut self,
+        slow: Block,
+        helper: FuncRef,
+        args: &[Value],
+        inline: impl FnOnce(&mut FunctionBuilder<'_>, HeapLayout, Block),
+    ) -> Block {
+        let done = self.b.create_block();
+        let by_helper = self.b.create_block();
+        self.b.set_cold_block(by_helper);
+        match self.u.layout {
+            Some(l) => {
+                inline(&mut self.b, l, by_helper);
+                self.b.ins().jump(done, &[]);
+            }
+            None => {
+                self.b.ins().jump(by_helper, &[]);
+            }
+        }
+        self.b.switch_to_block(by_helper);
+        let failed = self.call(helper, args).expect("helper result");
+        self.b.ins().brif(failed, slow, &[], done, &[]);
+        done
+    }
+
     /// The common cases of some stepped instructions, natively; the current
     /// block becomes the step for the rest. Returns where the native case
     /// continues when the step falls through to the same place.
@@ -197,40 +225,25 @@ impl Fx<'_, '_> {
             // holds no reference, by a helper otherwise.
             Op::SetPath(Var::Local(s), 1, 0) => {
                 let args = [self.addr(Loc::Slot(s)), self.addr(top(2)), self.addr(top(1))];
-                let done = self.b.create_block();
-                let helper = self.b.create_block();
-                self.b.set_cold_block(helper);
-                if let Some(l) = self.u.layout {
-                    let i = heap::payload_if(&mut self.b, args[1], TAG_INT, helper);
-                    let value = heap::parts(&mut self.b, args[2]);
-                    heap::set_element(&mut self.b, l, args[0], i, value, helper);
-                    self.b.ins().jump(done, &[]);
-                } else {
-                    self.b.ins().jump(helper, &[]);
-                }
-                self.b.switch_to_block(helper);
-                let failed = self.call(self.u.helpers.set_index, &args).expect("set_index result");
-                self.b.ins().brif(failed, slow, &[], done, &[]);
-                Some(done)
+                Some(self.inline_then_helper(slow, self.u.helpers.set_index, &args, |b, l, helper| {
+                    let i = heap::payload_if(b, args[1], TAG_INT, helper);
+                    let value = heap::parts(b, args[2]);
+                    heap::set_element(b, l, args[0], i, value, helper);
+                }))
             }
             // `local = push(local, item)` on an array: appended in place, inline
             // while the array has room, by the helper when it must grow.
             Op::CallUpdate(2, Var::Local(s)) => {
-                let (local, callee) = (self.addr(Loc::Slot(s)), self.addr(top(3)));
-                let done = self.b.create_block();
-                let helper = self.b.create_block();
-                self.b.set_cold_block(helper);
-                if let Some(l) = self.u.layout {
-                    let at = heap::AppendAt { local, callee, array: self.addr(top(2)), item: self.addr(top(1)) };
-                    heap::append_in_place(&mut self.b, l, &at, helper);
-                    self.b.ins().jump(done, &[]);
-                } else {
-                    self.b.ins().jump(helper, &[]);
-                }
-                self.b.switch_to_block(helper);
-                let failed = self.call(self.u.helpers.push_update, &[local, callee]).expect("push_update result");
-                self.b.ins().brif(failed, slow, &[], done, &[]);
-                Some(done)
+                let at = heap::AppendAt {
+                    local: self.addr(Loc::Slot(s)),
+                    callee: self.addr(top(3)),
+                    array: self.addr(top(2)),
+                    item: self.addr(top(1)),
+                };
+                let args = [at.local, at.callee];
+                Some(self.inline_then_helper(slow, self.u.helpers.push_update, &args, |b, l, helper| {
+                    heap::append_in_place(b, l, &at, helper);
+                }))
             }
             // A call of a Ruff function with pure native code, without the
             // step (builtins and everything else take it).
