@@ -30,7 +30,6 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 use ruff_core::bytecode::Proto;
-use ruff_core::runtime::heap_layout::FieldCache;
 use ruff_core::runtime::tier::{JitSlot, NativeCode, NativeEntry, Rejection, Tier};
 use ruff_core::runtime::value::Value;
 
@@ -145,9 +144,8 @@ struct Engine {
     /// Functions and closures compiled code refers to by address stay alive.
     keep: Vec<Rc<Proto>>,
     keep_values: Vec<Value>,
-    /// The field caches compiled code reads and fills (at fixed addresses).
-    #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
-    keep_caches: Vec<Box<FieldCache>>,
+    /// The caches compiled code reads and fills (at fixed addresses).
+    keep_caches: Vec<framed::emit::Caches>,
     next_id: u32,
 }
 
@@ -199,6 +197,7 @@ impl Engine {
             declare("ruff_jit_push_update", &[i64t, i64t], Some(i32t))?,
             declare("ruff_jit_capture", &[i64t, i32t, i64t], None)?,
             declare("ruff_jit_call", &[i64t, i64t, i32t], Some(i32t))?,
+            declare("ruff_jit_call_method", &[i64t, i32t, i32t, i32t, i64t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -490,7 +489,8 @@ impl Engine {
             push_update: refs[7],
             capture: refs[8],
             call: refs[9],
-            fmod: refs[10],
+            call_method: refs[10],
+            fmod: refs[11],
         };
         let unit = framed::emit::FramedUnit {
             proto,
@@ -511,7 +511,7 @@ impl Engine {
                 return Err(r);
             }
         };
-        self.keep_caches.extend(caches);
+        self.keep_caches.push(caches);
         let size = self.define(id)?;
         let entry_fn = self.finalized_entry(id)?;
         if let Some(p) = &mut self.perf {

@@ -12,7 +12,7 @@ use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_NULL, TAG_OFFSET};
-use ruff_core::runtime::vm::jit_helpers::STEP_RAISED;
+use ruff_core::runtime::vm::jit_helpers::{MethodCache, STEP_RAISED};
 
 mod shortcuts;
 
@@ -37,7 +37,18 @@ pub struct Helpers {
     pub push_update: FuncRef,
     pub capture: FuncRef,
     pub call: FuncRef,
+    pub call_method: FuncRef,
     pub fmod: FuncRef,
+}
+
+/// The caches a unit's code refers to by address (the engine keeps them alive
+/// as long as the code).
+#[derive(Default)]
+pub struct Caches {
+    #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
+    pub fields: Vec<Box<FieldCache>>,
+    #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
+    pub methods: Vec<Box<MethodCache>>,
 }
 
 /// Everything the emitter needs besides the builder.
@@ -65,19 +76,16 @@ struct Fx<'a, 'b> {
     base: Variable,
     exits: HashMap<(usize, usize, u64), Block>,
     raised: Option<Block>,
-    /// The field caches the code refers to (the engine keeps them alive).
-    #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
-    caches: Vec<Box<FieldCache>>,
+    /// The caches the code refers to (the engine keeps them alive).
+    caches: Caches,
     /// The instruction being emitted and its operand stack depth (where an
     /// operation that would raise leaves to the VM).
     at: (usize, usize),
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature);
-/// returns the field caches its code refers to, which must live as long as
-/// the code.
-#[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
-pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Vec<Box<FieldCache>>, Rejection> {
+/// returns the caches its code refers to, which must live as long as the code.
+pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Rejection> {
     let plan = u.plan;
     let code = &u.proto.code;
     let leaders = crate::scalar::leaders(code, &plan.states, plan.entry, |pc, op| {
@@ -95,7 +103,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Vec<Box<FieldC
         base,
         exits: HashMap::new(),
         raised: None,
-        caches: Vec::new(),
+        caches: Caches::default(),
         at: (0, 0),
     };
     for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
@@ -357,14 +365,23 @@ impl Fx<'_, '_> {
     }
 
     /// Runs instruction `pc` in the VM; returns the next instruction's index.
+    /// A method call is the same step with the instruction's method cache.
     fn step(&mut self, pc: usize, depth: usize) -> Value {
-        let args = [
+        let mut args = vec![
             self.ctx,
             self.b.ins().iconst(types::I32, pc as i64),
             self.b.ins().iconst(types::I32, depth as i64),
             self.b.ins().iconst(types::I32, self.u.plan.stack_need as i64),
         ];
-        let r = self.call(self.u.helpers.step, &args).expect("step result");
+        let helper = if let Op::CallMethod(..) = self.u.proto.code[pc] {
+            let cache = Box::<MethodCache>::default();
+            args.push(self.b.ins().iconst(types::I64, &*cache as *const MethodCache as i64));
+            self.caches.methods.push(cache);
+            self.u.helpers.call_method
+        } else {
+            self.u.helpers.step
+        };
+        let r = self.call(helper, &args).expect("step result");
         let base = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::BASE);
         self.b.def_var(self.base, base);
         let raised = self.b.ins().icmp_imm_s(IntCC::Equal, r, STEP_RAISED as i64);
@@ -641,7 +658,7 @@ impl Fx<'_, '_> {
         let name = self.b.ins().iconst(types::I64, name as i64);
         let or_null = self.b.ins().iconst(types::I32, or_null as i64);
         let at = self.b.ins().iconst(types::I64, &*cache as *const FieldCache as i64);
-        self.caches.push(cache);
+        self.caches.fields.push(cache);
         let failed = self.call(self.u.helpers.field, &[target, name, or_null, at]).expect("field result");
         let (pc, d) = self.at;
         self.exit_if(failed, pc, d, bail::ERROR);

@@ -63,8 +63,9 @@ pub(super) fn float_pair(a: &Value, b: &Value) -> Option<(f64, f64)> {
 }
 
 /// `slot += rhs` for two ints whose sum fits, two floats or two strings, in
-/// place (a string unshared): returns the feedback bits to note (0: none, as
-/// the loop has never noted float additions here). `None`, with
+/// place (a string unshared): returns the feedback bits to note (two floats
+/// note FLOAT, which lets framed code speculate on a heap-kinded operand, such
+/// as a call's result, being a float). `None`, with
 /// nothing changed, for anything else (the operator's general path).
 pub(super) fn add_in_place(slot: &mut Value, rhs: &Value) -> Option<u8> {
     match (slot, rhs) {
@@ -74,7 +75,7 @@ pub(super) fn add_in_place(slot: &mut Value, rhs: &Value) -> Option<u8> {
         }
         (Value::Float(x), Value::Float(y)) => {
             *x += *y;
-            Some(0)
+            Some(feedback::FLOAT)
         }
         (Value::Str(a), Value::Str(b)) => {
             Rc::make_mut(a).push_str(b);
@@ -116,6 +117,19 @@ impl Vm {
     /// frames it pushed, and otherwise returned with the top frame back on top.
     /// Returns the next instruction's index.
     pub(crate) fn step(&mut self, pc: usize, depth: usize) -> Result<usize, RuntimeError> {
+        self.step_with(pc, depth, |vm| vm.step_fast(pc))
+    }
+
+    /// [`Vm::step`] with `fast` tried before the dispatch loop (as
+    /// [`Vm::step_fast`]: `None` leaves the instruction, or the rest of a
+    /// call it made, to the loop).
+    #[inline(always)]
+    pub(crate) fn step_with(
+        &mut self,
+        pc: usize,
+        depth: usize,
+        fast: impl FnOnce(&mut Vm) -> Option<Result<usize, RuntimeError>>,
+    ) -> Result<usize, RuntimeError> {
         let d = self.frames.len();
         let frame = self.frames.last_mut().expect("frame");
         frame.pc = pc;
@@ -123,7 +137,7 @@ impl Vm {
         // SAFETY: framed code keeps the operand stack below `depth` initialised and
         // within the room reserved for it.
         unsafe { self.stack.set_len(top) };
-        if let Some(r) = self.step_fast(pc) {
+        if let Some(r) = fast(self) {
             match r {
                 Ok(next) => return Ok(next),
                 Err(e) => self.unwind(e, d)?,
@@ -559,7 +573,6 @@ impl Vm {
                         let rhs = pop!();
                         let slot = &mut self.stack[base + s as usize];
                         match add_in_place(slot, &rhs) {
-                            Some(0) => {}
                             Some(bits) => note!(bits),
                             None => {
                                 let lhs = std::mem::take(slot);

@@ -12,11 +12,15 @@
 //!   in-place `push`, a closure's captured value, a call of pure native code)
 //!   work on value addresses and leave the stack's length alone, so native code
 //!   can call them between steps without bookkeeping.
+//! - A method call (`ruff_jit_call_method`, in `jit_calls`) is a step that finds
+//!   the method through the instruction's cache instead of by name.
 //!   `ruff_jit_index` changes nothing when the operation would raise: native code
 //!   then leaves to the VM at that instruction, which raises the error with its
 //!   usual message and call stack.
 //!
 //! Native code reloads [`JitCtx::base`] after every step (the stack may move).
+
+pub use super::jit_calls::{ruff_jit_call, ruff_jit_call_method, ruff_jit_push_update, MethodCache};
 
 use super::call::Called;
 use super::native::Native;
@@ -50,6 +54,17 @@ pub unsafe extern "C" fn ruff_jit_step(ctx: *mut JitCtx, pc: u32, depth: u32, ne
         stats.stepped_insns.set(stats.stepped_insns.get() + 1);
     }
     let r = vm.step(pc as usize, depth as usize);
+    // SAFETY: as this function's.
+    unsafe { back_to_native(ctx, vm, r, need) }
+}
+
+/// Native code's side of a step (or of a call the VM made for it): points `ctx`
+/// at the frame's slots and the globals again, makes room for `need` operand
+/// stack values and turns `r` into the next instruction or [`STEP_RAISED`].
+///
+/// # Safety
+/// As for [`ruff_jit_step`]; `vm` is `ctx`'s VM.
+pub(super) unsafe fn back_to_native(ctx: *mut JitCtx, vm: &mut Vm, r: Result<usize, RuntimeError>, need: u32) -> u32 {
     let frame = vm.frames.last().expect("frame");
     let (base, top) = (frame.base, frame.base + frame.closure.proto.nslots as usize);
     let len = vm.stack.len();
@@ -285,7 +300,7 @@ impl Vm {
     /// end when its function has framed code; `None` leaves the rest of the
     /// callee to the dispatch loop (no native code, or native code that left to
     /// the VM part-way).
-    fn finish_call(
+    pub(super) fn finish_call(
         &mut self,
         called: Result<Called, RuntimeError>,
         next: usize,
@@ -301,72 +316,6 @@ impl Vm {
                 Native::Raised(e) => Some(Err(e)),
                 Native::Resume => None,
             },
-        }
-    }
-}
-
-/// `local = push(local, item)` (CALL_UPDATE of two arguments into a local) done
-/// as the VM's own in-place append: `callee` is the call's callee, followed by
-/// its two arguments. When the callee is an appending builtin (`push`,
-/// `append`) and the first argument an array, empties `local` (as the VM does
-/// before the call, so an unshared array grows in place), appends the item,
-/// leaves the array in the callee's position, the arguments' positions dead,
-/// and returns 0. Otherwise changes nothing and returns 1 (native code then
-/// steps the instruction). Compiled code appends inline when the array has
-/// room; this helper is its path for growing.
-///
-/// # Safety
-/// `local` and the three values from `callee` on are initialised values of the
-/// running frame, `local` not among the three.
-pub unsafe extern "C" fn ruff_jit_push_update(local: *mut Value, callee: *mut Value) -> u32 {
-    if !unsafe { super::call::appends_in_place(&*callee, &*callee.add(1)) } {
-        return 1;
-    }
-    // SAFETY: as documented; the two arguments are moved out and their
-    // positions are above the stack's depth after this instruction.
-    unsafe {
-        Value::assign(&mut *local, Value::Null);
-        let item = std::ptr::read(callee.add(2));
-        let Value::Array(mut arr) = std::ptr::read(callee.add(1)) else { unreachable!("checked an array") };
-        Rc::make_mut(&mut arr).push(item);
-        Value::assign(&mut *callee, Value::Array(arr));
-    }
-    0
-}
-
-/// `CALL argc` of a Ruff function with pure native code, as the VM's call does
-/// it (`Vm::call`: `Vm::native_call`, compiling the function when it has
-/// become hot): on success drops the callee and the arguments, writes the
-/// result in the callee's position and returns 0. Otherwise returns 1, the
-/// operands unchanged, and native code steps the instruction; when this
-/// helper did try native code, the step does not try again (a bail-out is
-/// counted once).
-///
-/// # Safety
-/// `ctx` is the context of a framed entry that is running; `callee` and the
-/// `argc` values after it are the instruction's initialised operands.
-pub unsafe extern "C" fn ruff_jit_call(ctx: *mut JitCtx, callee: *mut Value, argc: u32) -> u32 {
-    // SAFETY: as for `ruff_jit_step`.
-    let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
-    let Value::Func(c) = (unsafe { &*callee }) else { return 1 };
-    let proto = c.proto.clone();
-    // SAFETY: the arguments are initialised values; pure code only reads them,
-    // and nothing moves the VM's stack during the call.
-    let args = unsafe { std::slice::from_raw_parts(callee.add(1), argc as usize) };
-    match vm.native_call_with(&proto, args) {
-        Some(v) => {
-            // SAFETY: the operands are the instruction's, dead once consumed.
-            unsafe {
-                for i in 1..=argc as usize {
-                    crate::runtime::value::release(callee.add(i));
-                }
-                Value::assign(&mut *callee, v);
-            }
-            0
-        }
-        None => {
-            vm.native_tried = true;
-            1
         }
     }
 }
@@ -398,5 +347,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_push_update", ruff_jit_push_update as *const u8),
         ("ruff_jit_capture", ruff_jit_capture as *const u8),
         ("ruff_jit_call", ruff_jit_call as *const u8),
+        ("ruff_jit_call_method", ruff_jit_call_method as *const u8),
     ]
 }

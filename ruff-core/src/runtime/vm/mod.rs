@@ -9,6 +9,7 @@ mod call;
 mod dispatch;
 mod fused;
 mod iter;
+mod jit_calls;
 pub mod jit_helpers;
 mod module;
 mod native;

@@ -1,0 +1,164 @@
+//! The helpers framed native code calls for calls (see `jit_helpers` for the
+//! frame invariant they rely on): the in-place `push`, a call of pure native
+//! code, and a struct method call through a per-instruction cache.
+
+use std::rc::Rc;
+
+use super::call::Called;
+use super::jit_helpers::back_to_native;
+use super::Vm;
+use crate::bytecode::Op;
+use crate::runtime::object::{Closure, StructType};
+use crate::runtime::tier::JitCtx;
+use crate::runtime::value::Value;
+
+/// `local = push(local, item)` (CALL_UPDATE of two arguments into a local) done
+/// as the VM's own in-place append: `callee` is the call's callee, followed by
+/// its two arguments. When the callee is an appending builtin (`push`,
+/// `append`) and the first argument an array, empties `local` (as the VM does
+/// before the call, so an unshared array grows in place), appends the item,
+/// leaves the array in the callee's position, the arguments' positions dead,
+/// and returns 0. Otherwise changes nothing and returns 1 (native code then
+/// steps the instruction). Compiled code appends inline when the array has
+/// room; this helper is its path for growing.
+///
+/// # Safety
+/// `local` and the three values from `callee` on are initialised values of the
+/// running frame, `local` not among the three.
+pub unsafe extern "C" fn ruff_jit_push_update(local: *mut Value, callee: *mut Value) -> u32 {
+    if !unsafe { super::call::appends_in_place(&*callee, &*callee.add(1)) } {
+        return 1;
+    }
+    // SAFETY: as documented; the two arguments are moved out and their
+    // positions are above the stack's depth after this instruction.
+    unsafe {
+        Value::assign(&mut *local, Value::Null);
+        let item = std::ptr::read(callee.add(2));
+        let Value::Array(mut arr) = std::ptr::read(callee.add(1)) else { unreachable!("checked an array") };
+        Rc::make_mut(&mut arr).push(item);
+        Value::assign(&mut *callee, Value::Array(arr));
+    }
+    0
+}
+
+/// `CALL argc` of a Ruff function with pure native code, as the VM's call does
+/// it (`Vm::call`: `Vm::native_call`, compiling the function when it has
+/// become hot): on success drops the callee and the arguments, writes the
+/// result in the callee's position and returns 0. Otherwise returns 1, the
+/// operands unchanged, and native code steps the instruction; when this
+/// helper did try native code, the step does not try again (a bail-out is
+/// counted once).
+///
+/// # Safety
+/// `ctx` is the context of a framed entry that is running; `callee` and the
+/// `argc` values after it are the instruction's initialised operands.
+pub unsafe extern "C" fn ruff_jit_call(ctx: *mut JitCtx, callee: *mut Value, argc: u32) -> u32 {
+    // SAFETY: as for `ruff_jit_step`.
+    let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
+    let Value::Func(c) = (unsafe { &*callee }) else { return 1 };
+    let proto = c.proto.clone();
+    // SAFETY: the arguments are initialised values; pure code only reads them,
+    // and nothing moves the VM's stack during the call.
+    let args = unsafe { std::slice::from_raw_parts(callee.add(1), argc as usize) };
+    match vm.native_call_with(&proto, args) {
+        Some(v) => {
+            // SAFETY: the operands are the instruction's, dead once consumed.
+            unsafe {
+                for i in 1..=argc as usize {
+                    crate::runtime::value::release(callee.add(i));
+                }
+                Value::assign(&mut *callee, v);
+            }
+            0
+        }
+        None => {
+            vm.native_tried = true;
+            1
+        }
+    }
+}
+
+/// What a CALL_METHOD instruction found last: the struct type of its receiver
+/// and that type's method closure of the instruction's name. A struct type
+/// never changes once declared (declaring the name again makes a new one), so
+/// a receiver of the same type has the same method. The cache holds the type,
+/// so that no other type can be made at its address while it does.
+#[derive(Debug, Default)]
+pub struct MethodCache {
+    ty: Option<Rc<StructType>>,
+    method: Option<Rc<Closure>>,
+}
+
+impl MethodCache {
+    /// The method for a receiver of type `ty`, when it is the one remembered.
+    #[inline(always)]
+    fn get(&self, ty: &Rc<StructType>) -> Option<&Rc<Closure>> {
+        match &self.ty {
+            Some(t) if Rc::ptr_eq(t, ty) => self.method.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// `CALL_METHOD name argc` at `pc` with `depth` operand stack values, as
+/// [`super::jit_helpers::ruff_jit_step`] runs it (same arguments and result),
+/// except that a struct receiver's method closure comes from `cache` (filled
+/// here the first time, and again when the receiver's type changes) instead
+/// of a search by name. Anything but a struct type's closure method (a
+/// function-valued field, a dict entry, a builtin called as a method, a
+/// struct made before its type was declared) is the VM's ordinary step.
+///
+/// # Safety
+/// As for `ruff_jit_step`; `cache` is the instruction's live cache.
+pub unsafe extern "C" fn ruff_jit_call_method(
+    ctx: *mut JitCtx,
+    pc: u32,
+    depth: u32,
+    need: u32,
+    cache: *mut MethodCache,
+) -> u32 {
+    // SAFETY: as for `ruff_jit_step`.
+    let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
+    let cache = unsafe { &mut *cache };
+    let pc = pc as usize;
+    let r = vm.step_with(pc, depth as usize, |vm| match vm.cached_method(pc, cache) {
+        Some((closure, recv_at, argc)) => {
+            vm.frames.last_mut()?.pc = pc + 1;
+            let called = vm.push_frame(closure, recv_at, argc + 1, recv_at).map(|()| Called::Frame);
+            vm.finish_call(called, pc + 1)
+        }
+        None => {
+            if vm.counting {
+                let stats = &vm.frames.last()?.closure.proto.jit.stats;
+                stats.stepped_insns.set(stats.stepped_insns.get() + 1);
+            }
+            vm.step_fast(pc)
+        }
+    });
+    // SAFETY: as this function's.
+    unsafe { back_to_native(ctx, vm, r, need) }
+}
+
+impl Vm {
+    /// The method closure CALL_METHOD at `pc` calls, with its receiver's stack
+    /// position and argument count, when the receiver is a struct whose type
+    /// has a closure method of that name (as `Vm::call_method` finds it);
+    /// `None` otherwise.
+    #[inline(always)]
+    fn cached_method(&self, pc: usize, cache: &mut MethodCache) -> Option<(Rc<Closure>, usize, usize)> {
+        let proto = &self.frames.last()?.closure.proto;
+        let Op::CallMethod(k, argc) = proto.code[pc] else { return None };
+        let argc = argc as usize;
+        let recv_at = self.stack.len() - argc - 1;
+        let Value::Struct(s) = &self.stack[recv_at] else { return None };
+        let ty = s.ty.as_ref()?;
+        if let Some(c) = cache.get(ty) {
+            return Some((c.clone(), recv_at, argc));
+        }
+        let name = super::dispatch::name_const(proto, k);
+        let Some(Value::Func(c)) = ty.method(name) else { return None };
+        cache.ty = Some(ty.clone());
+        cache.method = Some(c.clone());
+        Some((c.clone(), recv_at, argc))
+    }
+}
