@@ -198,6 +198,7 @@ impl Engine {
             declare("ruff_jit_capture", &[i64t, i32t, i64t], None)?,
             declare("ruff_jit_call", &[i64t, i64t, i32t], Some(i32t))?,
             declare("ruff_jit_call_method", &[i64t, i32t, i32t, i32t, i64t], Some(i32t))?,
+            declare("ruff_jit_make_struct", &[i64t, i64t, i64t], None)?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -490,7 +491,8 @@ impl Engine {
             capture: refs[8],
             call: refs[9],
             call_method: refs[10],
-            fmod: refs[11],
+            make_struct: refs[11],
+            fmod: refs[12],
         };
         let unit = framed::emit::FramedUnit {
             proto,

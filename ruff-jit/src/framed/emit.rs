@@ -38,6 +38,7 @@ pub struct Helpers {
     pub capture: FuncRef,
     pub call: FuncRef,
     pub call_method: FuncRef,
+    pub make_struct: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -261,6 +262,46 @@ impl Fx<'_, '_> {
         self.b.ins().load(cl_type(want), flags(), a, PAYLOAD_OFFSET as i32)
     }
 
+    /// The two operands of an operation speculated on `want` operands. For
+    /// floats, the VM's feedback only says that the operands were numbers and
+    /// not both ints: a heap-kinded operand may hold an int (converted) unless
+    /// the other is known to be an int, and when both are heap-kinded, at least
+    /// one must hold a float (two ints keep the VM's int arithmetic).
+    fn number_pair(&mut self, a: (Loc, Kind), b: (Loc, Kind), want: Kind) -> (Value, Value) {
+        if want != Kind::Float || (a.1 != Kind::Top && b.1 != Kind::Top) {
+            return (self.number_at(a.0, a.1, want), self.number_at(b.0, b.1, want));
+        }
+        let loose = |x: (Loc, Kind), other: Kind| x.1 == Kind::Top && other != Kind::Int;
+        let (la, lb) = (loose(a, b.1), loose(b, a.1));
+        let (va, fa) = if la { self.int_or_float_at(a.0) } else { (self.number_at(a.0, a.1, want), None) };
+        let (vb, fb) = if lb { self.int_or_float_at(b.0) } else { (self.number_at(b.0, b.1, want), None) };
+        if let (Some(fa), Some(fb)) = (fa, fb) {
+            let any = self.b.ins().bor(fa, fb);
+            let both_ints = self.b.ins().icmp_imm_s(IntCC::Equal, any, 0);
+            let (pc, d) = self.at;
+            self.exit_if(both_ints, pc, d, bail::GUARD);
+        }
+        (va, vb)
+    }
+
+    /// A heap-kinded number as a float (an int converted), and whether it was a
+    /// float; anything else leaves to the VM.
+    fn int_or_float_at(&mut self, loc: Loc) -> (Value, Option<Value>) {
+        let a = self.addr(loc);
+        let tag = self.b.ins().load(types::I8, flags(), a, TAG_OFFSET as i32);
+        let is_float = self.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(Kind::Float) as i64);
+        let is_int = self.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(Kind::Int) as i64);
+        let number = self.b.ins().bor(is_float, is_int);
+        let bad = self.b.ins().icmp_imm_s(IntCC::Equal, number, 0);
+        let (pc, d) = self.at;
+        self.exit_if(bad, pc, d, bail::GUARD);
+        let a = self.addr(loc);
+        let f = self.b.ins().load(types::F64, flags(), a, PAYLOAD_OFFSET as i32);
+        let i = self.b.ins().load(types::I64, flags(), a, PAYLOAD_OFFSET as i32);
+        let converted = self.b.ins().fcvt_from_sint(types::F64, i);
+        (self.b.ins().select(is_float, f, converted), Some(is_float))
+    }
+
     fn call(&mut self, f: FuncRef, args: &[Value]) -> Option<Value> {
         let inst = self.b.ins().call(f, args);
         self.b.inst_results(inst).first().copied()
@@ -439,26 +480,22 @@ impl Fx<'_, '_> {
         let kt = |i: usize| st.stack[d - i];
         match op {
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod => {
-                let a = self.number_at(top(2), kt(2), want);
-                let b = self.number_at(top(1), kt(1), want);
+                let (a, b) = self.number_pair((top(2), kt(2)), (top(1), kt(1)), want);
                 let (v, k) = self.arith(op, a, want, b, want);
                 self.set(top(2), k, v);
             }
             Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                let a = self.number_at(top(2), kt(2), want);
-                let b = self.number_at(top(1), kt(1), want);
+                let (a, b) = self.number_pair((top(2), kt(2)), (top(1), kt(1)), want);
                 let v = self.compare(cmp_of(op), a, want, b, want);
                 self.set(top(2), Kind::Bool, v);
             }
             Op::AddLocal(s) => {
-                let a = self.number_at(Loc::Slot(s), st.slots[s as usize], want);
-                let b = self.number_at(top(1), kt(1), want);
+                let (a, b) = self.number_pair((Loc::Slot(s), st.slots[s as usize]), (top(1), kt(1)), want);
                 let (v, k) = self.arith(Op::Add, a, want, b, want);
                 self.set(Loc::Slot(s), k, v);
             }
             Op::JumpIfNot(cmp, t) => {
-                let a = self.number_at(top(2), kt(2), want);
-                let b = self.number_at(top(1), kt(1), want);
+                let (a, b) = self.number_pair((top(2), kt(2)), (top(1), kt(1)), want);
                 let c = self.compare(cmp, a, want, b, want);
                 let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
                 let leave = crate::scalar::negate(&mut self.b, c);
@@ -594,6 +631,15 @@ impl Fx<'_, '_> {
                 self.step(pc, d);
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(done);
+            }
+            Op::MakeStruct(k) => {
+                let n = match &self.u.proto.consts[k as usize] {
+                    Const::Shape { fields, .. } => fields.len(),
+                    _ => return Err(Rejection::new("struct literal without a shape")),
+                };
+                let shape = self.b.ins().iconst(types::I64, &self.u.proto.consts[k as usize] as *const Const as i64);
+                let at = self.addr(Loc::Stack((d - n) as u16));
+                self.call(self.u.helpers.make_struct, &[self.ctx, shape, at]);
             }
             Op::LoadCapture(i) => {
                 let (dst, index) = (self.addr(push), self.b.ins().iconst(types::I32, i as i64));

@@ -304,6 +304,12 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
         Op::LoadGlobal(_) => st.stack.push(Kind::Top),
         // A copy of the closure's captured value, by a helper.
         Op::LoadCapture(_) => st.stack.push(Kind::Top),
+        // A struct literal, by a helper (it cannot fail).
+        Op::MakeStruct(_) => {
+            let (n, _) = proto.stack_effect(op).ok_or_else(|| Rejection::new("struct literal without a shape"))?;
+            pops(&mut st, n)?;
+            st.stack.push(Kind::Top);
+        }
         Op::IterPrepare => {
             if top(&st, 1)? == Kind::Top && ints_only(proto, pc) {
                 // A count from a builtin or a heap slot (`for i in len(a)`),

@@ -14,7 +14,7 @@ use crate::runtime::arith;
 use crate::runtime::compare;
 use crate::runtime::error::RuntimeError;
 use crate::runtime::format::write_display;
-use crate::runtime::object::{Closure, Dict, Key, StructObj, TagKind, Tagged};
+use crate::runtime::object::{Closure, Dict, Key, TagKind, Tagged};
 use crate::runtime::value::Value;
 use crate::syntax::ast::BinOp;
 
@@ -250,9 +250,8 @@ impl Vm {
             unreachable!("MakeStruct without a shape")
         };
         let values = self.stack.take_top(fields.len());
-        let ty = self.structs.lookup(name);
-        let obj = StructObj { name: name.clone(), ty, shape: fields.clone(), values };
-        self.stack.push(Value::Struct(Rc::new(obj)));
+        let v = self.structs.instance(name, fields, values);
+        self.stack.push(v);
     }
 
     /// A binary operator on values: overloads, then arithmetic or comparison.

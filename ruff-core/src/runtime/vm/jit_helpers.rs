@@ -9,7 +9,8 @@
 //!   calls, globals, building values, `try`, iteration over collections and so on
 //!   behave exactly as in the VM because the VM does them.
 //! - The small helpers (copy, drop, store, index, index assignment, field, the
-//!   in-place `push`, a closure's captured value, a call of pure native code)
+//!   in-place `push`, a closure's captured value, a call of pure native code,
+//!   a struct literal)
 //!   work on value addresses and leave the stack's length alone, so native code
 //!   can call them between steps without bookkeeping.
 //! - A method call (`ruff_jit_call_method`, in `jit_calls`) is a step that finds
@@ -26,7 +27,7 @@ use super::call::Called;
 use super::native::Native;
 use super::{gstate, Vm};
 
-use crate::bytecode::Op;
+use crate::bytecode::{Const, Op};
 use crate::runtime::error::RuntimeError;
 use crate::runtime::heap_layout::FieldCache;
 use crate::runtime::tier::JitCtx;
@@ -266,10 +267,6 @@ impl Vm {
                 self.stack.push(r);
                 Some(Ok(pc + 1))
             }
-            Op::MakeStruct(k) => {
-                self.make_struct(k);
-                Some(Ok(pc + 1))
-            }
             Op::MakeDict(n) => {
                 // As the loop's throw: an error is located at the instruction
                 // before the frame's pc.
@@ -334,6 +331,24 @@ pub unsafe extern "C" fn ruff_jit_capture(ctx: *mut JitCtx, index: u32, dst: *mu
     unsafe { std::ptr::write(dst, v) }
 }
 
+/// `MAKE_STRUCT` of shape constant `shape`: moves the literal's field values
+/// from `at` on into a new struct, written at `at` (the positions after it are
+/// dead afterwards), as the VM makes it (`Vm::make_struct`).
+///
+/// # Safety
+/// `ctx` is the context of a framed entry that is running; `shape` is the
+/// instruction's live `Const::Shape`; `at` and the positions after it hold
+/// one initialised value per field (with no field, `at` is a dead position).
+pub unsafe extern "C" fn ruff_jit_make_struct(ctx: *mut JitCtx, shape: *const Const, at: *mut Value) {
+    // SAFETY: as for `ruff_jit_step`.
+    let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
+    let Const::Shape { name, fields } = (unsafe { &*shape }) else { unreachable!("MAKE_STRUCT without a shape") };
+    // SAFETY: the values are moved out once; their positions are dead after.
+    let values = (0..fields.len()).map(|i| unsafe { std::ptr::read(at.add(i)) }).collect();
+    let v = vm.structs.instance(name, fields, values);
+    unsafe { std::ptr::write(at, v) }
+}
+
 /// The helpers by symbol name, for the tier to link against.
 pub fn symbols() -> Vec<(&'static str, *const u8)> {
     vec![
@@ -348,5 +363,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_capture", ruff_jit_capture as *const u8),
         ("ruff_jit_call", ruff_jit_call as *const u8),
         ("ruff_jit_call_method", ruff_jit_call_method as *const u8),
+        ("ruff_jit_make_struct", ruff_jit_make_struct as *const u8),
     ]
 }

@@ -8,7 +8,8 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
-use crate::runtime::object::StructType;
+use crate::runtime::object::{StructObj, StructType};
+use crate::runtime::value::Value;
 
 #[derive(Default)]
 pub(crate) struct StructTypes {
@@ -29,6 +30,14 @@ impl StructTypes {
         let found = self.by_name.get(name).cloned();
         self.last = Some((name.clone(), found.clone()));
         found
+    }
+
+    /// A struct named `name`, of type `name` as declared now, with `values` for
+    /// the fields `shape` (what a struct literal makes).
+    #[inline(always)]
+    pub(crate) fn instance(&mut self, name: &Rc<str>, shape: &Rc<[Rc<str>]>, values: Vec<Value>) -> Value {
+        let ty = self.lookup(name);
+        Value::Struct(Rc::new(StructObj { name: name.clone(), ty, shape: shape.clone(), values }))
     }
 
     /// The type declared as `name`.

@@ -1,4 +1,9 @@
-//! Method calls from framed code find the receiver's method through the call
+//! Structs in framed code.
+//!
+//! Struct literals are made by a helper, from values native code holds in
+//! registers (mirrored in the frame) or in memory, with the type declared when
+//! the literal runs. Float arithmetic on an int field and a float field converts
+//! the int (two int fields keep int arithmetic). Method calls from framed code find the receiver's method through the call
 //! instruction's cache (`MethodCache`): receivers of several struct types at one
 //! call, a type declared again with other methods, structs made before their
 //! type was declared, function-valued fields, dict entries, errors raised in
@@ -8,7 +13,7 @@
 mod counted;
 
 use counted::{agrees_with_vm, stats_of};
-use ruff_core::runtime::tier::JitMode;
+use ruff_core::runtime::tier::{bail, JitMode};
 
 const SOURCE: &str = r#"
 struct P {
@@ -83,5 +88,68 @@ fn method_calls_find_each_receivers_method() {
         assert!(mode == JitMode::Eager || stepped < 100, "{mode:?}: {stepped} additions of halves were VM steps");
         let (native, _, _) = stats_of(protos, "work");
         assert!(native > 20_000, "{mode:?}: work did not run natively ({native} native instructions)");
+    });
+}
+
+const LITERALS: &str = r#"
+struct S {
+    a: int,
+    b: float
+    func sum() { return a + b }
+}
+func make(n, label) {
+    mut out := []
+    mut t := 0.0
+    for i in n {
+        let s := S { a: i * 3, b: i * 0.5 }
+        let w := W { s: s, label: label, flag: i % 2 == 0, none: null }
+        t = t + s.sum() + w.s.a
+        if i == n - 1 { out = push(out, w) }
+    }
+    return to_string(t) + " " + to_string(out[0])
+}
+struct M {
+    a: int,
+    b: int
+    func prod() { return a * b }
+}
+func prods(ms, n) {
+    mut out := ""
+    for i in n { out = to_string(ms[i % len(ms)].prod()) }
+    return out
+}
+print(prods([M { a: 2, b: 0.5 }, M { a: 1.5, b: 2 }], 3000))
+print(prods([M { a: 2, b: 0.5 }, M { a: 3037000499, b: 3037000499 }], 3002))
+let early := Unknown { x: 1 }
+print(make(3000, "w"))
+struct W {
+    s: int,
+    label: string
+    func show() { return label }
+}
+print(make(3000, "v"))
+struct S {
+    a: int,
+    b: float
+    func sum() { return a - b }
+}
+print(make(3000, "u"))
+print(early, type(early))
+try { print(early.sum()) } except e { print(e.message) }
+"#;
+
+#[test]
+fn struct_literals_are_made_natively_with_the_type_declared_now() {
+    agrees_with_vm(LITERALS, "Field not found: sum", 2, |mode, protos| {
+        let (native, _, stepped) = stats_of(protos, "make");
+        assert!(native > 20_000, "{mode:?}: make did not run natively ({native} native instructions)");
+        // Eager code, compiled before the VM saw any value, steps its arithmetic;
+        // the literals never are.
+        assert!(mode == JitMode::Eager || stepped < 100, "{mode:?}: {stepped} instructions of make were VM steps");
+        // `a + b` on an int field and a float field: the float speculation
+        // converts the int instead of leaving to the VM every time.
+        let sum = protos.iter().find_map(|p| counted::find(p, "S.sum")).expect("S.sum");
+        let (why, guards) = (sum.jit.stats.rejection.borrow().clone(), sum.jit.stats.bails[bail::GUARD as usize].get());
+        assert!(why.is_none() && guards < 10, "{mode:?}: S.sum left native code {guards} times: {why:?}");
     });
 }
