@@ -84,17 +84,14 @@ pub unsafe extern "C" fn ruff_jit_call(ctx: *mut JitCtx, callee: *mut Value, arg
 /// a receiver of the same type has the same method. The cache holds the type,
 /// so that no other type can be made at its address while it does.
 #[derive(Debug, Default)]
-pub struct MethodCache {
-    ty: Option<Rc<StructType>>,
-    method: Option<Rc<Closure>>,
-}
+pub struct MethodCache(Option<(Rc<StructType>, Rc<Closure>)>);
 
 impl MethodCache {
     /// The method for a receiver of type `ty`, when it is the one remembered.
     #[inline(always)]
     fn get(&self, ty: &Rc<StructType>) -> Option<&Rc<Closure>> {
-        match &self.ty {
-            Some(t) if Rc::ptr_eq(t, ty) => self.method.as_ref(),
+        match &self.0 {
+            Some((t, method)) if Rc::ptr_eq(t, ty) => Some(method),
             _ => None,
         }
     }
@@ -157,8 +154,7 @@ impl Vm {
         }
         let name = super::dispatch::name_const(proto, k);
         let Some(Value::Func(c)) = ty.method(name) else { return None };
-        cache.ty = Some(ty.clone());
-        cache.method = Some(c.clone());
+        cache.0 = Some((ty.clone(), c.clone()));
         Some((c.clone(), recv_at, argc))
     }
 }
