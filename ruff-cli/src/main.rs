@@ -2,13 +2,15 @@
 //! Exit statuses follow LANGUAGE.md §1: 2 usage error, 3 lexer/parser error,
 //! 4 runtime or compile error, 5 unreadable source file.
 
+mod alloc;
 mod commands;
 
 /// Ruff programs allocate many small objects (strings, dicts, closures); mimalloc is
 /// markedly faster than glibc's allocator for that pattern (measured on the
-/// object_creation and hash_map benchmarks).
+/// object_creation and hash_map benchmarks). Large blocks get mappings of their
+/// own (`alloc`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: alloc::RuffAlloc = alloc::RuffAlloc;
 
 use std::process::ExitCode;
 
