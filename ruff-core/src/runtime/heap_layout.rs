@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use super::object::StructObj;
 use super::value::{Value, TAG_NATIVE};
+use super::values::Values;
 
 /// Offsets from the address a heap value's payload holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,7 +101,7 @@ fn probe() -> Option<HeapLayout> {
     }
     let mut elems = Vec::with_capacity(7);
     elems.extend([Value::Int(1), Value::Int(2), Value::Int(3)]);
-    let rc = Rc::new(elems);
+    let rc = Rc::new(Values::from(elems));
     let value = Value::Array(rc.clone());
     let base = value.payload_bits()? as usize;
     let data = Rc::as_ptr(&rc) as usize;
@@ -167,7 +168,7 @@ mod tests {
         let l = heap_layout().expect("layout recognised on this platform");
         let mut elems = Vec::with_capacity(5);
         elems.extend([Value::Int(10), Value::Int(20)]);
-        let arr = Rc::new(elems);
+        let arr = Rc::new(Values::from(elems));
         let v = Value::Array(arr.clone());
         let weak = Rc::downgrade(&arr);
         let base = v.payload_bits().unwrap() as usize;

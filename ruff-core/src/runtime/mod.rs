@@ -10,4 +10,5 @@ pub mod heap_layout;
 pub mod object;
 pub mod tier;
 pub mod value;
+pub mod values;
 pub mod vm;

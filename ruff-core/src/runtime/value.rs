@@ -16,6 +16,7 @@ use std::rc::Rc;
 
 use super::builtins::Builtin;
 use super::object::{Closure, Dict, StructObj, Tagged};
+use super::values::Values;
 
 /// Offset of the tag byte inside a `Value`.
 pub const TAG_OFFSET: usize = 0;
@@ -68,7 +69,7 @@ pub enum Value {
     /// Immutable-by-value Unicode text (copy-on-write).
     Str(Rc<String>) = TAG_STR,
     /// Array (copy-on-write).
-    Array(Rc<Vec<Value>>) = TAG_ARRAY,
+    Array(Rc<Values>) = TAG_ARRAY,
     /// Insertion-ordered dict (copy-on-write).
     Dict(Rc<Dict>) = TAG_DICT,
     /// Struct instance (copy-on-write).
@@ -78,11 +79,11 @@ pub enum Value {
     /// User function or closure.
     Func(Rc<Closure>) = TAG_FUNC,
     /// Set (insertion-ordered, elements unique by `==`).
-    Set(Rc<Vec<Value>>) = 11,
+    Set(Rc<Values>) = 11,
     /// FIFO queue.
     Queue(Rc<VecDeque<Value>>) = 12,
     /// LIFO stack (top = last element).
-    Stack(Rc<Vec<Value>>) = 13,
+    Stack(Rc<Values>) = 13,
 }
 
 impl Value {
@@ -93,7 +94,7 @@ impl Value {
 
     /// An array value.
     pub fn array(v: Vec<Value>) -> Value {
-        Value::Array(Rc::new(v))
+        Value::Array(Rc::new(v.into()))
     }
 
     /// The name `type()` returns (§5.1).
@@ -320,9 +321,9 @@ mod tests {
             Value::str("a"),
             Value::array(vec![]),
             Value::Dict(Rc::new(crate::runtime::object::Dict::new())),
-            Value::Set(Rc::new(vec![])),
+            Value::Set(Rc::new(Values::new())),
             Value::Queue(Rc::new(VecDeque::new())),
-            Value::Stack(Rc::new(vec![])),
+            Value::Stack(Rc::new(Values::new())),
         ];
         for v in counted_values {
             assert!(counted(tag_of(&v)), "{v:?} is counted");

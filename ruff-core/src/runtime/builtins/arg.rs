@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use crate::runtime::error::{fail, RuntimeError};
 use crate::runtime::value::Value;
+use crate::runtime::values::Values;
 
 /// The string argument `i`, or the error `msg`.
 pub fn arg_str<'a>(args: &'a [Value], i: usize, msg: &str) -> Result<&'a str, RuntimeError> {
@@ -18,7 +19,7 @@ pub fn arg_str<'a>(args: &'a [Value], i: usize, msg: &str) -> Result<&'a str, Ru
 }
 
 /// The array argument `i`, or the error `msg`.
-pub fn arg_array<'a>(args: &'a [Value], i: usize, msg: &str) -> Result<&'a Rc<Vec<Value>>, RuntimeError> {
+pub fn arg_array<'a>(args: &'a [Value], i: usize, msg: &str) -> Result<&'a Rc<Values>, RuntimeError> {
     match args.get(i) {
         Some(Value::Array(a)) => Ok(a),
         _ => fail(msg),
@@ -84,7 +85,7 @@ pub fn take_string(args: &mut [Value], i: usize) -> String {
 /// storage when unshared. Call only after every argument has been validated.
 pub fn take_array(args: &mut [Value], i: usize) -> Vec<Value> {
     match std::mem::take(&mut args[i]) {
-        Value::Array(a) => Rc::try_unwrap(a).unwrap_or_else(|a| (*a).clone()),
+        Value::Array(a) => Rc::try_unwrap(a).unwrap_or_else(|a| (*a).clone()).into_vec(),
         other => unreachable!("take_array on a validated array argument, got {}", other.type_name()),
     }
 }

@@ -10,6 +10,7 @@ use super::{Arity, Builtin};
 use crate::runtime::compare::equal;
 use crate::runtime::error::{fail, RuntimeError};
 use crate::runtime::value::Value;
+use crate::runtime::values::Values;
 use crate::runtime::vm::Vm;
 
 /// The collections library.
@@ -57,7 +58,7 @@ fn dedup(items: &[Value]) -> Vec<Value> {
     out
 }
 
-fn set_arg<'a>(args: &'a [Value], i: usize, name: &str) -> Result<&'a Rc<Vec<Value>>, RuntimeError> {
+fn set_arg<'a>(args: &'a [Value], i: usize, name: &str) -> Result<&'a Rc<Values>, RuntimeError> {
     match &args[i] {
         Value::Set(s) => Ok(s),
         _ => fail(format!("{name}() requires a set argument")),
@@ -65,7 +66,7 @@ fn set_arg<'a>(args: &'a [Value], i: usize, name: &str) -> Result<&'a Rc<Vec<Val
 }
 
 /// Takes set argument `i` (validated) for modification.
-fn take_set(args: &mut [Value], i: usize) -> Rc<Vec<Value>> {
+fn take_set(args: &mut [Value], i: usize) -> Rc<Values> {
     match std::mem::take(&mut args[i]) {
         Value::Set(s) => s,
         _ => unreachable!("take_set on a validated set argument"),
@@ -73,7 +74,7 @@ fn take_set(args: &mut [Value], i: usize) -> Rc<Vec<Value>> {
 }
 
 fn set_new(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
-    Ok(Value::Set(Rc::new(dedup(initial(args, "Set constructor requires an array argument")?))))
+    Ok(Value::Set(Rc::new(dedup(initial(args, "Set constructor requires an array argument")?).into())))
 }
 
 fn set_add(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
@@ -108,7 +109,7 @@ fn set_union(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
             out.push(v.clone());
         }
     }
-    Ok(Value::Set(Rc::new(out)))
+    Ok(Value::Set(Rc::new(out.into())))
 }
 
 fn set_intersect(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
@@ -178,14 +179,14 @@ fn queue_to_array(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError>
     Ok(Value::array(queue_arg(args, "queue_to_array")?.iter().cloned().collect()))
 }
 
-fn stack_arg<'a>(args: &'a [Value], name: &str) -> Result<&'a Rc<Vec<Value>>, RuntimeError> {
+fn stack_arg<'a>(args: &'a [Value], name: &str) -> Result<&'a Rc<Values>, RuntimeError> {
     match &args[0] {
         Value::Stack(s) => Ok(s),
         _ => fail(format!("{name}() requires a stack argument")),
     }
 }
 
-fn take_stack(args: &mut [Value]) -> Rc<Vec<Value>> {
+fn take_stack(args: &mut [Value]) -> Rc<Values> {
     match std::mem::take(&mut args[0]) {
         Value::Stack(s) => s,
         _ => unreachable!("take_stack on a validated stack argument"),
@@ -193,7 +194,7 @@ fn take_stack(args: &mut [Value]) -> Rc<Vec<Value>> {
 }
 
 fn stack_new(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
-    Ok(Value::Stack(Rc::new(initial(args, "Stack constructor requires an array argument")?.to_vec())))
+    Ok(Value::Stack(Rc::new(initial(args, "Stack constructor requires an array argument")?.to_vec().into())))
 }
 
 fn stack_push(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {

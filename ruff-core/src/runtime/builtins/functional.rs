@@ -10,6 +10,7 @@ use std::rc::Rc;
 use super::{Arity, Builtin};
 use crate::runtime::error::{fail, RuntimeError};
 use crate::runtime::value::Value;
+use crate::runtime::values::Values;
 use crate::runtime::vm::Vm;
 
 /// The functional library.
@@ -29,7 +30,7 @@ fn is_callable(v: &Value) -> bool {
 /// The array and callback at `args[a]` and `args[f]`, or `NAME expects an array
 /// and a function`. The array is a shared handle, so the callback may do
 /// anything without disturbing the iteration.
-fn array_and_fn(args: &[Value], a: usize, f: usize, name: &str) -> Result<(Rc<Vec<Value>>, Value), RuntimeError> {
+fn array_and_fn(args: &[Value], a: usize, f: usize, name: &str) -> Result<(Rc<Values>, Value), RuntimeError> {
     match (&args[a], &args[f]) {
         (Value::Array(arr), func) if is_callable(func) => Ok((arr.clone(), func.clone())),
         _ => fail(format!("{name} expects an array and a function")),

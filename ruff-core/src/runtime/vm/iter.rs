@@ -1,8 +1,6 @@
 //! Iteration snapshots for `for`, and the value tests behind `match` and
 //! destructuring.
 
-use std::rc::Rc;
-
 use crate::bytecode::Tag;
 use crate::runtime::error::{fail, RuntimeError};
 use crate::runtime::object::TagKind;
@@ -74,7 +72,7 @@ pub(crate) fn elem_or_null(v: &Value, i: usize) -> Value {
 /// The elements from `i` on (`...rest`).
 pub(crate) fn rest_from(v: &Value, i: usize) -> Value {
     match v {
-        Value::Array(a) => Value::Array(Rc::new(a.get(i..).map(<[Value]>::to_vec).unwrap_or_default())),
+        Value::Array(a) => Value::array(a.get(i..).map(<[Value]>::to_vec).unwrap_or_default()),
         _ => Value::array(Vec::new()),
     }
 }
