@@ -125,6 +125,9 @@ pub trait Scalar<'b> {
     /// `a OP b` for arithmetic kinds; ints are checked (see [`Scalar::error_if`]).
     fn arith(&mut self, op: Op, a: Value, ka: Kind, b: Value, kb: Kind) -> (Value, Kind) {
         if ka == Kind::Int && kb == Kind::Int {
+            if let (Op::Add | Op::Sub, Some(k)) = (op, self.int_const(b)) {
+                return (self.add_const(op, a, b, k), Kind::Int);
+            }
             let r = match op {
                 Op::Add => Some(self.fb().ins().sadd_overflow(a, b)),
                 Op::Sub => Some(self.fb().ins().ssub_overflow(a, b)),
@@ -164,6 +167,33 @@ pub trait Scalar<'b> {
             }
         };
         (v, Kind::Float)
+    }
+
+    /// `a + b` or `a - b` where `b` is the constant `k`. Overflow is checked by
+    /// comparing the wrapped result with `a` (it must move the way `k` says), a
+    /// compare-and-branch that x86 fuses, instead of materialising the overflow
+    /// flag. Exact for every `k`: adding a positive `k` (or subtracting a
+    /// negative one) overflowed iff the result is below `a`, and the other way
+    /// round; `k == 0` never overflows, and the result then equals `a`.
+    fn add_const(&mut self, op: Op, a: Value, b: Value, k: i64) -> Value {
+        let r = if matches!(op, Op::Add) { self.fb().ins().iadd(a, b) } else { self.fb().ins().isub(a, b) };
+        let grows = matches!(op, Op::Add) == (k > 0);
+        let cc = if grows { IntCC::SignedLessThan } else { IntCC::SignedGreaterThan };
+        let of = self.fb().ins().icmp(cc, r, a);
+        self.error_if(of);
+        r
+    }
+
+    /// The value of `v` when it is an integer constant.
+    fn int_const(&mut self, v: Value) -> Option<i64> {
+        let dfg = &self.fb().func.dfg;
+        let inst = dfg.value_def(v).inst()?;
+        match dfg.insts[inst] {
+            cranelift_codegen::ir::InstructionData::UnaryImm { opcode: cranelift_codegen::ir::Opcode::Iconst, imm } => {
+                Some(imm.bits())
+            }
+            _ => None,
+        }
     }
 
     /// A comparison as an `i8` 0/1.
