@@ -142,7 +142,14 @@ pub struct JitCtx {
     pub pc: u64,
     /// Framed code: the operand stack depth at `pc`, or below the result.
     pub sp: u64,
+    /// How each global may be assigned, by index (`GLOBAL_MUT` and the VM's other
+    /// states; refreshed with `globals`).
+    pub gstates: *const u8,
 }
+
+/// The state of a global that an assignment may overwrite in place (a `mut`
+/// binding); any other state makes the VM decide (and raise).
+pub const GLOBAL_MUT: u8 = 2;
 
 impl JitCtx {
     /// Offset of `globals`.
@@ -161,6 +168,8 @@ impl JitCtx {
     pub const BASE: i32 = 56;
     pub const PC: i32 = 64;
     pub const SP: i32 = 72;
+    /// Offset of `gstates`.
+    pub const GSTATES: i32 = 80;
 }
 
 impl Default for JitCtx {
@@ -176,6 +185,7 @@ impl Default for JitCtx {
             base: std::ptr::null_mut(),
             pc: 0,
             sp: 0,
+            gstates: std::ptr::null(),
         }
     }
 }
@@ -329,5 +339,6 @@ mod tests {
         assert_eq!(&c.base as *const _ as usize - base, JitCtx::BASE as usize);
         assert_eq!(&c.pc as *const _ as usize - base, JitCtx::PC as usize);
         assert_eq!(&c.sp as *const _ as usize - base, JitCtx::SP as usize);
+        assert_eq!(&c.gstates as *const _ as usize - base, JitCtx::GSTATES as usize);
     }
 }

@@ -14,6 +14,7 @@ use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::{MethodCache, STEP_RAISED};
 
+mod globals;
 mod shortcuts;
 
 use super::heap;
@@ -208,6 +209,21 @@ impl Fx<'_, '_> {
     fn global_addr(&mut self, g: u32) -> Value {
         let globals = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::GLOBALS);
         self.b.ins().iadd_imm_s(globals, g as i64 * VALUE_SIZE)
+    }
+
+    /// Moves the value at `from` (a dead operand stack position) over the one at
+    /// `to`, releasing that first.
+    fn move_value(&mut self, to: Value, from: Value) {
+        if self.u.layout.is_some() {
+            self.release(to);
+            for off in [TAG_OFFSET as i32, PAYLOAD_OFFSET as i32] {
+                let ty = if off == 0 { types::I8 } else { types::I64 };
+                let w = self.b.ins().load(ty, flags(), from, off);
+                self.b.ins().store(flags(), w, to, off);
+            }
+        } else {
+            self.call(self.u.helpers.store, &[to, from]);
+        }
     }
 
     /// The address of a location in the VM frame.
@@ -579,17 +595,7 @@ impl Fx<'_, '_> {
                 let slot = Loc::Slot(s);
                 if kt(1) == Kind::Top {
                     let (to, from) = (self.addr(slot), self.addr(top(1)));
-                    if self.u.layout.is_some() {
-                        // A move: release the old value, copy the bits.
-                        self.release(to);
-                        for off in [TAG_OFFSET as i32, PAYLOAD_OFFSET as i32] {
-                            let ty = if off == 0 { types::I8 } else { types::I64 };
-                            let w = self.b.ins().load(ty, flags(), from, off);
-                            self.b.ins().store(flags(), w, to, off);
-                        }
-                    } else {
-                        self.call(self.u.helpers.store, &[to, from]);
-                    }
+                    self.move_value(to, from);
                 } else {
                     if st.slots[s as usize] == Kind::Top {
                         let a = self.addr(slot);
@@ -632,6 +638,8 @@ impl Fx<'_, '_> {
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(done);
             }
+            Op::StoreGlobal(g) => self.store_global(pc, g, d),
+            Op::AddGlobal(g) => self.add_global(pc, g, d, kt(1)),
             Op::MakeStruct(k) => {
                 let n = match &self.u.proto.consts[k as usize] {
                     Const::Shape { fields, .. } => fields.len(),

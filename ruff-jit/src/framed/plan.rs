@@ -302,6 +302,10 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
         // A copy of the global's value, inline (a step when it holds null: that
         // is also how an undefined global looks, whose error the VM raises).
         Op::LoadGlobal(_) => st.stack.push(Kind::Top),
+        // A move into a `mut` global, or `+=` on one holding an int or a float,
+        // inline (a step for any other binding, whose error or first
+        // definition is the VM's, and for other operands).
+        Op::StoreGlobal(_) | Op::AddGlobal(_) => pops(&mut st, 1)?,
         // A copy of the closure's captured value, by a helper.
         Op::LoadCapture(_) => st.stack.push(Kind::Top),
         // A struct literal, by a helper (it cannot fail).

@@ -77,6 +77,7 @@ pub(super) unsafe fn back_to_native(ctx: *mut JitCtx, vm: &mut Vm, r: Result<usi
         // The step may have defined a global (moving the vector) or, returning
         // from another module's code, switched back to this one's.
         (*ctx).globals = vm.globals.as_ptr();
+        (*ctx).gstates = vm.gstates.as_ptr();
     }
     match r {
         Ok(next) => next as u32,

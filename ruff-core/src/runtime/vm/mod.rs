@@ -40,7 +40,7 @@ const MAX_REENTRY: usize = 2_000;
 pub(crate) mod gstate {
     pub const UNDEFINED: u8 = 0;
     pub const BUILTIN: u8 = 1;
-    pub const MUT: u8 = 2;
+    pub const MUT: u8 = crate::runtime::tier::GLOBAL_MUT;
     pub const LET: u8 = 3;
     pub const CONST: u8 = 4;
 }

@@ -83,6 +83,7 @@ impl Vm {
             return false;
         }
         jit.ctx.globals = self.globals.as_ptr();
+        jit.ctx.gstates = self.gstates.as_ptr();
         jit.ctx.depth = 0;
         jit.ctx.depth_limit = (max + 1 - frames) as u64;
         jit.ctx.bail = bail::NONE;
