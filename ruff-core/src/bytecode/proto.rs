@@ -53,6 +53,9 @@ pub struct Proto {
     pub nparams: u16,
     /// True for methods (slot 0 holds the receiver).
     pub is_method: bool,
+    /// True for a file's top-level code (`<main>`, a module's chunk): it runs
+    /// once, however long it is.
+    pub top_level: bool,
     /// Frame slots in all (parameters, locals, temporaries).
     pub nslots: u16,
     /// The instructions.

@@ -202,6 +202,7 @@ impl FuncState {
             arity: self.arity,
             nparams: self.nparams,
             is_method: self.is_method,
+            top_level: self.is_main,
             nslots: self.max_slots,
             vm_code: crate::bytecode::fuse::fuse(&self.code),
             code: self.code,

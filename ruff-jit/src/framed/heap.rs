@@ -158,8 +158,9 @@ fn value_at(b: &mut FunctionBuilder<'_>, values: Value, index: Value) -> Value {
     b.ins().iadd(values, off)
 }
 
-/// Where the call `local = push(local, item)` leaves its operands: the local,
-/// and the callee, array and item on the operand stack.
+/// Where the call `var = push(var, item)` leaves its operands: the variable (a
+/// local, or a global whose binding is `mut`), and the callee, array and item on
+/// the operand stack.
 pub struct AppendAt {
     pub local: Value,
     pub callee: Value,

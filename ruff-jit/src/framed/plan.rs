@@ -57,10 +57,18 @@ pub fn plan(proto: &Proto, entry: usize, slots: Vec<Kind>) -> Result<Plan, Rejec
     let mut how = vec![How::Exit; code.len()];
     let mut need = 1usize;
     states[entry] = Some(State { slots, stack: Vec::new() });
+    let (from, to) = counted_extent(code, entry);
+    // Top-level code runs once and may be long: a loop nest in it is compiled
+    // on its own, and leaving it returns to the VM.
+    let confined = proto.top_level && entry > 0;
     let mut work = vec![entry];
     while let Some(pc) = work.pop() {
         let mut st = states[pc].clone().expect("queued state");
         need = need.max(st.stack.len() + 1);
+        if confined && !(from..=to).contains(&pc) {
+            how[pc] = How::Exit;
+            continue;
+        }
         let op = code[pc];
         let (h, next) = transfer(proto, pc, op, &mut st)?;
         how[pc] = h;
@@ -71,14 +79,29 @@ pub fn plan(proto: &Proto, entry: usize, slots: Vec<Kind>) -> Result<Plan, Rejec
             merge(&mut states, &mut work, to, s)?;
         }
     }
-    let reachable = states.iter().filter(|s| s.is_some()).count();
-    let steps = how.iter().zip(&states).filter(|(h, s)| **h == How::Step && s.is_some()).count();
+    let reachable = states[from..=to].iter().filter(|s| s.is_some()).count();
+    let steps = how[from..=to].iter().zip(&states[from..=to]).filter(|(h, s)| **h == How::Step && s.is_some()).count();
     if steps * MOSTLY_STEPS.1 >= reachable * MOSTLY_STEPS.0 {
         return Err(Rejection::new(format!(
             "{steps} of its {reachable} instructions would be single VM steps, which the VM runs faster itself"
         )));
     }
     Ok(Plan { states, how, entry, stack_need: need as u32 + 1 })
+}
+
+/// The instructions a unit entered at `entry` is about: for a loop entered by
+/// OSR, the outermost loop around it, from that loop's header to its last
+/// back-edge (the code that repeats; what follows runs once, and is often
+/// top-level code full of calls); for a call unit, the whole function.
+fn counted_extent(code: &[Op], entry: usize) -> (usize, usize) {
+    let around = code.iter().enumerate().filter_map(|(p, op)| match *op {
+        Op::Loop(t) if (t as usize) <= entry && entry <= p => Some((t as usize, p)),
+        _ => None,
+    });
+    match around.reduce(|(a, b), (c, d)| (a.min(c), b.max(d))) {
+        Some(nest) if entry > 0 => nest,
+        _ => (0, code.len() - 1),
+    }
 }
 
 fn merge(states: &mut [Option<State>], work: &mut Vec<usize>, at: usize, st: State) -> Result<(), Rejection> {

@@ -16,7 +16,7 @@ use crate::scalar::{flags, Loc};
 impl Fx<'_, '_> {
     /// Branches to a new block when global `g` is a `mut` binding, else to
     /// `slow`, and continues in the new block.
-    fn when_mut(&mut self, g: u32, slow: Block) {
+    pub(super) fn when_mut(&mut self, g: u32, slow: Block) {
         let states = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::GSTATES);
         let state = self.b.ins().load(types::I8, flags(), states, g as i32);
         let writable = self.b.ins().icmp_imm_s(IntCC::Equal, state, GLOBAL_MUT as i64);

@@ -197,7 +197,7 @@ impl Fx<'_, '_> {
             Op::JumpIfFalse(_)
                 | Op::JumpIfTrue(_)
                 | Op::SetPath(Var::Local(_), 1, 0)
-                | Op::CallUpdate(2, Var::Local(_))
+                | Op::CallUpdate(2, Var::Local(_) | Var::Global(_))
                 | Op::IterNext(..)
                 | Op::Call(_)
         ) {
@@ -232,10 +232,19 @@ impl Fx<'_, '_> {
                 }))
             }
             // `local = push(local, item)` on an array: appended in place, inline
-            // while the array has room, by the helper when it must grow.
-            Op::CallUpdate(2, Var::Local(s)) => {
+            // while the array has room, by the helper when it must grow. The
+            // same for a `mut` global (the VM empties only those first).
+            Op::CallUpdate(2, var @ (Var::Local(_) | Var::Global(_))) => {
+                let local = match var {
+                    Var::Global(g) => {
+                        self.when_mut(g, slow);
+                        self.global_addr(g)
+                    }
+                    Var::Local(s) => self.addr(Loc::Slot(s)),
+                    Var::Capture(_) => unreachable!("not matched above"),
+                };
                 let at = heap::AppendAt {
-                    local: self.addr(Loc::Slot(s)),
+                    local,
                     callee: self.addr(top(3)),
                     array: self.addr(top(2)),
                     item: self.addr(top(1)),
