@@ -13,7 +13,9 @@
 //! gives. The rule depends only on the layout, which Rust hands back unchanged on
 //! `dealloc` and `realloc`, so every block is freed by the allocator that made it.
 //! Freed mappings are kept in a small cache and reused, so a program that makes
-//! and drops large arrays in a loop does not pay for fresh pages each time.
+//! and drops large arrays in a loop does not pay for fresh pages each time
+//! (zeroed requests take fresh mappings, which the kernel zeroes lazily).
+//! Linux only (`mremap`); other systems use mimalloc alone.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ptr;
@@ -24,12 +26,14 @@ use mimalloc::MiMalloc;
 /// Blocks of this size or more get their own mapping (1 MiB measured the same on
 /// array_sum and hash_map, and wastes more: mappings are whole huge pages).
 const LARGE: usize = 2 << 20;
-/// Mappings are whole multiples of this (the size of a transparent huge page), so
-/// the kernel can place and move them on huge-page boundaries.
+/// Mappings are whole multiples of this (the size of a transparent huge page):
+/// Linux places anonymous mappings of such lengths on huge-page boundaries
+/// where it can, and none of a mapping's huge pages is then partly unused.
 const GRAIN: usize = 2 << 20;
-/// Freed mappings kept for reuse: at most this many, of at most this many bytes.
+/// Freed mappings kept for reuse: at most this many, of at most this many bytes
+/// (memory a program freed stays resident up to this much).
 const CACHE_SLOTS: usize = 4;
-const CACHE_BYTES: usize = 256 << 20;
+const CACHE_BYTES: usize = 64 << 20;
 /// The largest alignment a fresh mapping always has.
 const PAGE: usize = 4096;
 
@@ -105,18 +109,15 @@ fn map(len: usize) -> *mut u8 {
     p.cast()
 }
 
-fn large_alloc(size: usize) -> (*mut u8, bool) {
+fn large_alloc(size: usize) -> *mut u8 {
     let len = mapping_len(size);
-    match from_cache(len) {
-        Some(p) => (p, false),
-        None => (map(len), true),
-    }
+    from_cache(len).unwrap_or_else(|| map(len))
 }
 
 unsafe impl GlobalAlloc for RuffAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if is_large(layout.size(), layout.align()) {
-            return large_alloc(layout.size()).0;
+            return large_alloc(layout.size());
         }
         // SAFETY: the caller's contract is MiMalloc's.
         unsafe { MiMalloc.alloc(layout) }
@@ -124,12 +125,9 @@ unsafe impl GlobalAlloc for RuffAlloc {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if is_large(layout.size(), layout.align()) {
-            let (p, fresh) = large_alloc(layout.size());
-            if !fresh && !p.is_null() {
-                // SAFETY: `p` has at least `layout.size()` writable bytes.
-                unsafe { ptr::write_bytes(p, 0, layout.size()) };
-            }
-            return p;
+            // A fresh mapping: zero already, page by page as it is touched (a
+            // reused one would have to be cleared in full up front).
+            return map(mapping_len(layout.size()));
         }
         // SAFETY: the caller's contract is MiMalloc's.
         unsafe { MiMalloc.alloc_zeroed(layout) }
@@ -206,7 +204,7 @@ mod tests {
     }
 
     #[test]
-    fn reused_mappings_are_cut_to_size_and_zeroed_on_request() {
+    fn reused_mappings_are_cut_to_size_and_zeroed_requests_are_zero() {
         let a = RuffAlloc;
         unsafe {
             let big = a.alloc(layout(3 * LARGE));
@@ -214,10 +212,14 @@ mod tests {
             ptr::write_bytes(big, 0xAB, 3 * LARGE);
             a.dealloc(big, layout(3 * LARGE));
             // Reuses a cached mapping (this one or another test's), cut down.
+            let r = a.alloc(layout(LARGE + 1));
+            assert!(!r.is_null());
+            ptr::write_bytes(r, 1, LARGE + 1);
+            // A zeroed request is zero even with dirty mappings in the cache.
+            a.dealloc(r, layout(LARGE + 1));
             let z = a.alloc_zeroed(layout(LARGE + 1));
             assert!(!z.is_null());
-            let bytes = std::slice::from_raw_parts(z, LARGE + 1);
-            assert!(bytes.iter().all(|&b| b == 0));
+            assert!(std::slice::from_raw_parts(z, LARGE + 1).iter().all(|&b| b == 0));
             ptr::write_bytes(z, 1, LARGE + 1);
             // Down across the threshold and back up: the contents travel along.
             let s = a.realloc(z, layout(LARGE + 1), 100);

@@ -2,6 +2,7 @@
 //! Exit statuses follow LANGUAGE.md §1: 2 usage error, 3 lexer/parser error,
 //! 4 runtime or compile error, 5 unreadable source file.
 
+#[cfg(target_os = "linux")]
 mod alloc;
 mod commands;
 
@@ -9,8 +10,12 @@ mod commands;
 /// markedly faster than glibc's allocator for that pattern (measured on the
 /// object_creation and hash_map benchmarks). Large blocks get mappings of their
 /// own (`alloc`).
+#[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOCATOR: alloc::RuffAlloc = alloc::RuffAlloc;
+#[cfg(not(target_os = "linux"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::process::ExitCode;
 

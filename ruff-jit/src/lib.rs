@@ -468,7 +468,7 @@ impl Engine {
         params: Option<usize>,
     ) -> Result<NativeCode, Rejection> {
         let t0 = Instant::now();
-        let plan = framed::plan::plan(proto, entry, slots)?;
+        let plan = framed::plan::plan(proto, entry, slots, params.is_none())?;
         let cc = self.module.isa().default_call_conv();
         let what = if params.is_some() { "framed".to_string() } else { format!("framed-osr@{entry}") };
         let name = self.name(proto, &what);

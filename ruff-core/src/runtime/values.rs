@@ -31,11 +31,6 @@ impl Values {
         Values(Vec::new())
     }
 
-    /// Room for `n` elements.
-    pub fn with_capacity(n: usize) -> Values {
-        Values(Vec::with_capacity(n))
-    }
-
     /// The elements as a plain vector.
     pub fn into_vec(mut self) -> Vec<Value> {
         std::mem::take(&mut self.0)

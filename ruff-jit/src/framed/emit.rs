@@ -633,10 +633,7 @@ impl Fx<'_, '_> {
                     }
                 }
                 self.b.ins().jump(done, &[]);
-                self.b.switch_to_block(slow);
-                self.step(pc, d);
-                self.b.ins().jump(done, &[]);
-                self.b.switch_to_block(done);
+                self.step_into(slow, pc, d, done);
             }
             Op::StoreGlobal(g) => self.store_global(pc, g, d),
             Op::AddGlobal(g) => self.add_global(pc, g, d, kt(1)),

@@ -162,7 +162,7 @@ fn value_at(b: &mut FunctionBuilder<'_>, values: Value, index: Value) -> Value {
 /// local, or a global whose binding is `mut`), and the callee, array and item on
 /// the operand stack.
 pub struct AppendAt {
-    pub local: Value,
+    pub var: Value,
     pub callee: Value,
     pub array: Value,
     pub item: Value,
@@ -170,19 +170,19 @@ pub struct AppendAt {
 
 /// That call done in place, as the VM does it (`vm::call::appends_in_place`,
 /// then `Rc::make_mut` and `Vec::push`), when the callee is an appending
-/// builtin, the operand is the array the local holds and no other reference to
-/// it exists (strong count 2, the local's and the operand's) and it has room.
-/// The item moves into the array, the local is left null and the array is the
+/// builtin, the operand is the array the variable holds and no other reference
+/// to it exists (strong count 2, the variable's and the operand's) and it has
+/// room. The item moves into the array, the variable is left null and the array is the
 /// call's result at the callee's position: the VM's state after CALL_UPDATE.
 /// `slow` (changing nothing) otherwise.
 pub fn append_in_place(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: &AppendAt, slow: Block) {
     appending_builtin(b, at.callee, slow);
     let arr = payload_if(b, at.array, TAG_ARRAY, slow);
     // The compiler emits CALL_UPDATE only with the variable itself as the first
-    // argument, so the local's object is the operand's; checked anyway, as it is
+    // argument, so the variable's object is the operand's; checked anyway, as it is
     // what makes the count of 2 mean "no other reference".
-    let ltag = b.ins().load(types::I8, flags(), at.local, TAG_OFFSET as i32);
-    let lptr = b.ins().load(types::I64, flags(), at.local, PAYLOAD_OFFSET as i32);
+    let ltag = b.ins().load(types::I8, flags(), at.var, TAG_OFFSET as i32);
+    let lptr = b.ins().load(types::I64, flags(), at.var, PAYLOAD_OFFSET as i32);
     let other_tag = b.ins().icmp_imm_s(IntCC::NotEqual, ltag, TAG_ARRAY as i64);
     let other_ptr = b.ins().icmp(IntCC::NotEqual, lptr, arr);
     let other = b.ins().bor(other_tag, other_ptr);
@@ -195,7 +195,7 @@ pub fn append_in_place(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: &AppendAt
     let one = b.ins().iconst(types::I64, 1);
     b.ins().store(flags(), one, arr, l.strong);
     let null = b.ins().iconst(types::I8, TAG_NULL as i64);
-    b.ins().store(flags(), null, at.local, TAG_OFFSET as i32);
+    b.ins().store(flags(), null, at.var, TAG_OFFSET as i32);
     let array = b.ins().iconst(types::I8, TAG_ARRAY as i64);
     write(b, at.callee, (array, arr));
 }

@@ -51,16 +51,16 @@ const MOSTLY_STEPS: (usize, usize) = (1, 3);
 
 /// Where the planner starts: the kinds of the frame's slots at `entry`, with an
 /// empty operand stack.
-pub fn plan(proto: &Proto, entry: usize, slots: Vec<Kind>) -> Result<Plan, Rejection> {
+pub fn plan(proto: &Proto, entry: usize, slots: Vec<Kind>, osr: bool) -> Result<Plan, Rejection> {
     let code = &proto.code;
     let mut states: Vec<Option<State>> = vec![None; code.len()];
     let mut how = vec![How::Exit; code.len()];
     let mut need = 1usize;
     states[entry] = Some(State { slots, stack: Vec::new() });
-    let (from, to) = counted_extent(code, entry);
+    let (from, to) = counted_extent(code, entry, osr);
     // Top-level code runs once and may be long: a loop nest in it is compiled
     // on its own, and leaving it returns to the VM.
-    let confined = proto.top_level && entry > 0;
+    let confined = proto.top_level && osr;
     let mut work = vec![entry];
     while let Some(pc) = work.pop() {
         let mut st = states[pc].clone().expect("queued state");
@@ -93,13 +93,13 @@ pub fn plan(proto: &Proto, entry: usize, slots: Vec<Kind>) -> Result<Plan, Rejec
 /// OSR, the outermost loop around it, from that loop's header to its last
 /// back-edge (the code that repeats; what follows runs once, and is often
 /// top-level code full of calls); for a call unit, the whole function.
-fn counted_extent(code: &[Op], entry: usize) -> (usize, usize) {
+fn counted_extent(code: &[Op], entry: usize, osr: bool) -> (usize, usize) {
     let around = code.iter().enumerate().filter_map(|(p, op)| match *op {
         Op::Loop(t) if (t as usize) <= entry && entry <= p => Some((t as usize, p)),
         _ => None,
     });
     match around.reduce(|(a, b), (c, d)| (a.min(c), b.max(d))) {
-        Some(nest) if entry > 0 => nest,
+        Some(nest) if osr => nest,
         _ => (0, code.len() - 1),
     }
 }

@@ -27,7 +27,7 @@ impl Fx<'_, '_> {
 
     /// The VM runs the instruction at `pc` (operand stack depth `d`), then
     /// control joins `done`.
-    fn step_into(&mut self, slow: Block, pc: usize, d: usize, done: Block) {
+    pub(super) fn step_into(&mut self, slow: Block, pc: usize, d: usize, done: Block) {
         self.b.switch_to_block(slow);
         self.step(pc, d);
         self.b.ins().jump(done, &[]);

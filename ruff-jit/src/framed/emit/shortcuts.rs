@@ -235,7 +235,7 @@ impl Fx<'_, '_> {
             // while the array has room, by the helper when it must grow. The
             // same for a `mut` global (the VM empties only those first).
             Op::CallUpdate(2, var @ (Var::Local(_) | Var::Global(_))) => {
-                let local = match var {
+                let var = match var {
                     Var::Global(g) => {
                         self.when_mut(g, slow);
                         self.global_addr(g)
@@ -244,12 +244,12 @@ impl Fx<'_, '_> {
                     Var::Capture(_) => unreachable!("not matched above"),
                 };
                 let at = heap::AppendAt {
-                    local,
+                    var,
                     callee: self.addr(top(3)),
                     array: self.addr(top(2)),
                     item: self.addr(top(1)),
                 };
-                let args = [at.local, at.callee];
+                let args = [at.var, at.callee];
                 Some(self.inline_then_helper(slow, self.u.helpers.push_update, &args, |b, l, helper| {
                     heap::append_in_place(b, l, &at, helper);
                 }))
