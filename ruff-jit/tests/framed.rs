@@ -813,3 +813,70 @@ print(fill(3000), shared(3000))
         }
     });
 }
+
+/// A call from framed code of a function that has framed code runs that code
+/// in the callee's new frame from the call's helper, not by a VM step: the
+/// callee returns its result to the caller's native code; it may leave to the
+/// VM part-way (a kind changing in a dict); errors it raises are caught by the
+/// caller's `try` or reach the top with the VM's trace; recursion deep enough
+/// to move the VM's stack, the depth limit and a wrong argument count all
+/// agree with the VM.
+#[test]
+fn framed_code_enters_framed_callees_directly() {
+    let source = r#"
+func lookup(d, k) { return d[k] + 1 }
+func grow(d, n) {
+    if n == 0 { return d["base"] }
+    return grow(d, n - 1) + 1
+}
+func fragile(d, i) {
+    let v := d["v"]
+    return v * 2 + i
+}
+func deep(d, n) {
+    if n == 0 { throw("bottom " + to_string(d["k"])) }
+    return deep(d, n - 1)
+}
+func down(d, n) { return down(d, n + 1) + d["k"] }
+func pair(a, b) { return to_string(a) + to_string(b) }
+func work(n) {
+    mut d := {"k": 5, "base": 1, "v": 3}
+    mut t := 0
+    mut msg := ""
+    for i in n {
+        t = t + lookup(d, "k")
+        if i % 500 == 0 { t = t + grow(d, 2000) }
+        if i == n - 10 { d["v"] = 2.5 }
+        t = t + fragile(d, i)
+        if i % 100 == 0 {
+            try { t = t + deep(d, 50) } except e { msg = e.message }
+        }
+    }
+    return to_string(t) + " " + msg
+}
+func wrong(d) {
+    mut out := ""
+    for i in 3 {
+        try { out = out + pair(i) } except e { out = out + e.message + ";" }
+    }
+    try { down(d, 0) } except e { out = out + " " + e.message }
+    return out
+}
+func top(d) { return deep(d, 3) }
+print(work(3000))
+print(wrong({"k": 1}))
+top({"k": 9})
+"#;
+    agrees_with_vm(source, "bottom 9", 3, |mode, protos| {
+        if mode == JitMode::Auto {
+            for name in ["work", "lookup", "fragile"] {
+                let (native, _, _) = stats_of(protos, name);
+                assert!(native > 5_000, "{mode:?}: {name} did not run natively");
+            }
+            // The calls of lookup, grow and fragile are not steps: only those
+            // of deep, whose throw ends native code, are.
+            let (_, _, stepped) = stats_of(protos, "work");
+            assert!(stepped < 200, "work stepped {stepped} instructions (its calls were steps)");
+        }
+    });
+}

@@ -421,6 +421,12 @@ impl Fx<'_, '_> {
         }
     }
 
+    /// Reads the frame's base again after a helper that may have moved the stack.
+    fn reload_base(&mut self) {
+        let base = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::BASE);
+        self.b.def_var(self.base, base);
+    }
+
     /// Runs instruction `pc` in the VM; returns the next instruction's index.
     /// A method call is the same step with the instruction's method cache.
     fn step(&mut self, pc: usize, depth: usize) -> Value {
@@ -439,8 +445,7 @@ impl Fx<'_, '_> {
             self.u.helpers.step
         };
         let r = self.call(helper, &args).expect("step result");
-        let base = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::BASE);
-        self.b.def_var(self.base, base);
+        self.reload_base();
         let raised = self.b.ins().icmp_imm_s(IntCC::Equal, r, STEP_RAISED as i64);
         let rb = self.raised_block();
         let ok = self.b.create_block();

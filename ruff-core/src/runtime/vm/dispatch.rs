@@ -193,7 +193,7 @@ impl Vm {
     /// Pops the running frame and its handlers; returns the new frame count and
     /// the popped frame's `ret`.
     #[inline(always)]
-    fn pop_frame(&mut self) -> (usize, usize) {
+    pub(super) fn pop_frame(&mut self) -> (usize, usize) {
         // Read the one field needed and release the closure in place: moving the
         // whole `Frame` out copies it as 16-byte blocks, which stall on a frame
         // pushed a few instructions ago (see `push_frame`).

@@ -24,7 +24,6 @@
 pub use super::jit_calls::{ruff_jit_call, ruff_jit_call_method, ruff_jit_push_update, MethodCache};
 
 use super::call::Called;
-use super::native::Native;
 use super::{gstate, Vm};
 
 use crate::bytecode::{Const, Op};
@@ -306,14 +305,7 @@ impl Vm {
         match called {
             Ok(Called::Done) => Some(Ok(next)),
             Err(e) => Some(Err(e)),
-            Ok(Called::Frame) => match self.frame_start()? {
-                Native::Returned(v) => {
-                    self.deliver(v);
-                    Some(Ok(next))
-                }
-                Native::Raised(e) => Some(Err(e)),
-                Native::Resume => None,
-            },
+            Ok(Called::Frame) => self.run_callee(next),
         }
     }
 }

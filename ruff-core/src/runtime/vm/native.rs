@@ -244,11 +244,23 @@ impl Vm {
     /// Runs framed code inside the top frame, which is at instruction `pc` with an
     /// empty operand stack.
     fn run_framed(&mut self, proto: &Rc<Proto>, code: NativeCode, pc: u32) -> Option<Native> {
+        let (values, top) = self.framed_ctx(code, pc)?;
+        let outcome = self.enter(proto, code, values, pc != 0)?;
+        self.after_framed(outcome, top)
+    }
+
+    /// Points the shared context at the top frame, about to run framed `code`
+    /// from instruction `pc` with an empty operand stack; returns the address of
+    /// the frame's values and the frame's top. `None`: native code must not run
+    /// now.
+    #[inline(always)]
+    fn framed_ctx(&mut self, code: NativeCode, pc: u32) -> Option<(*const Value, usize)> {
         if !self.enter_ctx() {
             return None;
         }
-        let base = self.frames.last()?.base;
-        let top = base + proto.nslots as usize;
+        let frame = self.frames.last()?;
+        let base = frame.base;
+        let top = base + frame.closure.proto.nslots as usize;
         if self.stack.len() != top {
             return None;
         }
@@ -260,7 +272,14 @@ impl Vm {
         jit.ctx.base = values as *mut Value;
         jit.ctx.pc = pc as u64;
         jit.ctx.sp = 0;
-        let outcome = self.enter(proto, code, values, pc != 0)?;
+        Some((values, top))
+    }
+
+    /// The top frame after its framed code ended with `outcome`: the stack's
+    /// length covers the operand stack native code left (`top` is the frame's
+    /// top), and a frame the VM carries on with is at the instruction native
+    /// code left at.
+    fn after_framed(&mut self, outcome: Native, top: usize) -> Option<Native> {
         let jit = self.jit.as_ref()?;
         let (resume, depth) = (jit.ctx.pc as usize, jit.ctx.sp as usize);
         match outcome {
@@ -277,17 +296,74 @@ impl Vm {
         }
     }
 
-    fn enter(&mut self, proto: &Rc<Proto>, code: NativeCode, values: *const Value, osr: bool) -> Option<Native> {
+    /// Runs the frame just pushed for a call that a helper makes for framed
+    /// code (the caller's instruction is a step whose next instruction is
+    /// `next`), as [`Vm::frame_start`] does, and when native code runs it to its
+    /// end, returns from it here: the result moves from where native code
+    /// stored it to the frame's return position as tag byte + payload word. (A
+    /// [`Native::Returned`] carries it through two 16-byte copies, each a
+    /// store-forwarding stall on a value just stored piecewise: most of the
+    /// cost of such a call.) `None` leaves the rest of the frame to the
+    /// dispatch loop.
+    pub(super) fn run_callee(&mut self, next: usize) -> Option<Result<usize, RuntimeError>> {
+        let code = match self.frames.last()?.closure.proto.jit.call.get() {
+            Some(code) if code.framed => code,
+            _ => {
+                return match self.frame_start()? {
+                    Native::Returned(v) => {
+                        self.deliver(v);
+                        Some(Ok(next))
+                    }
+                    Native::Raised(e) => Some(Err(e)),
+                    Native::Resume => None,
+                };
+            }
+        };
+        let (values, top) = self.framed_ctx(code, 0)?;
+        let mut out = std::mem::MaybeUninit::<Value>::uninit();
+        let st = self.run_entry(code, values, out.as_mut_ptr())?;
+        if st == status::DONE {
+            let depth = self.jit.as_ref()?.ctx.sp as usize;
+            // SAFETY: as in `after_framed`.
+            unsafe { self.stack.set_len(top + depth) };
+            let (_, ret) = self.pop_frame();
+            // SAFETY: native code stored its result in `out`, which nothing else
+            // owns; `ret` is below the popped frame's values.
+            unsafe { self.stack.return_from(ret, out.as_ptr()) };
+            return Some(Ok(next));
+        }
+        let proto = self.frames.last()?.closure.proto.clone();
+        let outcome = self.settle(&proto, code, st, false, Value::Null)?;
+        match self.after_framed(outcome, top)? {
+            Native::Raised(e) => Some(Err(e)),
+            _ => None,
+        }
+    }
+
+    /// Calls `code`'s entry with the shared context; returns its status.
+    #[inline(always)]
+    fn run_entry(&mut self, code: NativeCode, values: *const Value, out: *mut Value) -> Option<u32> {
         let jit = self.jit.as_mut()?;
         let ctx: *mut JitCtx = &mut *jit.ctx;
-        let native_counts = jit.native_counts;
+        // SAFETY: the tier compiled `code` for the running function; `values`
+        // points at the arguments or slots it expects. Pure code reads them and
+        // never writes VM memory; framed code works on the top frame through
+        // `ctx` (which points at this VM) and the helpers. No Rust reference
+        // into the VM is held across the call. `out` is written only on
+        // `status::DONE`.
+        Some(unsafe { (code.entry)(ctx, values, out) })
+    }
+
+    fn enter(&mut self, proto: &Rc<Proto>, code: NativeCode, values: *const Value, osr: bool) -> Option<Native> {
         let mut out = Value::Null;
-        // SAFETY: the tier compiled `code` for this proto; `values` points at the
-        // arguments or slots it expects. Pure code reads them and never writes VM
-        // memory; framed code works on the top frame through `ctx` (which points
-        // at this VM) and the helpers. No Rust reference into the VM is held
-        // across the call.
-        let st = unsafe { (code.entry)(ctx, values, &mut out) };
+        let st = self.run_entry(code, values, &mut out)?;
+        self.settle(proto, code, st, osr, out)
+    }
+
+    /// What native code's status `st` means for the VM (`out` is the result on
+    /// `status::DONE`), with the statistics and the bail-out policy.
+    fn settle(&mut self, proto: &Rc<Proto>, code: NativeCode, st: u32, osr: bool, out: Value) -> Option<Native> {
+        let native_counts = self.jit.as_ref()?.native_counts;
         let stats = &proto.jit.stats;
         let jit = self.jit.as_mut()?;
         match st {

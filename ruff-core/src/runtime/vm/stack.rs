@@ -110,6 +110,25 @@ impl Stack {
         }
     }
 
+    /// Shortens the stack to `at` and moves the value at `src` (outside the
+    /// stack) to position `at`, as tag byte + payload word: a return whose
+    /// result native code has just stored piecewise.
+    ///
+    /// # Safety
+    /// `src` is an initialised value outside the stack whose ownership passes to
+    /// the stack; `at` is below the stack's length.
+    #[inline(always)]
+    pub(crate) unsafe fn return_from(&mut self, at: usize, src: *const Value) {
+        debug_assert!(at < self.0.len());
+        self.truncate(at);
+        // SAFETY: `at` was below the length, so there is room for it; the caller
+        // gives up `src`.
+        unsafe {
+            copy_split(src, self.0.as_mut_ptr().add(at));
+            self.0.set_len(at + 1);
+        }
+    }
+
     /// Removes the top `n` values, oldest first.
     pub(crate) fn take_top(&mut self, n: usize) -> Vec<Value> {
         let at = self.0.len() - n;

@@ -10,6 +10,7 @@ use ruff_core::bytecode::{Op, Var};
 use ruff_core::runtime::heap_layout::{FieldCache, HeapLayout};
 use ruff_core::runtime::tier::{bail, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FUNC, TAG_INT, TAG_OFFSET};
+use ruff_core::runtime::vm::jit_helpers::STEP_RAISED;
 
 use super::super::heap;
 use super::super::plan::How;
@@ -254,8 +255,9 @@ impl Fx<'_, '_> {
                     heap::append_in_place(b, l, &at, helper);
                 }))
             }
-            // A call of a Ruff function with pure native code, without the
-            // step (builtins and everything else take it).
+            // A call of a Ruff function with native code, pure or framed,
+            // without the step (builtins and everything else take it). The
+            // callee's frame may move the stack: the base is reloaded.
             Op::Call(argc) => {
                 let callee = self.addr(top(argc as usize + 1));
                 let tag = self.b.ins().load(types::I8, flags(), callee, TAG_OFFSET as i32);
@@ -263,10 +265,18 @@ impl Fx<'_, '_> {
                 let func = self.b.create_block();
                 self.b.ins().brif(other, slow, &[], func, &[]);
                 self.b.switch_to_block(func);
-                let n = self.b.ins().iconst(types::I32, argc as i64);
-                let failed = self.call(self.u.helpers.call, &[self.ctx, callee, n]).expect("call result");
+                let mut args = vec![self.ctx, callee];
+                for n in [argc as usize, pc, d, self.u.plan.stack_need as usize] {
+                    args.push(self.b.ins().iconst(types::I32, n as i64));
+                }
+                let r = self.call(self.u.helpers.call, &args).expect("call result");
+                self.reload_base();
+                let raised = self.b.ins().icmp_imm_s(IntCC::Equal, r, STEP_RAISED as i64);
+                let (rb, ran) = (self.raised_block(), self.b.create_block());
+                self.b.ins().brif(raised, rb, &[], ran, &[]);
+                self.b.switch_to_block(ran);
                 let done = self.b.create_block();
-                self.b.ins().brif(failed, slow, &[], done, &[]);
+                self.b.ins().brif(r, slow, &[], done, &[]);
                 Some(done)
             }
             // `for x in array`: the next element, read in place; the step
