@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, AbiParam, Block, FuncRef, InstBuilder, Signature, Type, Value};
+use cranelift_codegen::ir::{types, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Signature, Type, Value};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
@@ -465,10 +465,13 @@ impl Tx<'_, '_> {
             UnitKind::Osr => {
                 let out = self.out.expect("osr out");
                 let tag = self.b.ins().iconst(types::I8, tag_of(k) as i64);
-                self.b.ins().store(flags(), tag, out, TAG_OFFSET as i32);
-                if k != Kind::Null {
-                    self.b.ins().store(flags(), v, out, PAYLOAD_OFFSET as i32);
-                }
+                let payload = match k {
+                    Kind::Null => self.b.ins().iconst(types::I64, 0),
+                    Kind::Float => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+                    Kind::Bool => self.b.ins().uextend(types::I64, v),
+                    _ => v,
+                };
+                crate::scalar::store_result(&mut self.b, out, tag, payload);
                 let z = self.b.ins().iconst(types::I32, 0);
                 self.b.ins().return_(&[z]);
             }

@@ -81,10 +81,13 @@ pub fn build(
 
     b.switch_to_block(done);
     let tag = b.ins().iconst(types::I8, tag_of(ret) as i64);
-    b.ins().store(f, tag, out, TAG_OFFSET as i32);
-    if ret != Kind::Null {
-        b.ins().store(f, r, out, PAYLOAD_OFFSET as i32);
-    }
+    let payload = match ret {
+        Kind::Null => b.ins().iconst(types::I64, 0),
+        Kind::Float => b.ins().bitcast(types::I64, MemFlagsData::new(), r),
+        Kind::Bool => b.ins().uextend(types::I64, r),
+        _ => r,
+    };
+    crate::scalar::store_result(&mut b, out, tag, payload);
     let zero = b.ins().iconst(types::I32, 0);
     b.ins().return_(&[zero]);
 

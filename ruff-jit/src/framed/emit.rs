@@ -611,11 +611,12 @@ impl Fx<'_, '_> {
                 }
             }
             Op::Return => {
+                // The tag is read as the byte native code may just have
+                // stored (a wider load of it would miss forwarding).
                 let from = self.addr(top(1));
-                for off in [0, 8] {
-                    let w = self.b.ins().load(types::I64, flags(), from, off);
-                    self.b.ins().store(flags(), w, self.out, off);
-                }
+                let tag = self.b.ins().load(types::I8, flags(), from, TAG_OFFSET as i32);
+                let payload = self.b.ins().load(types::I64, flags(), from, PAYLOAD_OFFSET as i32);
+                crate::scalar::store_result(&mut self.b, self.out, tag, payload);
                 let sp = self.b.ins().iconst(types::I64, d as i64 - 1);
                 self.b.ins().store(flags(), sp, self.ctx, JitCtx::SP);
                 let z = self.b.ins().iconst(types::I32, status::DONE as i64);

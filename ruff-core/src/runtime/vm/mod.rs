@@ -239,7 +239,7 @@ impl Vm {
                     return Err(e);
                 }
                 self.reentry += 1;
-                let r = self.run(depth);
+                let r = self.run_pushed(depth);
                 self.reentry -= 1;
                 if r.is_err() {
                     self.stack.truncate(height);
@@ -248,6 +248,20 @@ impl Vm {
             }
             _ => fail(call::NOT_CALLABLE),
         }
+    }
+
+    /// Runs the frame just pushed above `depth` frames to its end; returns its
+    /// result. Framed native code runs it and returns from it directly when the
+    /// function has some ([`Vm::run_callee`]); the dispatch loop runs the rest.
+    fn run_pushed(&mut self, depth: usize) -> Result<Value, RuntimeError> {
+        if self.jit.is_some() {
+            match self.run_callee(0) {
+                Some(Ok(_)) => return Ok(self.stack.pop().expect("the call's result")),
+                Some(Err(e)) => self.unwind(e, depth)?,
+                None => {}
+            }
+        }
+        self.run(depth)
     }
 
     /// Writes program output.
