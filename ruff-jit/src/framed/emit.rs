@@ -83,6 +83,9 @@ struct Fx<'a, 'b> {
     /// The instruction being emitted and its operand stack depth (where an
     /// operation that would raise leaves to the VM).
     at: (usize, usize),
+    /// One instruction is being emitted on its own (not a fused sequence), so
+    /// the plan's state at `at` is the frame's state before it.
+    single: bool,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature);
@@ -107,6 +110,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
         raised: None,
         caches: Caches::default(),
         at: (0, 0),
+        single: false,
     };
     for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
         if *leader && plan.states[pc].is_some() {
@@ -145,7 +149,9 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
             resume = pc + n;
             continue;
         }
+        fx.single = true;
         open = fx.op(pc, op, st)?;
+        fx.single = false;
     }
     if open {
         return Err(Rejection::new("code runs off the end"));
@@ -250,11 +256,26 @@ impl Fx<'_, '_> {
             self.b.def_var(var, v);
         }
         let a = self.addr(loc);
-        let tag = self.b.ins().iconst(types::I8, tag_of(k) as i64);
-        self.b.ins().store(flags(), tag, a, TAG_OFFSET as i32);
+        if !self.tag_in_frame(loc, k) {
+            let tag = self.b.ins().iconst(types::I8, tag_of(k) as i64);
+            self.b.ins().store(flags(), tag, a, TAG_OFFSET as i32);
+        }
         if k != Kind::Null {
             self.b.ins().store(flags(), v, a, PAYLOAD_OFFSET as i32);
         }
+    }
+
+    /// Whether the frame already holds a value of scalar kind `k` at `loc`, so
+    /// that only its payload changes: a slot the plan gives kind `k` before the
+    /// instruction being emitted on its own. (Every write of a scalar to a slot
+    /// goes to the frame, and a step leaves what it writes heap-kinded, so the
+    /// frame's tag is the plan's kind.) The counter of a `for` loop and an
+    /// accumulator of one kind save a store per iteration.
+    fn tag_in_frame(&self, loc: Loc, k: Kind) -> bool {
+        let Loc::Slot(s) = loc else { return false };
+        self.single
+            && matches!(k, Kind::Int | Kind::Float | Kind::Bool)
+            && self.u.plan.states[self.at.0].as_ref().is_some_and(|st| st.slots[s as usize] == k)
     }
 
     /// A number of kind `want` (int or float) at a location of kind `k`: from
