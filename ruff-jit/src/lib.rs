@@ -100,7 +100,7 @@ impl Tier for Jit {
             Err(_) => {
                 let slots: Vec<Kind> =
                     (0..proto.nslots as usize).map(|i| args.get(i).map_or(Kind::Null, Kind::of)).collect();
-                engine.compile_framed(proto, 0, slots, Some(args.len()))
+                engine.compile_framed(proto, 0, slots, Some(args.len()), globals)
             }
         }
     }
@@ -116,7 +116,7 @@ impl Tier for Jit {
         let kinds: Vec<Kind> = slots[..proto.nslots as usize].iter().map(Kind::of).collect();
         match engine.compile_osr(proto, pc, kinds.clone(), globals) {
             Ok(entry) => Ok(NativeCode::pure(entry)),
-            Err(_) => engine.compile_framed(proto, pc as usize, kinds, None),
+            Err(_) => engine.compile_framed(proto, pc as usize, kinds, None, globals),
         }
     }
 
@@ -466,6 +466,7 @@ impl Engine {
         entry: usize,
         slots: Vec<Kind>,
         params: Option<usize>,
+        globals: &[Value],
     ) -> Result<NativeCode, Rejection> {
         let t0 = Instant::now();
         let plan = framed::plan::plan(proto, entry, slots, params.is_none())?;
@@ -479,6 +480,7 @@ impl Engine {
         for h in self.helpers.iter().chain([&self.fmod]) {
             refs.push(self.module.declare_func_in_func(*h, &mut self.ctx.func));
         }
+        let direct = self.direct_calls(proto, &plan, globals);
         let helpers = framed::emit::Helpers {
             step: refs[0],
             clone: refs[1],
@@ -503,6 +505,7 @@ impl Engine {
             stress: self.options.stress > 0,
             target: self.module.target_config(),
             layout: ruff_core::runtime::heap_layout::heap_layout(),
+            direct,
         };
         let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
         let caches = match framed::emit::emit(b, &unit) {
@@ -525,5 +528,42 @@ impl Engine {
         s.compile_ns.set(s.compile_ns.get() + t0.elapsed().as_nanos() as u64);
         s.code_bytes.set(s.code_bytes.get() + size as u64);
         Ok(NativeCode { entry: entry_fn, framed: true, stack_need: plan.stack_need })
+    }
+
+    /// The calls of a framed unit that can go straight into pure code: those
+    /// whose callee is a global that holds, now, a function with pure code for
+    /// the kinds of the call's arguments (declared in the function being built).
+    fn direct_calls(
+        &mut self,
+        proto: &Proto,
+        plan: &framed::plan::Plan,
+        globals: &[Value],
+    ) -> framed::emit::DirectCalls {
+        let mut out = framed::emit::DirectCalls::new();
+        for (pc, op) in proto.code.iter().enumerate() {
+            let (ruff_core::bytecode::Op::Call(argc), framed::plan::How::Step) = (*op, plan.how[pc]) else { continue };
+            let argc = argc as usize;
+            let Some(g) = framed::emit::callee_global(&proto.code, &plan.states, pc, argc) else { continue };
+            let Some(Value::Func(c)) = globals.get(g as usize) else { continue };
+            let Some(&i) = self.by_proto.get(&(Rc::as_ptr(&c.proto) as usize)) else { continue };
+            let Some(st) = &plan.states[pc] else { continue };
+            let variant = &self.variants[i];
+            if !framed::emit::kinds_fit(&st.stack[st.stack.len() - argc..], &variant.sig.params) {
+                continue;
+            }
+            let callee = Value::Func(c.clone());
+            let Some(closure) = callee.payload_bits() else { continue };
+            let func = self.module.declare_func_in_func(variant.func, &mut self.ctx.func);
+            let call = framed::emit::DirectCall {
+                func,
+                closure: closure as i64,
+                params: variant.sig.params.clone(),
+                ret: variant.sig.ret,
+                guards: variant.guards.clone(),
+            };
+            self.keep_values.push(callee);
+            out.insert(pc, call);
+        }
+        out
     }
 }

@@ -14,8 +14,11 @@ use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::{MethodCache, STEP_RAISED};
 
+mod direct;
 mod globals;
 mod shortcuts;
+
+pub use direct::{callee_global, kinds_fit, DirectCall, DirectCalls};
 
 use super::heap;
 use super::plan::{How, Plan};
@@ -66,6 +69,8 @@ pub struct FramedUnit<'a> {
     /// Heap field offsets for inline copies, releases and array indexing
     /// (`None`: helpers only).
     pub layout: Option<HeapLayout>,
+    /// Calls made straight into pure code, by instruction.
+    pub direct: DirectCalls,
 }
 
 struct Fx<'a, 'b> {

@@ -265,6 +265,8 @@ impl Fx<'_, '_> {
                 let func = self.b.create_block();
                 self.b.ins().brif(other, slow, &[], func, &[]);
                 self.b.switch_to_block(func);
+                let done = self.b.create_block();
+                self.direct_call(pc, argc as usize, d, callee, done);
                 let mut args = vec![self.ctx, callee];
                 for n in [argc as usize, pc, d, self.u.plan.stack_need as usize] {
                     args.push(self.b.ins().iconst(types::I32, n as i64));
@@ -275,7 +277,6 @@ impl Fx<'_, '_> {
                 let (rb, ran) = (self.raised_block(), self.b.create_block());
                 self.b.ins().brif(raised, rb, &[], ran, &[]);
                 self.b.switch_to_block(ran);
-                let done = self.b.create_block();
                 self.b.ins().brif(r, slow, &[], done, &[]);
                 Some(done)
             }

@@ -1,0 +1,67 @@
+//! Framed code calls functions with pure native code straight into that code
+//! (`framed::emit::direct`), when the callee is still the closure it was at
+//! compile time, the globals the callee's code assumes still hold, and the
+//! arguments have the kinds compiled for. Every other case takes the call
+//! helper: a global rebound to another function half-way, a callee whose own
+//! callee was rebound, arguments of another kind, and a callee that bails out
+//! (an overflow, caught). Results of every kind come back, and the output is
+//! the VM's in every tier.
+
+mod counted;
+
+use counted::{agrees_with_vm, find};
+use ruff_core::api::{Options, Program};
+use ruff_core::runtime::tier::{JitMode, Tier};
+use ruff_jit::{Jit, JitOptions};
+
+const N: u64 = 20_000;
+
+const PROGRAM: &str = r#"
+func sq(x) { return x * x }
+func half(x) { return x / 2.0 }
+func pos(x) { return x > 0 }
+func nothing(x) { return null }
+mut op := func(x) { return x * 3 }
+mut inner := func(x) { return x + 1 }
+func outer(x) { return inner(x) * 2 }
+func run(arr, n) {
+    mut t := 0
+    mut f := 0.0
+    mut b := 0
+    mut msg := ""
+    for i in n {
+        if i == n / 2 {
+            op = func(x) { return x - 7 }
+            inner = func(x) { return x + 2 }
+        }
+        t = t + sq(i) + op(i) + outer(i)
+        f = f + half(i * 1.0) + sq(arr[i % 3])
+        if pos(i - 5) { b = b + 1 }
+        if nothing(i) == null { b = b + 1 }
+    }
+    try { t = t + sq(3037000500) } except e { msg = e.message }
+    return to_string(t) + " " + to_string(f) + " " + to_string(b) + " " + msg
+}
+print(run([1, 2, 2.5], 20000))
+"#;
+
+#[test]
+fn framed_code_calls_pure_code_directly_and_falls_back_to_the_helper() {
+    agrees_with_vm(PROGRAM, "Integer overflow: 3037000500 * 3037000500", 5, |_, _| {});
+}
+
+/// Without statistics, only entries through the VM's side count a pure
+/// function's calls (`Vm::enter`): the direct calls do not, so `sq`, called
+/// 2N times from `run`, counts far fewer.
+#[test]
+fn direct_calls_bypass_the_vms_entry() {
+    let program = Program::compile("direct.ruff", PROGRAM).expect("compiles");
+    let options = Options { jit: JitMode::Auto, ..Options::default() };
+    let tier: Box<dyn Tier> = Box::new(Jit::new(JitOptions { verify: true, ..JitOptions::default() }));
+    let run = program.run_captured(&options, Some(tier));
+    assert!(run.stdout.contains("Integer overflow"), "unexpected output: {}", run.stdout);
+    let sq = run.outcome.protos.iter().find_map(|p| find(p, "sq")).expect("sq");
+    let entered = sq.jit.stats.native_calls.get();
+    assert!(entered > 0, "sq never ran natively");
+    assert!(entered < N / 2, "sq was entered through the VM {entered} times of {}", 2 * N);
+}
