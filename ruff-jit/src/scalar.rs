@@ -17,8 +17,6 @@ pub fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-/// Block leaders: the entry, jump targets, every instruction after a branch, and
-/// the instructions `also` names (with the one after each).
 /// Stores a result value at `out` as one 16-byte store: its tag (an `i8`)
 /// zero-extended into the first word, its payload word (`i64`) in the second.
 /// The VM moves results as whole 16-byte values, and a 16-byte load of a value
@@ -32,6 +30,8 @@ pub fn store_result(b: &mut FunctionBuilder<'_>, out: Value, tag: Value, payload
     b.ins().store(flags(), v, out, 0);
 }
 
+/// Block leaders: the entry, jump targets, every instruction after a branch, and
+/// the instructions `also` names (with the one after each).
 pub fn leaders<S>(code: &[Op], states: &[Option<S>], entry: usize, also: impl Fn(usize, &Op) -> bool) -> Vec<bool> {
     let mut leaders = vec![false; code.len() + 1];
     leaders[entry] = true;

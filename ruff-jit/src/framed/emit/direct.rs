@@ -76,7 +76,8 @@ impl Fx<'_, '_> {
     /// `callee`, is a function value), when there is one: continues at `done`
     /// after it, at `helper` (the current block afterwards) otherwise.
     pub(super) fn direct_call(&mut self, pc: usize, argc: usize, d: usize, callee: Value, done: Block) {
-        let Some(dc) = self.u.direct.get(&pc) else { return };
+        let (Some(dc), Some(st)) = (self.u.direct.get(&pc), &self.u.plan.states[pc]) else { return };
+        let kinds = st.stack[d - argc..].to_vec();
         let helper = self.b.create_block();
         let fast = self.b.create_block();
         let closure = self.b.ins().load(types::I64, flags(), callee, PAYLOAD_OFFSET as i32);
@@ -86,7 +87,6 @@ impl Fx<'_, '_> {
         crate::wrapper::check_globals(&mut self.b, self.ctx, &dc.guards, helper);
         let depth = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::DEPTH);
         let mut args = vec![self.ctx, depth];
-        let kinds = self.u.plan.states[pc].as_ref().map(|st| st.stack[d - argc..].to_vec()).unwrap_or_default();
         for (i, (&k, &p)) in kinds.iter().zip(&dc.params).enumerate() {
             let loc = Loc::Stack((d - argc + i) as u16);
             let v = if k == p {
@@ -116,7 +116,6 @@ impl Fx<'_, '_> {
         // The arguments are scalars (checked): only the callee owns something.
         let at = self.addr(Loc::Stack((d - argc - 1) as u16));
         self.release(at);
-        let at = self.addr(Loc::Stack((d - argc - 1) as u16));
         let tag = self.b.ins().iconst(types::I8, tag_of(dc.ret) as i64);
         self.b.ins().store(flags(), tag, at, TAG_OFFSET as i32);
         if dc.ret != Kind::Null {
