@@ -27,6 +27,19 @@ pub fn cl_type(k: Kind) -> Type {
     }
 }
 
+/// Stores scalar `v` of kind `k` at `out` as a whole `Value` (see
+/// [`crate::scalar::store_result`]).
+pub fn store_boxed(b: &mut FunctionBuilder<'_>, out: Value, k: Kind, v: Value) {
+    let tag = b.ins().iconst(types::I8, tag_of(k) as i64);
+    let payload = match k {
+        Kind::Null => b.ins().iconst(types::I64, 0),
+        Kind::Float => b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+        Kind::Bool => b.ins().uextend(types::I64, v),
+        _ => v,
+    };
+    crate::scalar::store_result(b, out, tag, payload);
+}
+
 /// The `Value` tag of a scalar kind.
 pub fn tag_of(k: Kind) -> u8 {
     match k {
@@ -464,14 +477,7 @@ impl Tx<'_, '_> {
             }
             UnitKind::Osr => {
                 let out = self.out.expect("osr out");
-                let tag = self.b.ins().iconst(types::I8, tag_of(k) as i64);
-                let payload = match k {
-                    Kind::Null => self.b.ins().iconst(types::I64, 0),
-                    Kind::Float => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
-                    Kind::Bool => self.b.ins().uextend(types::I64, v),
-                    _ => v,
-                };
-                crate::scalar::store_result(&mut self.b, out, tag, payload);
+                store_boxed(&mut self.b, out, k, v);
                 let z = self.b.ins().iconst(types::I32, 0);
                 self.b.ins().return_(&[z]);
             }

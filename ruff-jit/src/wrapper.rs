@@ -80,14 +80,7 @@ pub fn build(
     b.ins().brif(flag, bailed, &[], done, &[]);
 
     b.switch_to_block(done);
-    let tag = b.ins().iconst(types::I8, tag_of(ret) as i64);
-    let payload = match ret {
-        Kind::Null => b.ins().iconst(types::I64, 0),
-        Kind::Float => b.ins().bitcast(types::I64, MemFlagsData::new(), r),
-        Kind::Bool => b.ins().uextend(types::I64, r),
-        _ => r,
-    };
-    crate::scalar::store_result(&mut b, out, tag, payload);
+    crate::translate::store_boxed(&mut b, out, ret, r);
     let zero = b.ins().iconst(types::I32, 0);
     b.ins().return_(&[zero]);
 
