@@ -27,8 +27,9 @@
 //!   entries are called directly by the VM's `Call`, without a VM frame.
 //! - Framed code runs inside the VM frame of its function (`values` = the frame's
 //!   slot 0, followed by the operand stack). Scalars stay unboxed in registers, but
-//!   every write is mirrored into the frame, so the frame is always the complete
-//!   state: deoptimisation writes nothing back, it returns [`status::BAILED`] with
+//!   every write reaches the frame before anything may read it there (the compiled
+//!   code's exits write what they still hold), so the frame is the complete
+//!   state: the VM side of a deoptimisation writes nothing back, it returns [`status::BAILED`] with
 //!   [`JitCtx::pc`] (the instruction to resume at) and [`JitCtx::sp`] (the operand
 //!   stack depth there), and the VM carries on from that instruction. Everything
 //!   that is not unboxed arithmetic goes through helpers (`vm::jit_helpers`): small

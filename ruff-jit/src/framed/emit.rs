@@ -1,7 +1,8 @@
 //! CLIF for a framed unit, following its [`Plan`]. Scalars live in Cranelift
-//! variables (one per location and type) and every write to a slot or operand
-//! stack position is mirrored into the VM frame, so an exit anywhere only has to
-//! say where the VM resumes (`JitCtx::pc`, `JitCtx::sp`).
+//! variables (one per location and type); every write to a slot is mirrored
+//! into the VM frame, and a scalar on the operand stack reaches it before
+//! anything may read it there (`lazy`), so an exit anywhere only has to say
+//! where the VM resumes (`JitCtx::pc`, `JitCtx::sp`).
 
 use std::collections::HashMap;
 
@@ -16,6 +17,7 @@ use ruff_core::runtime::vm::jit_helpers::{MethodCache, STEP_RAISED};
 
 mod direct;
 mod globals;
+mod lazy;
 mod shortcuts;
 
 pub use direct::{callee_global, kinds_fit, DirectCall, DirectCalls};
@@ -91,6 +93,11 @@ struct Fx<'a, 'b> {
     /// One instruction is being emitted on its own (not a fused sequence), so
     /// the plan's state at `at` is the frame's state before it.
     single: bool,
+    /// Operand stack positions whose scalar is in its variable but not yet in
+    /// the frame, with its kind (`lazy`).
+    lazy: Vec<(u16, Kind)>,
+    /// The instruction being emitted may leave the scalars it pushes pending.
+    deferring: bool,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature);
@@ -101,6 +108,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
     let leaders = crate::scalar::leaders(code, &plan.states, plan.entry, |pc, op| {
         plan.how[pc] == How::Exit || matches!(op, Op::Return | Op::Throw | Op::Raise(_))
     });
+    let joins = lazy::joins(code, plan);
     let mut b = b;
     let base = b.declare_var(types::I64);
     let mut fx = Fx {
@@ -116,6 +124,8 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
         caches: Caches::default(),
         at: (0, 0),
         single: false,
+        lazy: Vec::new(),
+        deferring: false,
     };
     for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
         if *leader && plan.states[pc].is_some() {
@@ -133,9 +143,17 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
         }
         let Some(st) = &plan.states[pc] else { continue };
         fx.at = (pc, st.stack.len());
+        // Positions at or above the depth are dead here.
+        fx.lazy.retain(|e| (e.0 as usize) < st.stack.len());
         if let Some(&blk) = fx.blocks.get(&pc) {
+            if open && joins[pc] {
+                fx.flush_below(usize::MAX);
+            }
             if open {
                 fx.b.ins().jump(blk, &[]);
+            } else {
+                // Entered by jumps only, each of which wrote what was pending.
+                fx.lazy.clear();
             }
             fx.b.switch_to_block(blk);
             open = true;
@@ -154,9 +172,20 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
             resume = pc + n;
             continue;
         }
+        fx.deferring = lazy::scalar_only(u.proto, op, plan.how[pc], st);
+        if !fx.deferring {
+            fx.flush_below(usize::MAX);
+        } else if let Some(t) = op.target() {
+            // What the blocks a branch may join need, written before it.
+            let at_target = lazy::depth_at(plan, t as usize);
+            let falls = !matches!(op, Op::Jump(_) | Op::Loop(_)) && joins[pc + 1];
+            let after = lazy::depth_at(plan, pc + 1).filter(|_| falls);
+            fx.flush_below(at_target.into_iter().chain(after).max().unwrap_or(0));
+        }
         fx.single = true;
         open = fx.op(pc, op, st)?;
         fx.single = false;
+        fx.deferring = false;
     }
     if open {
         return Err(Rejection::new("code runs off the end"));
@@ -254,12 +283,23 @@ impl Fx<'_, '_> {
         }
     }
 
-    /// Sets a scalar location: the variable, and the value in the frame.
+    /// Sets a scalar location: the variable, and the value in the frame (for an
+    /// operand stack position, possibly later: `lazy`).
     fn set(&mut self, loc: Loc, k: Kind, v: Value) {
         if matches!(k, Kind::Int | Kind::Float | Kind::Bool) {
             let var = self.var(loc, cl_type(k));
             self.b.def_var(var, v);
         }
+        if let Loc::Stack(i) = loc {
+            if self.defer(i, k) {
+                return;
+            }
+        }
+        self.store_scalar(loc, k, v);
+    }
+
+    /// Writes scalar `v` of kind `k` into the frame at `loc`.
+    fn store_scalar(&mut self, loc: Loc, k: Kind, v: Value) {
         let a = self.addr(loc);
         if !self.tag_in_frame(loc, k) {
             let tag = self.b.ins().iconst(types::I8, tag_of(k) as i64);
@@ -295,6 +335,7 @@ impl Fx<'_, '_> {
             let v = self.get(loc, k);
             return self.b.ins().fcvt_from_sint(types::F64, v);
         }
+        self.flush_loc(loc);
         let a = self.addr(loc);
         let tag = self.b.ins().load(types::I8, flags(), a, TAG_OFFSET as i32);
         let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(want) as i64);
@@ -329,6 +370,7 @@ impl Fx<'_, '_> {
     /// A heap-kinded number as a float (an int converted), and whether it was a
     /// float; anything else leaves to the VM.
     fn int_or_float_at(&mut self, loc: Loc) -> (Value, Option<Value>) {
+        self.flush_loc(loc);
         let a = self.addr(loc);
         let tag = self.b.ins().load(types::I8, flags(), a, TAG_OFFSET as i32);
         let is_float = self.b.ins().icmp_imm_s(IntCC::Equal, tag, tag_of(Kind::Float) as i64);
@@ -411,10 +453,22 @@ impl Fx<'_, '_> {
         blk
     }
 
+    /// Leaves for the VM at `pc` with `depth` operands when `cond` holds
+    /// (through a cold block that writes the pending positions there first).
     fn exit_if(&mut self, cond: Value, pc: usize, depth: usize, why: u64) {
         let exit = self.exit(pc, depth, why);
         let ok = self.b.create_block();
-        self.b.ins().brif(cond, exit, &[], ok, &[]);
+        let pending = self.pending_below(depth);
+        if pending.is_empty() {
+            self.b.ins().brif(cond, exit, &[], ok, &[]);
+        } else {
+            let write = self.b.create_block();
+            self.b.set_cold_block(write);
+            self.b.ins().brif(cond, write, &[], ok, &[]);
+            self.b.switch_to_block(write);
+            self.write_pending(&pending);
+            self.b.ins().jump(exit, &[]);
+        }
         self.b.switch_to_block(ok);
     }
 

@@ -1,7 +1,7 @@
 //! Helpers that framed native code calls (see `runtime::tier`). Framed code runs
 //! inside its function's VM frame and keeps that frame complete: every slot and
 //! every operand stack position below the current depth holds an initialised
-//! value in VM memory (scalars are mirrored there as they are written). The
+//! value in VM memory (scalars are written there before any helper is called). The
 //! helpers rely on that:
 //!
 //! - [`ruff_jit_step`] runs any one instruction in the VM, after setting the

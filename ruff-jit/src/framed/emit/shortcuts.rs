@@ -42,6 +42,8 @@ impl Fx<'_, '_> {
             Op::Int(k) => self.b.ins().iconst(types::I64, k as i64),
             _ => return None,
         };
+        // A sequence is emitted with the frame complete (`lazy`).
+        self.flush_below(usize::MAX);
         let d = st.stack.len();
         let (src, dst) = (self.addr(Loc::Slot(a)), self.addr(Loc::Stack(d as u16)));
         let (slow, done) = (self.b.create_block(), self.b.create_block());
@@ -89,6 +91,7 @@ impl Fx<'_, '_> {
         if c != a || s != a || !item_fits || !runs || joined || st.slots[a as usize] != Kind::Top {
             return Ok(None);
         }
+        self.flush_below(usize::MAX);
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
         let builtin = self.global_addr(g);
@@ -141,6 +144,7 @@ impl Fx<'_, '_> {
             return None;
         }
         let name = self.name_const(k).ok()?;
+        self.flush_below(usize::MAX);
         let d = st.stack.len();
         let (src, dst) = (self.addr(Loc::Slot(a)), self.addr(Loc::Stack(d as u16)));
         let cache = Box::<FieldCache>::default();
