@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Type, Value};
+use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
@@ -691,11 +691,27 @@ impl Fx<'_, '_> {
                 }
             }
             Op::Return => {
-                // The tag is read as the byte native code may just have
-                // stored (a wider load of it would miss forwarding).
-                let from = self.addr(top(1));
-                let tag = self.b.ins().load(types::I8, flags(), from, TAG_OFFSET as i32);
-                let payload = self.b.ins().load(types::I64, flags(), from, PAYLOAD_OFFSET as i32);
+                // The VM drops the operands below the result with the frame.
+                self.flush_below(d - 1);
+                let (tag, payload) = match kt(1) {
+                    k @ (Kind::Int | Kind::Float | Kind::Bool) => {
+                        let v = self.get(top(1), k);
+                        let bits = match k {
+                            Kind::Int => v,
+                            Kind::Float => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+                            _ => self.b.ins().uextend(types::I64, v),
+                        };
+                        (self.b.ins().iconst(types::I8, tag_of(k) as i64), bits)
+                    }
+                    _ => {
+                        // The tag is read as the byte native code may just have
+                        // stored (a wider load of it would miss forwarding).
+                        self.flush_loc(top(1));
+                        let from = self.addr(top(1));
+                        let tag = self.b.ins().load(types::I8, flags(), from, TAG_OFFSET as i32);
+                        (tag, self.b.ins().load(types::I64, flags(), from, PAYLOAD_OFFSET as i32))
+                    }
+                };
                 crate::scalar::store_result(&mut self.b, self.out, tag, payload);
                 let sp = self.b.ins().iconst(types::I64, d as i64 - 1);
                 self.b.ins().store(flags(), sp, self.ctx, JitCtx::SP);

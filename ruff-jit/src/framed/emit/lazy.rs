@@ -79,7 +79,8 @@ pub(super) fn scalar_only(proto: &Proto, op: Op, how: How, st: &State) -> bool {
             | Op::False
             | Op::Null => true,
             Op::Const(k) => matches!(proto.consts[k as usize], Const::Int(_) | Const::Float(_)),
-            Op::Pop | Op::Dup | Op::StoreLocal(_) => top() != Kind::Top,
+            // `Return` writes what the VM drops with the frame (`Fx::native`).
+            Op::Pop | Op::Dup | Op::StoreLocal(_) | Op::Return => top() != Kind::Top,
             Op::LoadLocal(s) => st.slots[s as usize] != Kind::Top,
             _ => false,
         },
