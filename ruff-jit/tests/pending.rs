@@ -4,7 +4,9 @@
 //! the loop goes on), a guard that fails on an array element of another kind
 //! with scalars pushed after it, an error the VM raises there, the exits of the
 //! stress mode at the start of a loop body that begins with the loop's value
-//! still pending, and branches into blocks that other jumps reach.
+//! still pending, branches into blocks that other jumps reach, a branch that
+//! can only go to the next instruction (`??` on a null), and results of
+//! every scalar kind returned from registers.
 
 mod counted;
 
@@ -15,6 +17,9 @@ func pick(a, b) {
     if b { return a }
     return 0 - a
 }
+func opt(a, x, o) { return a * 2 + (x ?? o?) }
+func half(x) { return x * 0.5 + 1 }
+func small(x) { return x * 2 < 7 }
 func run(arr, n) {
     mut t := 0
     mut f := 0.0
@@ -28,6 +33,9 @@ func run(arr, n) {
             try { t = t - (i + (big + i) * (big + i)) } except e { msg = e.message }
         }
         t = t + pick(i * 2, (i > 5 && j < 3) || i == 7)
+        t = t + opt(j, null, Some(i)) + opt(1, j, Some(3))
+        f = f + half(i)
+        if small(j) { t = t + 1 }
     }
     return to_string(t) + " " + to_string(f) + " " + msg
 }

@@ -29,9 +29,10 @@
 //!   slot 0, followed by the operand stack). Scalars stay unboxed in registers, but
 //!   every write reaches the frame before anything may read it there (the compiled
 //!   code's exits write what they still hold), so the frame is the complete
-//!   state: the VM side of a deoptimisation writes nothing back, it returns [`status::BAILED`] with
-//!   [`JitCtx::pc`] (the instruction to resume at) and [`JitCtx::sp`] (the operand
-//!   stack depth there), and the VM carries on from that instruction. Everything
+//!   state: the VM side of a deoptimisation writes nothing back. Native code
+//!   returns [`status::BAILED`] with [`JitCtx::pc`] (the instruction to resume
+//!   at) and [`JitCtx::sp`] (the operand stack depth there), and the VM carries
+//!   on from that instruction. Everything
 //!   that is not unboxed arithmetic goes through helpers (`vm::jit_helpers`): small
 //!   ones for copies and indexing, and one that runs any single instruction in the
 //!   VM. When a helper raises, native code returns [`status::RAISED`] and the error

@@ -152,7 +152,8 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
             if open {
                 fx.b.ins().jump(blk, &[]);
             } else {
-                // Entered by jumps only, each of which wrote what was pending.
+                // Entered by branches only, each of which wrote what the
+                // block needs.
                 fx.lazy.clear();
             }
             fx.b.switch_to_block(blk);
@@ -176,11 +177,13 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
         if !fx.deferring {
             fx.flush_below(usize::MAX);
         } else if let Some(t) = op.target() {
-            // What the blocks a branch may join need, written before it.
+            // What the instructions a branch goes to need, written before it
+            // (a branch may reach the next instruction alone, such as
+            // JUMP_IF_NOT_NULL on a null).
             let at_target = lazy::depth_at(plan, t as usize);
-            let falls = !matches!(op, Op::Jump(_) | Op::Loop(_)) && joins[pc + 1];
+            let falls = !matches!(op, Op::Jump(_) | Op::Loop(_));
             let after = lazy::depth_at(plan, pc + 1).filter(|_| falls);
-            fx.flush_below(at_target.into_iter().chain(after).max().unwrap_or(0));
+            fx.flush_below(at_target.into_iter().chain(after).max().unwrap_or(usize::MAX));
         }
         fx.single = true;
         open = fx.op(pc, op, st)?;

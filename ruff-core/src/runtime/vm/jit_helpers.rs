@@ -1,8 +1,8 @@
 //! Helpers that framed native code calls (see `runtime::tier`). Framed code runs
 //! inside its function's VM frame and keeps that frame complete: every slot and
 //! every operand stack position below the current depth holds an initialised
-//! value in VM memory (scalars are written there before any helper is called). The
-//! helpers rely on that:
+//! value in VM memory (scalars are written there before a helper that may read
+//! them runs). The helpers rely on that:
 //!
 //! - [`ruff_jit_step`] runs any one instruction in the VM, after setting the
 //!   stack's length from the depth native code passes. It is the general case:

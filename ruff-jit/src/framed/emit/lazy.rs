@@ -12,10 +12,11 @@
 //!
 //! - before any other instruction (a helper, a step, a heap operation, a
 //!   fused sequence), all of them;
-//! - before a branch or a fall-through into a block that jumps may reach, those
-//!   the block starts with (such a block always starts with the frame
-//!   complete; a block entered only from the instruction before it, such as a
-//!   loop body after `for`'s test, keeps them pending);
+//! - before a branch, those the instructions it goes to start with, and before
+//!   falling through into a block that jumps may reach, all of them (a block
+//!   starts with the frame complete unless the instruction before it falls
+//!   into it and nothing else reaches it: the body of a `for` keeps the value
+//!   the test pushed pending);
 //! - on the way to an exit, in a cold block of that exit site, those the VM
 //!   resumes with.
 //!
@@ -91,7 +92,7 @@ pub(super) fn scalar_only(proto: &Proto, op: Op, how: How, st: &State) -> bool {
 /// The instructions a jump may reach (every target of a reachable
 /// instruction, and the unit's entry): a block starting there begins with the
 /// frame complete. Any other block is entered only from the instruction before
-/// it, and keeps what was pending there.
+/// it; falling into it, it keeps what was pending there.
 pub(super) fn joins(code: &[Op], plan: &Plan) -> Vec<bool> {
     let mut joins = vec![false; code.len() + 1];
     joins[plan.entry] = true;
@@ -125,13 +126,13 @@ impl Fx<'_, '_> {
     pub(super) fn flush_below(&mut self, depth: usize) {
         let (now, later): (Vec<_>, Vec<_>) = self.lazy.iter().partition(|e| (e.0 as usize) < depth);
         self.lazy = later;
-        for (i, k) in now {
-            self.write_frame(Loc::Stack(i), k);
-        }
+        self.write_pending(&now);
     }
 
-    /// Writes pending position `loc` into the frame before something reads it
-    /// there (a plan that gives it a heap kind; kept for safety).
+    /// Writes pending position `loc` into the frame before an operation reads
+    /// it there. Such operations read heap-kinded positions, which are never
+    /// pending while the plan and the emitter agree: this keeps a disagreement
+    /// from reading stale memory.
     pub(super) fn flush_loc(&mut self, loc: Loc) {
         if let Loc::Stack(i) = loc {
             if let Some(p) = self.lazy.iter().position(|e| e.0 == i) {
