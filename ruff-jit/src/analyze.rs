@@ -34,6 +34,12 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Whether values of this kind live unboxed in a Cranelift variable (an
+    /// int, a float or a bool).
+    pub fn unboxed(self) -> bool {
+        matches!(self, Kind::Int | Kind::Float | Kind::Bool)
+    }
+
     /// The kind of a runtime value (`Top` for heap values).
     pub fn of(v: &Value) -> Kind {
         match v {

@@ -322,7 +322,7 @@ impl Tx<'_, '_> {
     }
 
     fn set(&mut self, loc: Loc, k: Kind, v: Value) {
-        if matches!(k, Kind::Int | Kind::Float | Kind::Bool) {
+        if k.unboxed() {
             let var = self.var(loc, cl_type(k));
             self.b.def_var(var, v);
         }

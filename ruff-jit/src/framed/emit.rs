@@ -289,7 +289,7 @@ impl Fx<'_, '_> {
     /// Sets a scalar location: the variable, and the value in the frame (for an
     /// operand stack position, possibly later: `lazy`).
     fn set(&mut self, loc: Loc, k: Kind, v: Value) {
-        if matches!(k, Kind::Int | Kind::Float | Kind::Bool) {
+        if k.unboxed() {
             let var = self.var(loc, cl_type(k));
             self.b.def_var(var, v);
         }
@@ -321,9 +321,7 @@ impl Fx<'_, '_> {
     /// accumulator of one kind save a store per iteration.
     fn tag_in_frame(&self, loc: Loc, k: Kind) -> bool {
         let Loc::Slot(s) = loc else { return false };
-        self.single
-            && matches!(k, Kind::Int | Kind::Float | Kind::Bool)
-            && self.u.plan.states[self.at.0].as_ref().is_some_and(|st| st.slots[s as usize] == k)
+        self.single && k.unboxed() && self.u.plan.states[self.at.0].as_ref().is_some_and(|st| st.slots[s as usize] == k)
     }
 
     /// A number of kind `want` (int or float) at a location of kind `k`: from

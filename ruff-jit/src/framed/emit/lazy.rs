@@ -33,10 +33,6 @@ use super::Fx;
 use crate::analyze::{Kind, State};
 use crate::scalar::Loc;
 
-fn scalar(k: Kind) -> bool {
-    matches!(k, Kind::Int | Kind::Float | Kind::Bool)
-}
-
 /// Whether instruction `op` at a state `st`, planned `how`, reads and writes
 /// operand stack positions only through the scalar variables (`Fx::get`,
 /// `Fx::set`) and leaves only by exits and jumps, so that the scalars it pushes
@@ -114,7 +110,7 @@ impl Fx<'_, '_> {
     /// `k`; false when `k` is not deferred (the caller writes the frame).
     pub(super) fn defer(&mut self, i: u16, k: Kind) -> bool {
         self.lazy.retain(|e| e.0 != i);
-        if !self.deferring || !scalar(k) {
+        if !self.deferring || !k.unboxed() {
             return false;
         }
         self.lazy.push((i, k));
@@ -136,15 +132,10 @@ impl Fx<'_, '_> {
     pub(super) fn flush_loc(&mut self, loc: Loc) {
         if let Loc::Stack(i) = loc {
             if let Some(p) = self.lazy.iter().position(|e| e.0 == i) {
-                let (i, k) = self.lazy.remove(p);
-                self.write_frame(Loc::Stack(i), k);
+                let pending = self.lazy.remove(p);
+                self.write_pending(&[pending]);
             }
         }
-    }
-
-    fn write_frame(&mut self, loc: Loc, k: Kind) {
-        let v = self.get(loc, k);
-        self.store_scalar(loc, k, v);
     }
 
     /// The pending positions below `depth` (what an exit with that many
@@ -157,7 +148,8 @@ impl Fx<'_, '_> {
     /// path).
     pub(super) fn write_pending(&mut self, pending: &[(u16, Kind)]) {
         for &(i, k) in pending {
-            self.write_frame(Loc::Stack(i), k);
+            let v = self.get(Loc::Stack(i), k);
+            self.store_scalar(Loc::Stack(i), k, v);
         }
     }
 }
