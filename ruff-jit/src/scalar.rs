@@ -151,12 +151,17 @@ pub trait Scalar<'b> {
                 self.error_if(of);
                 return (v, Kind::Int);
             }
-            let zero = self.fb().ins().icmp_imm_s(IntCC::Equal, b, 0);
-            self.error_if(zero);
-            let min = self.fb().ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
-            let neg1 = self.fb().ins().icmp_imm_s(IntCC::Equal, b, -1);
-            let both = self.fb().ins().band(min, neg1);
-            self.error_if(both);
+            // A constant divisor other than 0 and -1 can neither divide by zero
+            // nor overflow: no checks (and Cranelift turns the division into a
+            // multiplication).
+            if !matches!(self.int_const(b), Some(k) if k != 0 && k != -1) {
+                let zero = self.fb().ins().icmp_imm_s(IntCC::Equal, b, 0);
+                self.error_if(zero);
+                let min = self.fb().ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+                let neg1 = self.fb().ins().icmp_imm_s(IntCC::Equal, b, -1);
+                let both = self.fb().ins().band(min, neg1);
+                self.error_if(both);
+            }
             let v = if matches!(op, Op::Div) { self.fb().ins().sdiv(a, b) } else { self.fb().ins().srem(a, b) };
             return (v, Kind::Int);
         }

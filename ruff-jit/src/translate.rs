@@ -11,7 +11,7 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::tier::{bail, JitCtx, Rejection};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OFFSET};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL};
 
 use crate::analyze::{Analysis, Kind, State};
 use crate::scalar::{flags, Loc, Scalar};
@@ -367,16 +367,14 @@ impl Tx<'_, '_> {
                 let stale = self.bail_block(bail::GUARD);
                 crate::wrapper::check_globals(&mut self.b, self.ctx, &self.u.guards, stale);
                 let mismatch = self.b.create_block();
-                for (i, k) in st.slots.iter().enumerate() {
-                    if !matches!(k, Kind::Int | Kind::Float | Kind::Bool | Kind::Null) {
-                        continue;
-                    }
+                let checked = |k: &Kind| matches!(k, Kind::Int | Kind::Float | Kind::Bool | Kind::Null);
+                let mut fails = crate::wrapper::AnyFails::default();
+                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| checked(k)) {
+                    fails.tag_differs(&mut self.b, slots, i as i32 * VALUE_SIZE as i32, tag_of(*k));
+                }
+                fails.branch(&mut self.b, mismatch);
+                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| checked(k)) {
                     let off = i as i32 * VALUE_SIZE as i32;
-                    let tag = self.b.ins().load(types::I8, flags(), slots, off + TAG_OFFSET as i32);
-                    let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(*k) as i64);
-                    let ok = self.b.create_block();
-                    self.b.ins().brif(bad, mismatch, &[], ok, &[]);
-                    self.b.switch_to_block(ok);
                     if *k != Kind::Null {
                         let v = self.b.ins().load(cl_type(*k), flags(), slots, off + PAYLOAD_OFFSET as i32);
                         self.set(Loc::Slot(i as u16), *k, v);

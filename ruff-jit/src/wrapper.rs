@@ -12,6 +12,38 @@ use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET};
 use crate::analyze::{GlobalGuard, Kind};
 use crate::translate::{cl_type, tag_of};
 
+/// Entry checks gathered into one branch: each check is a flag, and the flags
+/// are or-ed, so a unit's entry is one block instead of one per check (fewer
+/// blocks make Cranelift's compile faster; the checks run once per entry).
+#[derive(Default)]
+pub struct AnyFails(Option<Value>);
+
+impl AnyFails {
+    /// Adds the flag `bad`.
+    pub fn add(&mut self, b: &mut FunctionBuilder<'_>, bad: Value) {
+        self.0 = Some(match self.0 {
+            Some(acc) => b.ins().bor(acc, bad),
+            None => bad,
+        });
+    }
+
+    /// Adds "the tag byte of the value at `base + off` is not `tag`".
+    pub fn tag_differs(&mut self, b: &mut FunctionBuilder<'_>, base: Value, off: i32, tag: u8) {
+        let t = b.ins().load(types::I8, MemFlagsData::trusted(), base, off + TAG_OFFSET as i32);
+        let bad = b.ins().icmp_imm_s(IntCC::NotEqual, t, tag as i64);
+        self.add(b, bad);
+    }
+
+    /// Branches to `fail` when any flag is set; continues in a new block.
+    pub fn branch(self, b: &mut FunctionBuilder<'_>, fail: Block) {
+        if let Some(c) = self.0 {
+            let ok = b.create_block();
+            b.ins().brif(c, fail, &[], ok, &[]);
+            b.switch_to_block(ok);
+        }
+    }
+}
+
 /// Branches to `fail` unless every global holds what `guards` say.
 pub fn check_globals(b: &mut FunctionBuilder<'_>, ctx: Value, guards: &[GlobalGuard], fail: Block) {
     if guards.is_empty() {
@@ -19,21 +51,17 @@ pub fn check_globals(b: &mut FunctionBuilder<'_>, ctx: Value, guards: &[GlobalGu
     }
     let f = MemFlagsData::trusted();
     let base = b.ins().load(types::I64, f, ctx, JitCtx::GLOBALS);
+    let mut fails = AnyFails::default();
     for g in guards {
         let off = g.global as i32 * 16;
-        let tag = b.ins().load(types::I8, f, base, off + TAG_OFFSET as i32);
-        let bad = b.ins().icmp_imm_s(IntCC::NotEqual, tag, g.tag as i64);
-        let ok = b.create_block();
-        b.ins().brif(bad, fail, &[], ok, &[]);
-        b.switch_to_block(ok);
+        fails.tag_differs(b, base, off, g.tag);
         if let Some(closure) = g.closure {
             let p = b.ins().load(types::I64, f, base, off + PAYLOAD_OFFSET as i32);
             let bad = b.ins().icmp_imm_s(IntCC::NotEqual, p, closure as i64);
-            let ok = b.create_block();
-            b.ins().brif(bad, fail, &[], ok, &[]);
-            b.switch_to_block(ok);
+            fails.add(b, bad);
         }
     }
+    fails.branch(b, fail);
 }
 
 /// Builds the wrapper around `direct` (params of `kinds`, result of `ret`),
@@ -59,13 +87,13 @@ pub fn build(
     check_globals(&mut b, ctx, guards, stale);
     let depth = b.ins().load(types::I64, f, ctx, JitCtx::DEPTH);
     let mut args = vec![ctx, depth];
+    let mut fails = AnyFails::default();
+    for (i, k) in kinds.iter().enumerate() {
+        fails.tag_differs(&mut b, vals, i as i32 * 16, tag_of(*k));
+    }
+    fails.branch(&mut b, mismatch);
     for (i, k) in kinds.iter().enumerate() {
         let off = i as i32 * 16;
-        let tag = b.ins().load(types::I8, f, vals, off + TAG_OFFSET as i32);
-        let bad = b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(*k) as i64);
-        let ok = b.create_block();
-        b.ins().brif(bad, mismatch, &[], ok, &[]);
-        b.switch_to_block(ok);
         let v = if *k == Kind::Null {
             b.ins().iconst(types::I64, 0)
         } else {

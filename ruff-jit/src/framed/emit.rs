@@ -417,18 +417,14 @@ impl Fx<'_, '_> {
         let checked = self.u.params.unwrap_or(st.slots.len());
         let mismatch = self.b.create_block();
         self.b.set_cold_block(mismatch);
-        for (i, k) in st.slots.iter().enumerate() {
-            if !matches!(k, Kind::Int | Kind::Float | Kind::Bool | Kind::Null) {
-                continue;
-            }
+        let scalar = |k: &Kind| matches!(k, Kind::Int | Kind::Float | Kind::Bool | Kind::Null);
+        let mut fails = crate::wrapper::AnyFails::default();
+        for (i, k) in st.slots.iter().enumerate().take(checked).filter(|(_, k)| scalar(k)) {
+            fails.tag_differs(&mut self.b, params[1], i as i32 * VALUE_SIZE as i32, tag_of(*k));
+        }
+        fails.branch(&mut self.b, mismatch);
+        for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| scalar(k)) {
             let off = i as i32 * VALUE_SIZE as i32;
-            if i < checked {
-                let tag = self.b.ins().load(types::I8, flags(), params[1], off + TAG_OFFSET as i32);
-                let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(*k) as i64);
-                let ok = self.b.create_block();
-                self.b.ins().brif(bad, mismatch, &[], ok, &[]);
-                self.b.switch_to_block(ok);
-            }
             if *k != Kind::Null {
                 let v = self.b.ins().load(cl_type(*k), flags(), params[1], off + PAYLOAD_OFFSET as i32);
                 let var = self.var(Loc::Slot(i as u16), cl_type(*k));
