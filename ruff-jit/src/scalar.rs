@@ -152,8 +152,8 @@ pub trait Scalar<'b> {
                 return (v, Kind::Int);
             }
             // A constant divisor other than 0 and -1 can neither divide by zero
-            // nor overflow: no checks (and Cranelift turns the division into a
-            // multiplication).
+            // nor overflow: no compares and branches (Cranelift turns the
+            // division itself into shifts or a multiplication either way).
             if !matches!(self.int_const(b), Some(k) if k != 0 && k != -1) {
                 let zero = self.fb().ins().icmp_imm_s(IntCC::Equal, b, 0);
                 self.error_if(zero);

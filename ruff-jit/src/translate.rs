@@ -367,13 +367,14 @@ impl Tx<'_, '_> {
                 let stale = self.bail_block(bail::GUARD);
                 crate::wrapper::check_globals(&mut self.b, self.ctx, &self.u.guards, stale);
                 let mismatch = self.b.create_block();
-                let checked = |k: &Kind| matches!(k, Kind::Int | Kind::Float | Kind::Bool | Kind::Null);
+                self.b.set_cold_block(mismatch);
+                let scalar = |k: &Kind| k.unboxed() || *k == Kind::Null;
                 let mut fails = crate::wrapper::AnyFails::default();
-                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| checked(k)) {
+                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| scalar(k)) {
                     fails.tag_differs(&mut self.b, slots, i as i32 * VALUE_SIZE as i32, tag_of(*k));
                 }
                 fails.branch(&mut self.b, mismatch);
-                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| checked(k)) {
+                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| scalar(k)) {
                     let off = i as i32 * VALUE_SIZE as i32;
                     if *k != Kind::Null {
                         let v = self.b.ins().load(cl_type(*k), flags(), slots, off + PAYLOAD_OFFSET as i32);

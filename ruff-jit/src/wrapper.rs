@@ -12,9 +12,10 @@ use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET};
 use crate::analyze::{GlobalGuard, Kind};
 use crate::translate::{cl_type, tag_of};
 
-/// Entry checks gathered into one branch: each check is a flag, and the flags
-/// are or-ed, so a unit's entry is one block instead of one per check (fewer
-/// blocks make Cranelift's compile faster; the checks run once per entry).
+/// Entry checks that share a failure target, gathered into one branch: each
+/// check is a flag and the flags are or-ed, so the checks take one block instead
+/// of one each (every block costs Cranelift compile time; the checks run once
+/// per entry).
 #[derive(Default)]
 pub struct AnyFails(Option<Value>);
 
@@ -29,7 +30,7 @@ impl AnyFails {
 
     /// Adds "the tag byte of the value at `base + off` is not `tag`".
     pub fn tag_differs(&mut self, b: &mut FunctionBuilder<'_>, base: Value, off: i32, tag: u8) {
-        let t = b.ins().load(types::I8, MemFlagsData::trusted(), base, off + TAG_OFFSET as i32);
+        let t = b.ins().load(types::I8, crate::scalar::flags(), base, off + TAG_OFFSET as i32);
         let bad = b.ins().icmp_imm_s(IntCC::NotEqual, t, tag as i64);
         self.add(b, bad);
     }

@@ -417,7 +417,7 @@ impl Fx<'_, '_> {
         let checked = self.u.params.unwrap_or(st.slots.len());
         let mismatch = self.b.create_block();
         self.b.set_cold_block(mismatch);
-        let scalar = |k: &Kind| matches!(k, Kind::Int | Kind::Float | Kind::Bool | Kind::Null);
+        let scalar = |k: &Kind| k.unboxed() || *k == Kind::Null;
         let mut fails = crate::wrapper::AnyFails::default();
         for (i, k) in st.slots.iter().enumerate().take(checked).filter(|(_, k)| scalar(k)) {
             fails.tag_differs(&mut self.b, params[1], i as i32 * VALUE_SIZE as i32, tag_of(*k));
