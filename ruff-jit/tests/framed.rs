@@ -631,12 +631,24 @@ func kinds(n) {
     }
     return to_string(len(arr)) + " " + to_string(arr[3]) + to_string(arr[4]) + to_string(arr[5]) + to_string(arr[len(arr) - 2])
 }
+func constants(n) {
+    mut arr := []
+    for i in n {
+        arr = push(arr, true)
+        arr = push(arr, null)
+        arr = push(arr, 2.5)
+        arr = push(arr, false)
+    }
+    return to_string(len(arr)) + " " + to_string(arr[0]) + to_string(arr[1]) + to_string(arr[2]) + to_string(arr[len(arr) - 1])
+}
 let b := build(5000)
 print(len(b), b[4999], shared(3000), other(3000), mixed(3000))
 print(custom(3000), words(3000), kinds(3000))
+print(constants(3000))
 "#;
     let expect = "5000 9998 3001 4501500 3029992 2997 push() requires an array as the first argument text\n\
-                  1500 1499 3003 w2997 w2999 1 9000 71.5true2999.5";
+                  1500 1499 3003 w2997 w2999 1 9000 71.5true2999.5\n\
+                  12000 truenull2.5false";
     agrees_with_vm(source, expect, 3, |mode, protos| {
         let (native, _, stepped) = stats_of(protos, "build");
         if mode == JitMode::Eager {
@@ -644,6 +656,10 @@ print(custom(3000), words(3000), kinds(3000))
             assert!(stepped < 10, "build stepped {stepped} instructions (the appends were not native)");
             let (native, vm, _) = stats_of(protos, "other");
             assert!(native > 20_000 && vm == 0, "other ran {native} instructions natively, {vm} in the VM");
+            // Constant items (bool, null, float) are appended in place too: the
+            // only steps left are the appends that grow the array.
+            let (_, _, stepped) = stats_of(protos, "constants");
+            assert!(stepped < 100, "constants stepped {stepped} instructions");
         }
     });
 }
@@ -877,6 +893,45 @@ top({"k": 9})
             // of deep, whose throw ends native code, are.
             let (_, _, stepped) = stats_of(protos, "work");
             assert!(stepped < 200, "work stepped {stepped} instructions (its calls were steps)");
+        }
+    });
+}
+
+/// TO_BOOL of a value read from the heap (the right side of `&&` / `||`):
+/// bools are read natively, every other kind gets the VM's truthiness, in
+/// every mode.
+#[test]
+fn heap_values_become_bools_like_the_vms() {
+    let source = r#"
+func count_set(flags) {
+    mut c := 0
+    for i in len(flags) {
+        if i >= 0 && flags[i] { c = c + 1 }
+        if i < 0 || flags[i] { c = c + 100 }
+    }
+    return c
+}
+func mixed(items, n) {
+    mut c := 0
+    for r in n {
+        for i in len(items) {
+            if r >= 0 && items[i] { c = c + i + 1 }
+        }
+    }
+    return c
+}
+mut flags := []
+for i in 3000 { flags = push(flags, i % 3 == 0) }
+print(count_set(flags))
+print(mixed([true, false, 0, 3, 0.0, -1.5, "", "x", null, [], [0], {}, {"a": 1}], 400))
+"#;
+    agrees_with_vm(source, "101000\n17200", 3, |mode, protos| {
+        // Auto: compiled with the VM's feedback, so that `i` is a counted int
+        // (eager compiles before any feedback and steps the indexing).
+        if mode == JitMode::Auto {
+            let (native, _, stepped) = stats_of(protos, "count_set");
+            assert!(native > 10_000, "count_set ran {native} instructions natively");
+            assert!(stepped == 0, "count_set stepped {stepped} instructions (its bools were not read natively)");
         }
     });
 }

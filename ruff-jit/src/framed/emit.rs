@@ -622,6 +622,10 @@ impl Fx<'_, '_> {
     }
 
     fn native(&mut self, pc: usize, op: Op, st: &State) -> Result<bool, Rejection> {
+        if matches!(op, Op::ToBool) && st.stack.last() == Some(&Kind::Top) {
+            self.heap_to_bool(pc, st.stack.len());
+            return Ok(true);
+        }
         if let Some(falls) = self.scalar_op(pc, op, st)? {
             return Ok(falls);
         }

@@ -234,7 +234,9 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
             _ => return step(proto, pc, op, st),
         },
         Op::ToBool => {
-            if !scalar(top(&st, 1)?) {
+            // A heap-kinded operand: read as a bool, or stepped (`heap_to_bool`).
+            let k = top(&st, 1)?;
+            if !scalar(k) && k != Kind::Top {
                 return step(proto, pc, op, st);
             }
             pops(&mut st, 1)?;

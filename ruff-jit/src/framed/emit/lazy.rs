@@ -58,7 +58,6 @@ pub(super) fn scalar_only(proto: &Proto, op: Op, how: How, st: &State) -> bool {
             | Op::Ge
             | Op::Neg
             | Op::Not
-            | Op::ToBool
             | Op::AddLocal(_)
             | Op::IncLocal(..)
             | Op::LocalAddInt(..)
@@ -77,7 +76,8 @@ pub(super) fn scalar_only(proto: &Proto, op: Op, how: How, st: &State) -> bool {
             | Op::Null => true,
             Op::Const(k) => matches!(proto.consts[k as usize], Const::Int(_) | Const::Float(_)),
             // `Return` writes what the VM drops with the frame (`Fx::native`).
-            Op::Pop | Op::Dup | Op::StoreLocal(_) | Op::Return => top() != Kind::Top,
+            // A heap-kinded TO_BOOL reads the frame (`Fx::heap_to_bool`).
+            Op::Pop | Op::Dup | Op::StoreLocal(_) | Op::Return | Op::ToBool => top() != Kind::Top,
             Op::LoadLocal(s) => st.slots[s as usize] != Kind::Top,
             _ => false,
         },

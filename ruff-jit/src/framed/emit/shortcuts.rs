@@ -6,10 +6,10 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
-use ruff_core::bytecode::{Op, Var};
+use ruff_core::bytecode::{Const, Op, Var};
 use ruff_core::runtime::heap_layout::{FieldCache, HeapLayout};
 use ruff_core::runtime::tier::{bail, Rejection};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FUNC, TAG_INT, TAG_OFFSET};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_FUNC, TAG_INT, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::STEP_RAISED;
 
 use super::super::heap;
@@ -63,9 +63,10 @@ impl Fx<'_, '_> {
         Some(3)
     }
 
-    /// `local = push(local, item)` with a local or an int constant as the item
-    /// (LOAD_GLOBAL, LOAD_LOCAL, LOAD_LOCAL or INT, CALL_UPDATE and STORE_LOCAL
-    /// of that local, none of them a jump target): when the global is an
+    /// `local = push(local, item)` with a local or a constant (int, float, bool
+    /// or null) as the item (LOAD_GLOBAL, LOAD_LOCAL, LOAD_LOCAL or the
+    /// constant, CALL_UPDATE and STORE_LOCAL of that local, none of them a jump
+    /// target): when the global is an
     /// appending builtin and the local's array is its own alone with room, the
     /// item is written at its end in place, with no operand copied. That is
     /// what the VM's CALL_UPDATE does (it empties the local, so the array it
@@ -83,7 +84,8 @@ impl Fx<'_, '_> {
         };
         let item_fits = match item {
             Op::LoadLocal(j) => j != a,
-            Op::Int(_) => true,
+            Op::Int(_) | Op::True | Op::False | Op::Null => true,
+            Op::Const(k) => matches!(u.proto.consts.get(k as usize), Some(Const::Float(_))),
             _ => false,
         };
         let runs = (pc..pc + N).all(|p| u.plan.how[p] != How::Exit && u.plan.states[p].is_some());
@@ -111,6 +113,15 @@ impl Fx<'_, '_> {
                 }
             },
             Op::Int(k) => (self.b.ins().iconst(types::I8, TAG_INT as i64), self.b.ins().iconst(types::I64, k as i64)),
+            Op::True | Op::False => {
+                let v = self.b.ins().iconst(types::I8, matches!(item, Op::True) as i64);
+                (self.b.ins().iconst(types::I8, TAG_BOOL as i64), v)
+            }
+            Op::Null => (self.b.ins().iconst(types::I8, TAG_NULL as i64), self.b.ins().iconst(types::I64, 0)),
+            Op::Const(k) => match u.proto.consts[k as usize] {
+                Const::Float(f) => (self.b.ins().iconst(types::I8, TAG_FLOAT as i64), self.b.ins().f64const(f)),
+                _ => unreachable!("checked above"),
+            },
             _ => unreachable!("checked above"),
         };
         heap::put_last(&mut self.b, l, arr, len, part);
@@ -307,5 +318,26 @@ impl Fx<'_, '_> {
         };
         self.b.switch_to_block(slow);
         Ok(done)
+    }
+
+    /// TO_BOOL of a heap-kinded value (the right operand of `&&` or `||` read
+    /// from an array, say): a bool is read from the frame as it is; any other
+    /// value gets the VM's truthiness through a step, which leaves a bool in
+    /// the same place. Either way the result is an unboxed bool.
+    pub(super) fn heap_to_bool(&mut self, pc: usize, d: usize) {
+        let at = Loc::Stack((d - 1) as u16);
+        let a = self.addr(at);
+        let tag = self.b.ins().load(types::I8, flags(), a, TAG_OFFSET as i32);
+        let is_bool = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_BOOL as i64);
+        let (slow, done) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(is_bool, done, &[], slow, &[]);
+        self.b.switch_to_block(slow);
+        self.step(pc, d);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        let a = self.addr(at);
+        let v = self.b.ins().load(types::I8, flags(), a, PAYLOAD_OFFSET as i32);
+        self.set(at, Kind::Bool, v);
     }
 }
