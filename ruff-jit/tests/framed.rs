@@ -637,6 +637,7 @@ func constants(n) {
         arr = push(arr, true)
         arr = push(arr, null)
         arr = push(arr, 2.5)
+        arr = push(arr, 12345678901234)
         arr = push(arr, false)
     }
     return to_string(len(arr)) + " " + to_string(arr[0]) + to_string(arr[1]) + to_string(arr[2]) + to_string(arr[len(arr) - 1])
@@ -648,7 +649,7 @@ print(constants(3000))
 "#;
     let expect = "5000 9998 3001 4501500 3029992 2997 push() requires an array as the first argument text\n\
                   1500 1499 3003 w2997 w2999 1 9000 71.5true2999.5\n\
-                  12000 truenull2.5false";
+                  15000 truenull2.5false";
     agrees_with_vm(source, expect, 3, |mode, protos| {
         let (native, _, stepped) = stats_of(protos, "build");
         if mode == JitMode::Eager {

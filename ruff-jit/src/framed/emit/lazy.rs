@@ -39,7 +39,8 @@ use crate::scalar::Loc;
 /// may stay pending. Everything `Scalar::scalar_op` emits qualifies (it is
 /// tried first for native instructions, whatever their kinds), and so do the
 /// guarded operations, which read a heap-kinded operand from the frame but
-/// never a scalar one.
+/// never a scalar one. (TO_BOOL of a heap-kinded value is the exception
+/// `Fx::native` makes before `scalar_op`: it reads the frame.)
 pub(super) fn scalar_only(proto: &Proto, op: Op, how: How, st: &State) -> bool {
     let top = || st.stack.last().copied().unwrap_or(Kind::Top);
     match how {

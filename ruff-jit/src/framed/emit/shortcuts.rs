@@ -85,7 +85,7 @@ impl Fx<'_, '_> {
         let item_fits = match item {
             Op::LoadLocal(j) => j != a,
             Op::Int(_) | Op::True | Op::False | Op::Null => true,
-            Op::Const(k) => matches!(u.proto.consts.get(k as usize), Some(Const::Float(_))),
+            Op::Const(k) => matches!(u.proto.consts.get(k as usize), Some(Const::Int(_) | Const::Float(_))),
             _ => false,
         };
         let runs = (pc..pc + N).all(|p| u.plan.how[p] != How::Exit && u.plan.states[p].is_some());
@@ -119,6 +119,7 @@ impl Fx<'_, '_> {
             }
             Op::Null => (self.b.ins().iconst(types::I8, TAG_NULL as i64), self.b.ins().iconst(types::I64, 0)),
             Op::Const(k) => match u.proto.consts[k as usize] {
+                Const::Int(i) => (self.b.ins().iconst(types::I8, TAG_INT as i64), self.b.ins().iconst(types::I64, i)),
                 Const::Float(f) => (self.b.ins().iconst(types::I8, TAG_FLOAT as i64), self.b.ins().f64const(f)),
                 _ => unreachable!("checked above"),
             },
