@@ -40,6 +40,12 @@ impl Kind {
         matches!(self, Kind::Int | Kind::Float | Kind::Bool)
     }
 
+    /// Whether values of this kind own no heap memory and are checked by tag
+    /// alone (the unboxed kinds and `null`).
+    pub fn scalar(self) -> bool {
+        self.unboxed() || self == Kind::Null
+    }
+
     /// The kind of a runtime value (`Top` for heap values).
     pub fn of(v: &Value) -> Kind {
         match v {

@@ -368,13 +368,12 @@ impl Tx<'_, '_> {
                 crate::wrapper::check_globals(&mut self.b, self.ctx, &self.u.guards, stale);
                 let mismatch = self.b.create_block();
                 self.b.set_cold_block(mismatch);
-                let scalar = |k: &Kind| k.unboxed() || *k == Kind::Null;
                 let mut fails = crate::wrapper::AnyFails::default();
-                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| scalar(k)) {
+                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| k.scalar()) {
                     fails.tag_differs(&mut self.b, slots, i as i32 * VALUE_SIZE as i32, tag_of(*k));
                 }
                 fails.branch(&mut self.b, mismatch);
-                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| scalar(k)) {
+                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| k.scalar()) {
                     let off = i as i32 * VALUE_SIZE as i32;
                     if *k != Kind::Null {
                         let v = self.b.ins().load(cl_type(*k), flags(), slots, off + PAYLOAD_OFFSET as i32);

@@ -417,13 +417,12 @@ impl Fx<'_, '_> {
         let checked = self.u.params.unwrap_or(st.slots.len());
         let mismatch = self.b.create_block();
         self.b.set_cold_block(mismatch);
-        let scalar = |k: &Kind| k.unboxed() || *k == Kind::Null;
         let mut fails = crate::wrapper::AnyFails::default();
-        for (i, k) in st.slots.iter().enumerate().take(checked).filter(|(_, k)| scalar(k)) {
+        for (i, k) in st.slots.iter().enumerate().take(checked).filter(|(_, k)| k.scalar()) {
             fails.tag_differs(&mut self.b, params[1], i as i32 * VALUE_SIZE as i32, tag_of(*k));
         }
         fails.branch(&mut self.b, mismatch);
-        for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| scalar(k)) {
+        for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| k.scalar()) {
             let off = i as i32 * VALUE_SIZE as i32;
             if *k != Kind::Null {
                 let v = self.b.ins().load(cl_type(*k), flags(), params[1], off + PAYLOAD_OFFSET as i32);

@@ -119,10 +119,6 @@ fn merge(states: &mut [Option<State>], work: &mut Vec<usize>, at: usize, st: Sta
     Ok(())
 }
 
-fn scalar(k: Kind) -> bool {
-    matches!(k, Kind::Null | Kind::Bool | Kind::Int | Kind::Float)
-}
-
 /// The operation only ever saw two ints (in the VM, before this compile).
 fn ints_only(proto: &Proto, pc: usize) -> bool {
     proto.feedback.get(pc).is_some_and(|c| c.get() == feedback::INT)
@@ -236,7 +232,7 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
         Op::ToBool => {
             // A heap-kinded operand: read as a bool, or stepped (`heap_to_bool`).
             let k = top(&st, 1)?;
-            if !scalar(k) && k != Kind::Top {
+            if !k.scalar() && k != Kind::Top {
                 return step(proto, pc, op, st);
             }
             pops(&mut st, 1)?;
@@ -280,7 +276,7 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
         }
         Op::Jump(t) | Op::Loop(t) => return Ok((How::Native, vec![(t as usize, st)])),
         Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => {
-            let h = if scalar(top(&st, 1)?) { How::Native } else { How::Step };
+            let h = if top(&st, 1)?.scalar() { How::Native } else { How::Step };
             pops(&mut st, 1)?;
             return Ok((h, vec![(t as usize, st.clone()), (pc + 1, st)]));
         }
@@ -290,7 +286,7 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
             pops(&mut st, 1)?;
             return Ok(match k {
                 Kind::Null => (How::Native, vec![(pc + 1, st)]),
-                k if scalar(k) => (How::Native, vec![(t as usize, taken)]),
+                k if k.scalar() => (How::Native, vec![(t as usize, taken)]),
                 _ => (How::Step, vec![(t as usize, taken), (pc + 1, st)]),
             });
         }

@@ -61,11 +61,7 @@ pub fn callee_global(code: &[Op], states: &[Option<State>], pc: usize, argc: usi
 /// Whether pure code compiled for `params` can take arguments the plan gives
 /// these kinds (a heap-kinded one is checked at the call).
 pub fn kinds_fit(args: &[Kind], params: &[Kind]) -> bool {
-    args.len() == params.len()
-        && args
-            .iter()
-            .zip(params)
-            .all(|(a, p)| matches!(p, Kind::Int | Kind::Float | Kind::Bool | Kind::Null) && (a == p || *a == Kind::Top))
+    args.len() == params.len() && args.iter().zip(params).all(|(a, p)| p.scalar() && (a == p || *a == Kind::Top))
 }
 
 /// The direct calls of a unit, by instruction.
