@@ -93,8 +93,20 @@ pub fn branch_in_line(b: &mut FunctionBuilder<'_>, leave: Value, target: Block, 
     b.ins().brif(leave, target, &[], next, &[]);
 }
 
-/// The negation of a condition (folded into its comparison when lowered).
+/// The negation of a condition. A comparison is negated by comparing again with
+/// the complementary condition (Cranelift does not fold `cond == 0` into the
+/// compare at the optimisation level the JIT uses); anything else is compared
+/// with 0.
 pub fn negate(b: &mut FunctionBuilder<'_>, cond: Value) -> Value {
+    use cranelift_codegen::ir::condcodes::CondCode;
+    use cranelift_codegen::ir::InstructionData;
+    if let Some(inst) = b.func.dfg.value_def(cond).inst() {
+        match b.func.dfg.insts[inst] {
+            InstructionData::IntCompare { cond: cc, args: [x, y], .. } => return b.ins().icmp(cc.complement(), x, y),
+            InstructionData::FloatCompare { cond: cc, args: [x, y], .. } => return b.ins().fcmp(cc.complement(), x, y),
+            _ => {}
+        }
+    }
     b.ins().icmp_imm_s(IntCC::Equal, cond, 0)
 }
 
@@ -152,16 +164,17 @@ pub trait Scalar<'b> {
                 return (v, Kind::Int);
             }
             // A constant divisor other than 0 and -1 can neither divide by zero
-            // nor overflow: no compares and branches (Cranelift turns the
-            // division itself into shifts or a multiplication either way).
-            if !matches!(self.int_const(b), Some(k) if k != 0 && k != -1) {
-                let zero = self.fb().ins().icmp_imm_s(IntCC::Equal, b, 0);
-                self.error_if(zero);
-                let min = self.fb().ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
-                let neg1 = self.fb().ins().icmp_imm_s(IntCC::Equal, b, -1);
-                let both = self.fb().ins().band(min, neg1);
-                self.error_if(both);
+            // nor overflow: no checks, and multiplications and shifts instead
+            // of a divide.
+            if let Some(k) = self.int_const(b).filter(|&k| k != 0 && k != -1) {
+                return (crate::divconst::emit(self.fb(), a, k, matches!(op, Op::Mod)), Kind::Int);
             }
+            let zero = self.fb().ins().icmp_imm_s(IntCC::Equal, b, 0);
+            self.error_if(zero);
+            let min = self.fb().ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+            let neg1 = self.fb().ins().icmp_imm_s(IntCC::Equal, b, -1);
+            let both = self.fb().ins().band(min, neg1);
+            self.error_if(both);
             let v = if matches!(op, Op::Div) { self.fb().ins().sdiv(a, b) } else { self.fb().ins().srem(a, b) };
             return (v, Kind::Int);
         }

@@ -1,0 +1,210 @@
+//! Integer `/` and `%` by a constant, as multiplications and shifts.
+//!
+//! The VM divides with Rust's `/` and `%` on `i64`: the quotient truncates
+//! toward zero and the remainder takes the dividend's sign. A hardware divide
+//! takes tens of cycles; by a known divisor `d` the same quotient is a
+//! multiply-high by a "magic" constant and shifts (Granlund and Montgomery,
+//! "Division by Invariant Integers using Multiplication", 1994; the derivation
+//! of the magic constant follows Warren, *Hacker's Delight*, chapter 10). The
+//! remainder is then `n - q * d`, which cannot overflow because `|q * d| <= |n|`.
+//! Divisors 0 and -1 never come here: they need the VM's error checks.
+
+use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_frontend::FunctionBuilder;
+
+/// How to divide by one constant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plan {
+    /// `d == 1`: the quotient is the dividend.
+    One,
+    /// `|d| == 2^k`: a shift, rounding negative dividends toward zero.
+    Shift { k: u32, negative: bool },
+    /// Anything else: `q = mulhi(n, m)` (plus or minus `n`), shifted by `s`,
+    /// plus one when negative.
+    Magic { m: i64, s: u32, add: i8 },
+}
+
+/// The plan for divisor `d` (`d` is not 0 or -1).
+fn plan(d: i64) -> Plan {
+    debug_assert!(d != 0 && d != -1);
+    if d == 1 {
+        return Plan::One;
+    }
+    let ad = d.unsigned_abs();
+    if ad.is_power_of_two() {
+        return Plan::Shift { k: ad.trailing_zeros(), negative: d < 0 };
+    }
+    let (m, s) = magic(d);
+    // `m` was computed as an unsigned value of up to 64 bits; read as an i64 its
+    // sign may differ from `d`'s, and the product then needs `n` added back (or
+    // taken away) to be the true high word.
+    let add = match (d > 0, m < 0) {
+        (true, true) => 1,
+        (false, false) => -1,
+        _ => 0,
+    };
+    Plan::Magic { m, s, add }
+}
+
+/// The magic multiplier and shift for a divisor `d` with `|d| >= 3` that is not a
+/// power of two: the smallest `p >= 64` with `2^p > nc * (d - 2^p mod d)`, where
+/// `nc` is the largest dividend with `nc mod d == d - 1`; then
+/// `m = (2^p + d - 2^p mod d) / d` and the shift is `p - 64`.
+fn magic(d: i64) -> (i64, u32) {
+    const TWO63: u64 = 1 << 63;
+    let ad = d.unsigned_abs();
+    let t = TWO63 + ((d as u64) >> 63);
+    let anc = t - 1 - t % ad;
+    let mut p = 63u32;
+    let (mut q1, mut r1) = (TWO63 / anc, TWO63 % anc);
+    let (mut q2, mut r2) = (TWO63 / ad, TWO63 % ad);
+    loop {
+        p += 1;
+        // Doubling q1, r1 (2^p / anc) and q2, r2 (2^p / ad) step by step keeps
+        // every value inside 64 bits.
+        q1 = q1.wrapping_mul(2);
+        r1 = r1.wrapping_mul(2);
+        if r1 >= anc {
+            q1 = q1.wrapping_add(1);
+            r1 = r1.wrapping_sub(anc);
+        }
+        q2 = q2.wrapping_mul(2);
+        r2 = r2.wrapping_mul(2);
+        if r2 >= ad {
+            q2 = q2.wrapping_add(1);
+            r2 = r2.wrapping_sub(ad);
+        }
+        let delta = ad - r2;
+        if !(q1 < delta || (q1 == delta && r1 == 0)) {
+            break;
+        }
+    }
+    let m = q2.wrapping_add(1) as i64;
+    (if d < 0 { m.wrapping_neg() } else { m }, p - 64)
+}
+
+/// `n / d` (truncating) when `rem` is false, `n % d` when it is; `d` is not 0
+/// or -1.
+pub fn emit(b: &mut FunctionBuilder<'_>, n: Value, d: i64, rem: bool) -> Value {
+    let q = match plan(d) {
+        Plan::One => n,
+        Plan::Shift { k, negative } => {
+            // Add 2^k - 1 to negative dividends first, so the shift truncates
+            // toward zero instead of rounding down.
+            let sign = b.ins().sshr_imm_s(n, 63);
+            let bias = b.ins().ushr_imm_s(sign, 64 - k as i64);
+            let biased = b.ins().iadd(n, bias);
+            let q = b.ins().sshr_imm_s(biased, k as i64);
+            if negative {
+                b.ins().ineg(q)
+            } else {
+                q
+            }
+        }
+        Plan::Magic { m, s, add } => {
+            let mc = b.ins().iconst(types::I64, m);
+            let mut q = b.ins().smulhi(n, mc);
+            if add > 0 {
+                q = b.ins().iadd(q, n);
+            } else if add < 0 {
+                q = b.ins().isub(q, n);
+            }
+            if s > 0 {
+                q = b.ins().sshr_imm_s(q, s as i64);
+            }
+            let up = b.ins().ushr_imm_s(q, 63);
+            b.ins().iadd(q, up)
+        }
+    };
+    if !rem {
+        return q;
+    }
+    let qd = b.ins().imul_imm_s(q, d);
+    b.ins().isub(n, qd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the emitted code computes, step for step, in Rust.
+    fn divide(n: i64, d: i64) -> i64 {
+        match plan(d) {
+            Plan::One => n,
+            Plan::Shift { k, negative } => {
+                let bias = (((n >> 63) as u64) >> (64 - k)) as i64;
+                let q = n.wrapping_add(bias) >> k;
+                if negative {
+                    q.wrapping_neg()
+                } else {
+                    q
+                }
+            }
+            Plan::Magic { m, s, add } => {
+                let mut q = ((n as i128 * m as i128) >> 64) as i64;
+                q = q.wrapping_add(n.wrapping_mul(add as i64));
+                q >>= s;
+                q + ((q as u64) >> 63) as i64
+            }
+        }
+    }
+
+    /// A small deterministic generator (xorshift), so failures reproduce.
+    fn numbers(seed: u64, count: usize) -> Vec<i64> {
+        let mut x = seed;
+        (0..count)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as i64
+            })
+            .collect()
+    }
+
+    fn divisors() -> Vec<i64> {
+        let mut ds: Vec<i64> = (-300..=300).filter(|&d| d != 0 && d != -1).collect();
+        for k in 1..63 {
+            let p = 1i64 << k;
+            ds.extend([p, -p, p - 1, p + 1, -(p - 1), -(p + 1)]);
+        }
+        ds.extend([i64::MAX, i64::MIN, i64::MIN + 1, 1_000_000_007, -1_000_000_007, 86_400, 3_600_000]);
+        ds.extend(numbers(99, 2_000));
+        ds.extend(numbers(7, 500).into_iter().map(|d| d >> 40));
+        ds.retain(|&d| d != 0 && d != -1);
+        ds
+    }
+
+    fn dividends() -> Vec<i64> {
+        let mut ns = vec![0, 1, -1, 2, -2, 7, -7, i64::MAX, i64::MIN, i64::MAX - 1, i64::MIN + 1];
+        for k in 1..63 {
+            let p = 1i64 << k;
+            ns.extend([p, -p, p - 1, -(p - 1), p + 1, -(p + 1)]);
+        }
+        ns.extend(numbers(12_345, 400));
+        ns.extend(numbers(5, 200).into_iter().map(|n| n >> 33));
+        ns
+    }
+
+    #[test]
+    fn quotients_and_remainders_match_rusts_for_every_divisor_tried() {
+        let ns = dividends();
+        for d in divisors() {
+            for &n in &ns {
+                let q = divide(n, d);
+                assert_eq!(q, n / d, "{n} / {d} with {:?}", plan(d));
+                assert_eq!(n - q * d, n % d, "{n} % {d} with {:?}", plan(d));
+            }
+        }
+    }
+
+    #[test]
+    fn divisors_get_the_plan_their_shape_asks_for() {
+        assert_eq!(plan(1), Plan::One);
+        assert_eq!(plan(8), Plan::Shift { k: 3, negative: false });
+        assert_eq!(plan(-8), Plan::Shift { k: 3, negative: true });
+        assert_eq!(plan(i64::MIN), Plan::Shift { k: 63, negative: true });
+        assert!(matches!(plan(7), Plan::Magic { .. }));
+        assert!(matches!(plan(-1_000_000_007), Plan::Magic { .. }));
+    }
+}
