@@ -936,3 +936,49 @@ print(mixed([true, false, 0, 3, 0.0, -1.5, "", "x", null, [], [0], {}, {"a": 1}]
         }
     });
 }
+
+/// `arr[i] = v` where the index and the value are scalars in registers (ints,
+/// floats, bools and null, computed or constant): framed code stores them into
+/// the element from its variables, and the array reads back what the VM would
+/// have stored.
+#[test]
+fn scalar_elements_are_stored_like_the_vms() {
+    let source = r#"
+func kinds(n) {
+    mut arr := []
+    for i in n { arr = push(arr, 0) }
+    mut f := 0.5
+    for i in n {
+        let k := i % 6
+        if k == 0 { arr[i] = true }
+        if k == 1 { arr[i] = null }
+        if k == 2 { arr[i] = f }
+        if k == 3 { arr[i] = i * 3 }
+        if k == 4 { arr[i] = i % 4 > 1 }
+        if k == 5 { arr[i] = false }
+        f = f + 0.25
+    }
+    mut ints := 0
+    mut floats := 0.0
+    mut counts := [0, 0, 0, 0, 0]
+    for i in n {
+        let v := arr[i]
+        let t := type(v)
+        if t == "int" { ints = ints + v }
+        if t == "float" { floats = floats + v }
+        if t == "null" { counts[0] = counts[0] + 1 }
+        if v == true { counts[1] = counts[1] + 1 }
+        if v == false { counts[2] = counts[2] + 1 }
+        if t == "string" { counts[3] = counts[3] + 1 }
+    }
+    return to_string(ints) + " " + to_string(floats) + " " + to_string(counts) + " " + to_string(arr[0]) + to_string(arr[1]) + to_string(arr[4]) + to_string(arr[5])
+}
+print(kinds(3000))
+"#;
+    agrees_with_vm(source, "2250000 187625 [500, 750, 750, 0, 0] truenullfalsefalse", 3, |mode, protos| {
+        if mode == JitMode::Auto {
+            let (native, vm, _) = stats_of(protos, "kinds");
+            assert!(native > 50_000 && vm < 20_000, "kinds ran {native} instructions natively, {vm} in the VM");
+        }
+    });
+}

@@ -539,15 +539,16 @@ impl Fx<'_, '_> {
                 self.b.ins().jump(e, &[]);
                 Ok(false)
             }
-            How::Step => self.stepped(pc, op, d),
+            How::Step => self.stepped(pc, op, st),
             How::GuardInt => self.guarded(pc, op, st, Kind::Int),
             How::GuardFloat => self.guarded(pc, op, st, Kind::Float),
             How::Native => self.native(pc, op, st),
         }
     }
 
-    fn stepped(&mut self, pc: usize, op: Op, d: usize) -> Result<bool, Rejection> {
-        let done = self.before_step(pc, op, d)?;
+    fn stepped(&mut self, pc: usize, op: Op, st: &State) -> Result<bool, Rejection> {
+        let d = st.stack.len();
+        let done = self.before_step(pc, op, st)?;
         let next = self.step(pc, d);
         if let Some(done) = done {
             self.b.ins().jump(done, &[]);

@@ -206,7 +206,8 @@ impl Fx<'_, '_> {
     /// The common cases of some stepped instructions, natively; the current
     /// block becomes the step for the rest. Returns where the native case
     /// continues when the step falls through to the same place.
-    pub(super) fn before_step(&mut self, pc: usize, op: Op, d: usize) -> Result<Option<Block>, Rejection> {
+    pub(super) fn before_step(&mut self, pc: usize, op: Op, st: &State) -> Result<Option<Block>, Rejection> {
+        let d = st.stack.len();
         let top = |i: usize| Loc::Stack((d - i) as u16);
         if !matches!(
             op,
@@ -241,9 +242,13 @@ impl Fx<'_, '_> {
             // holds no reference, by a helper otherwise.
             Op::SetPath(Var::Local(s), 1, 0) => {
                 let args = [self.addr(Loc::Slot(s)), self.addr(top(2)), self.addr(top(1))];
+                // Scalar operands are in their variables as well as in the
+                // frame: used from there, not read back.
+                let index = (st.stack[d - 2] == Kind::Int).then(|| self.get(top(2), Kind::Int));
+                let value = self.scalar_parts(top(1), st.stack[d - 1]);
                 Some(self.inline_then_helper(slow, self.u.helpers.set_index, &args, |b, l, helper| {
-                    let i = heap::payload_if(b, args[1], TAG_INT, helper);
-                    let value = heap::parts(b, args[2]);
+                    let i = index.unwrap_or_else(|| heap::payload_if(b, args[1], TAG_INT, helper));
+                    let value = value.unwrap_or_else(|| heap::parts(b, args[2]));
                     heap::set_element(b, l, args[0], i, value, helper);
                 }))
             }
@@ -318,6 +323,17 @@ impl Fx<'_, '_> {
         };
         self.b.switch_to_block(slow);
         Ok(done)
+    }
+
+    /// The tag and payload of the value at `loc` when its kind `k` is a scalar
+    /// (a null's payload is 0; a bool's is its `i8`).
+    fn scalar_parts(&mut self, loc: Loc, k: Kind) -> Option<(Value, Value)> {
+        if !k.scalar() {
+            return None;
+        }
+        let tag = self.b.ins().iconst(types::I8, tag_of(k) as i64);
+        let payload = if k == Kind::Null { self.b.ins().iconst(types::I64, 0) } else { self.get(loc, k) };
+        Some((tag, payload))
     }
 
     /// TO_BOOL of a heap-kinded value (the right operand of `&&` or `||` read
