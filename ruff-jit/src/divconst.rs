@@ -7,49 +7,60 @@
 //! "Division by Invariant Integers using Multiplication", 1994; the derivation
 //! of the magic constant follows Warren, *Hacker's Delight*, chapter 10). The
 //! remainder is then `n - q * d`, which cannot overflow because `|q * d| <= |n|`.
-//! Divisors 0 and -1 never come here: they need the VM's error checks.
+//! Divisors 0 and -1 never come here: they can raise, and `Scalar::arith`
+//! emits the VM's checks and a hardware divide for them.
 
 use cranelift_codegen::ir::{types, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
 
 /// How to divide by one constant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Plan {
-    /// `d == 1`: the quotient is the dividend.
+enum Method {
+    /// `d == 1`: the quotient is the dividend, the remainder 0.
     One,
     /// `|d| == 2^k`: a shift, rounding negative dividends toward zero.
     Shift { k: u32, negative: bool },
-    /// Anything else: `q = mulhi(n, m)` (plus or minus `n`), shifted by `s`,
-    /// plus one when negative.
-    Magic { m: i64, s: u32, add: i8 },
+    /// Anything else: `q = mulhi(n, m)`, corrected by `n`, shifted right by
+    /// `s`, plus one when negative.
+    Magic { m: i64, s: u32, fixup: Fixup },
 }
 
-/// The plan for divisor `d` (`d` is not 0 or -1).
-fn plan(d: i64) -> Plan {
+/// The correction of the multiply-high in [`Method::Magic`]: `m` is computed as
+/// an unsigned value of up to 64 bits; read as an `i64`, its sign may differ
+/// from `d`'s, and the high word of the product then needs `n` added back
+/// (positive `d`) or taken away (negative `d`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fixup {
+    None,
+    AddN,
+    SubN,
+}
+
+/// The method for divisor `d` (`d` is not 0 or -1).
+fn method(d: i64) -> Method {
     debug_assert!(d != 0 && d != -1);
     if d == 1 {
-        return Plan::One;
+        return Method::One;
     }
     let ad = d.unsigned_abs();
     if ad.is_power_of_two() {
-        return Plan::Shift { k: ad.trailing_zeros(), negative: d < 0 };
+        return Method::Shift { k: ad.trailing_zeros(), negative: d < 0 };
     }
     let (m, s) = magic(d);
-    // `m` was computed as an unsigned value of up to 64 bits; read as an i64 its
-    // sign may differ from `d`'s, and the product then needs `n` added back (or
-    // taken away) to be the true high word.
-    let add = match (d > 0, m < 0) {
-        (true, true) => 1,
-        (false, false) => -1,
-        _ => 0,
+    let fixup = match (d > 0, m < 0) {
+        (true, true) => Fixup::AddN,
+        (false, false) => Fixup::SubN,
+        _ => Fixup::None,
     };
-    Plan::Magic { m, s, add }
+    Method::Magic { m, s, fixup }
 }
 
 /// The magic multiplier and shift for a divisor `d` with `|d| >= 3` that is not a
-/// power of two: the smallest `p >= 64` with `2^p > nc * (d - 2^p mod d)`, where
-/// `nc` is the largest dividend with `nc mod d == d - 1`; then
-/// `m = (2^p + d - 2^p mod d) / d` and the shift is `p - 64`.
+/// power of two, of either sign. With `ad = |d|` and `anc` the largest dividend
+/// magnitude whose remainder by `ad` is `ad - 1` (one more for negative `d`):
+/// the smallest `p >= 64` with `2^p > anc * (ad - 2^p mod ad)`; then
+/// `m = (2^p + ad - 2^p mod ad) / ad`, negated for negative `d`, and the shift
+/// is `p - 64`.
 fn magic(d: i64) -> (i64, u32) {
     const TWO63: u64 = 1 << 63;
     let ad = d.unsigned_abs();
@@ -86,14 +97,21 @@ fn magic(d: i64) -> (i64, u32) {
 /// `n / d` (truncating) when `rem` is false, `n % d` when it is; `d` is not 0
 /// or -1.
 pub fn emit(b: &mut FunctionBuilder<'_>, n: Value, d: i64, rem: bool) -> Value {
-    let q = match plan(d) {
-        Plan::One => n,
-        Plan::Shift { k, negative } => {
+    let q = match method(d) {
+        Method::One if rem => return b.ins().iconst(types::I64, 0),
+        Method::One => n,
+        Method::Shift { k, negative } => {
             // Add 2^k - 1 to negative dividends first, so the shift truncates
             // toward zero instead of rounding down.
             let sign = b.ins().sshr_imm_s(n, 63);
             let bias = b.ins().ushr_imm_s(sign, 64 - k as i64);
             let biased = b.ins().iadd(n, bias);
+            if rem {
+                // `q * d` is `biased` with its low k bits cleared, whichever
+                // the sign of `d`.
+                let qd = b.ins().band_imm_s(biased, (-1i64) << k);
+                return b.ins().isub(n, qd);
+            }
             let q = b.ins().sshr_imm_s(biased, k as i64);
             if negative {
                 b.ins().ineg(q)
@@ -101,14 +119,14 @@ pub fn emit(b: &mut FunctionBuilder<'_>, n: Value, d: i64, rem: bool) -> Value {
                 q
             }
         }
-        Plan::Magic { m, s, add } => {
+        Method::Magic { m, s, fixup } => {
             let mc = b.ins().iconst(types::I64, m);
             let mut q = b.ins().smulhi(n, mc);
-            if add > 0 {
-                q = b.ins().iadd(q, n);
-            } else if add < 0 {
-                q = b.ins().isub(q, n);
-            }
+            q = match fixup {
+                Fixup::AddN => b.ins().iadd(q, n),
+                Fixup::SubN => b.ins().isub(q, n),
+                Fixup::None => q,
+            };
             if s > 0 {
                 q = b.ins().sshr_imm_s(q, s as i64);
             }
@@ -127,26 +145,30 @@ pub fn emit(b: &mut FunctionBuilder<'_>, n: Value, d: i64, rem: bool) -> Value {
 mod tests {
     use super::*;
 
-    /// What the emitted code computes, step for step, in Rust.
-    fn divide(n: i64, d: i64) -> i64 {
-        match plan(d) {
-            Plan::One => n,
-            Plan::Shift { k, negative } => {
+    /// What the emitted code computes, step for step, in Rust: the quotient and
+    /// the remainder.
+    fn divide(n: i64, d: i64) -> (i64, i64) {
+        let q = match method(d) {
+            Method::One => return (n, 0),
+            Method::Shift { k, negative } => {
                 let bias = (((n >> 63) as u64) >> (64 - k)) as i64;
-                let q = n.wrapping_add(bias) >> k;
-                if negative {
-                    q.wrapping_neg()
-                } else {
-                    q
-                }
+                let biased = n.wrapping_add(bias);
+                let r = n.wrapping_sub(biased & ((-1i64) << k));
+                let q = biased >> k;
+                return (if negative { q.wrapping_neg() } else { q }, r);
             }
-            Plan::Magic { m, s, add } => {
+            Method::Magic { m, s, fixup } => {
                 let mut q = ((n as i128 * m as i128) >> 64) as i64;
-                q = q.wrapping_add(n.wrapping_mul(add as i64));
+                q = match fixup {
+                    Fixup::AddN => q.wrapping_add(n),
+                    Fixup::SubN => q.wrapping_sub(n),
+                    Fixup::None => q,
+                };
                 q >>= s;
                 q + ((q as u64) >> 63) as i64
             }
-        }
+        };
+        (q, n.wrapping_sub(q.wrapping_mul(d)))
     }
 
     /// A small deterministic generator (xorshift), so failures reproduce.
@@ -191,20 +213,20 @@ mod tests {
         let ns = dividends();
         for d in divisors() {
             for &n in &ns {
-                let q = divide(n, d);
-                assert_eq!(q, n / d, "{n} / {d} with {:?}", plan(d));
-                assert_eq!(n - q * d, n % d, "{n} % {d} with {:?}", plan(d));
+                let (q, r) = divide(n, d);
+                assert_eq!(q, n / d, "{n} / {d} with {:?}", method(d));
+                assert_eq!(r, n % d, "{n} % {d} with {:?}", method(d));
             }
         }
     }
 
     #[test]
-    fn divisors_get_the_plan_their_shape_asks_for() {
-        assert_eq!(plan(1), Plan::One);
-        assert_eq!(plan(8), Plan::Shift { k: 3, negative: false });
-        assert_eq!(plan(-8), Plan::Shift { k: 3, negative: true });
-        assert_eq!(plan(i64::MIN), Plan::Shift { k: 63, negative: true });
-        assert!(matches!(plan(7), Plan::Magic { .. }));
-        assert!(matches!(plan(-1_000_000_007), Plan::Magic { .. }));
+    fn divisors_get_the_method_their_shape_asks_for() {
+        assert_eq!(method(1), Method::One);
+        assert_eq!(method(8), Method::Shift { k: 3, negative: false });
+        assert_eq!(method(-8), Method::Shift { k: 3, negative: true });
+        assert_eq!(method(i64::MIN), Method::Shift { k: 63, negative: true });
+        assert!(matches!(method(7), Method::Magic { .. }));
+        assert!(matches!(method(-1_000_000_007), Method::Magic { .. }));
     }
 }

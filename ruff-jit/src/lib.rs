@@ -175,11 +175,10 @@ impl Engine {
     fn new(options: JitOptions) -> Result<Engine, String> {
         let mut flags = settings::builder();
         let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| format!("{k}={v}: {e}"));
-        // No e-graph pass: it was a quarter of every compile's instructions
-        // (callgrind, benchmarks and other programs: -21% to -30%), while the
-        // code it improved measurably, division by constants and negated
-        // compares, the translator now emits directly (see `divconst` and
-        // `scalar::negate`). Executed instructions stayed within -5% to +5%.
+        // No e-graph pass: it was a quarter of every compile's instructions,
+        // and what it measurably improved the translator now emits itself
+        // (division by constants, negated compares, element stores from
+        // registers). Figures in the README's "Where a compile's time goes".
         set(&mut flags, "opt_level", "none")?;
         set(&mut flags, "preserve_frame_pointers", "true")?;
         set(&mut flags, "enable_verifier", if options.verify { "true" } else { "false" })?;

@@ -4,8 +4,8 @@
 //! would raise, the code branches out through [`Scalar::error_if`]; each
 //! translator decides what leaving means.
 
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::condcodes::{CondCode, FloatCC, IntCC};
+use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, InstructionData, MemFlagsData, Value};
 use cranelift_frontend::FunctionBuilder;
 use ruff_core::bytecode::{Cmp, Op};
 use ruff_core::runtime::tier::{JitCtx, Rejection};
@@ -98,8 +98,6 @@ pub fn branch_in_line(b: &mut FunctionBuilder<'_>, leave: Value, target: Block, 
 /// compare at the optimisation level the JIT uses); anything else is compared
 /// with 0.
 pub fn negate(b: &mut FunctionBuilder<'_>, cond: Value) -> Value {
-    use cranelift_codegen::ir::condcodes::CondCode;
-    use cranelift_codegen::ir::InstructionData;
     if let Some(inst) = b.func.dfg.value_def(cond).inst() {
         match b.func.dfg.insts[inst] {
             InstructionData::IntCompare { cond: cc, args: [x, y], .. } => return b.ins().icmp(cc.complement(), x, y),

@@ -940,7 +940,9 @@ print(mixed([true, false, 0, 3, 0.0, -1.5, "", "x", null, [], [0], {}, {"a": 1}]
 /// `arr[i] = v` where the index and the value are scalars in registers (ints,
 /// floats, bools and null, computed or constant): framed code stores them into
 /// the element from its variables, and the array reads back what the VM would
-/// have stored.
+/// have stored. (A parity test: the stores from registers and the earlier
+/// reads from the frame give the same results and step counts; callgrind
+/// measured the difference, see the README.)
 #[test]
 fn scalar_elements_are_stored_like_the_vms() {
     let source = r#"

@@ -325,14 +325,23 @@ impl Fx<'_, '_> {
         Ok(done)
     }
 
-    /// The tag and payload of the value at `loc` when its kind `k` is a scalar
-    /// (a null's payload is 0; a bool's is its `i8`).
+    /// The tag and payload of the value at `loc` when its kind `k` is a scalar,
+    /// the payload as a whole word (a null's is 0; a bool's is zero-extended,
+    /// as the VM writes it, so that a later 8-byte read of it is forwarded
+    /// from the store).
     fn scalar_parts(&mut self, loc: Loc, k: Kind) -> Option<(Value, Value)> {
         if !k.scalar() {
             return None;
         }
         let tag = self.b.ins().iconst(types::I8, tag_of(k) as i64);
-        let payload = if k == Kind::Null { self.b.ins().iconst(types::I64, 0) } else { self.get(loc, k) };
+        let payload = match k {
+            Kind::Null => self.b.ins().iconst(types::I64, 0),
+            Kind::Bool => {
+                let v = self.get(loc, k);
+                self.b.ins().uextend(types::I64, v)
+            }
+            _ => self.get(loc, k),
+        };
         Some((tag, payload))
     }
 
