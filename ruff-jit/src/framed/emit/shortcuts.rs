@@ -99,12 +99,9 @@ impl Fx<'_, '_> {
         let local = self.addr(Loc::Slot(a));
         let (arr, len) = heap::unshared_append(&mut self.b, l, builtin, local, slow);
         let part = match item {
-            Op::LoadLocal(j) => match st.slots[j as usize] {
-                k @ (Kind::Int | Kind::Float | Kind::Bool) => {
-                    let tag = self.b.ins().iconst(types::I8, tag_of(k) as i64);
-                    (tag, self.get(Loc::Slot(j), k))
-                }
-                _ => {
+            Op::LoadLocal(j) => match self.scalar_parts(Loc::Slot(j), st.slots[j as usize]) {
+                Some(part) => part,
+                None => {
                     let at = self.addr(Loc::Slot(j));
                     let (tag, payload) = heap::parts(&mut self.b, at);
                     heap::retain(&mut self.b, l, tag, payload);
@@ -113,7 +110,7 @@ impl Fx<'_, '_> {
             },
             Op::Int(k) => (self.b.ins().iconst(types::I8, TAG_INT as i64), self.b.ins().iconst(types::I64, k as i64)),
             Op::True | Op::False => {
-                let v = self.b.ins().iconst(types::I8, matches!(item, Op::True) as i64);
+                let v = self.b.ins().iconst(types::I64, matches!(item, Op::True) as i64);
                 (self.b.ins().iconst(types::I8, TAG_BOOL as i64), v)
             }
             Op::Null => (self.b.ins().iconst(types::I8, TAG_NULL as i64), self.b.ins().iconst(types::I64, 0)),
