@@ -7,6 +7,7 @@ pub mod compare;
 pub mod error;
 pub mod format;
 pub mod heap_layout;
+pub mod keymap;
 pub mod object;
 pub mod tier;
 pub mod value;

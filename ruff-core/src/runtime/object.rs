@@ -6,16 +6,14 @@ use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
-use indexmap::IndexMap;
-use rustc_hash::FxBuildHasher;
-
+use super::keymap::KeyMap;
 use super::value::Value;
 use crate::bytecode::Proto;
 
 /// A dict key. Dict keys are strings in the language; a string that is the canonical
 /// decimal form of an i64 is always stored as `Int`, so `d[1]` and `d["1"]` are the
 /// same entry and the int fast path changes nothing observable.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Key {
     /// A canonical decimal integer key.
     Int(i64),
@@ -83,7 +81,7 @@ fn canonical_int(s: &str) -> Option<i64> {
 /// Insertion-ordered map from keys to values.
 #[derive(Clone, Debug, Default)]
 pub struct Dict {
-    map: IndexMap<Key, Value, FxBuildHasher>,
+    map: KeyMap,
 }
 
 impl Dict {
@@ -94,7 +92,7 @@ impl Dict {
 
     /// A dict with room for `n` entries.
     pub fn with_capacity(n: usize) -> Dict {
-        Dict { map: IndexMap::with_capacity_and_hasher(n, FxBuildHasher) }
+        Dict { map: KeyMap::with_capacity(n) }
     }
 
     /// Number of entries.
@@ -124,12 +122,12 @@ impl Dict {
 
     /// Removes a key, keeping the order of the others.
     pub fn remove(&mut self, k: &Key) -> Option<Value> {
-        self.map.shift_remove(k)
+        self.map.remove(k)
     }
 
     /// True when the key is present.
     pub fn contains(&self, k: &Key) -> bool {
-        self.map.contains_key(k)
+        self.map.contains(k)
     }
 
     /// Entries in insertion order.
