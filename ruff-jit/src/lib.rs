@@ -214,6 +214,7 @@ impl Engine {
             declare("ruff_jit_call", &[i64t, i64t, i32t, i32t, i32t, i32t], Some(i32t))?,
             declare("ruff_jit_call_method", &[i64t, i32t, i32t, i32t, i64t], Some(i32t))?,
             declare("ruff_jit_make_struct", &[i64t, i64t, i64t], None)?,
+            declare("ruff_jit_add_local", &[i64t, i64t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -521,7 +522,8 @@ impl Engine {
             call: refs[9],
             call_method: refs[10],
             make_struct: refs[11],
-            fmod: refs[12],
+            add_local: refs[12],
+            fmod: refs[13],
         };
         let unit = framed::emit::FramedUnit {
             proto,

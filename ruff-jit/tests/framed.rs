@@ -984,3 +984,52 @@ print(kinds(3000))
         }
     });
 }
+
+/// `local += value` on heap-kinded operands (ADD_LOCAL that the plan steps): a
+/// string appended in place, or shared and so copied first; ints and floats
+/// read from an array (added by the helper in eager mode, which has no
+/// feedback to guard on); an int overflow and a string plus an int, which
+/// leave the helper for the step and raise the VM's errors. In auto mode the
+/// string appends no longer step.
+#[test]
+fn heap_kinded_local_adds_agree_with_the_vm() {
+    let source = r#"
+func adds(n) {
+    let arr := [3, 0.25, 9223372036854000000, 1000]
+    let k := arr[3]
+    mut s := ""
+    mut x := arr[0]
+    mut y := arr[0]
+    mut f := arr[1]
+    for i in n {
+        s = s + "ab"
+        x = x + 2
+        y = y + k
+        f = f + 0.5
+    }
+    let kept := s
+    s = s + "!"
+    mut big := arr[2]
+    mut caught := ""
+    try {
+        for i in n { big = big + k }
+    } except e { caught = e.message }
+    mut odd := "q"
+    try { odd = odd + 1 } except e { caught = caught + " / " + e.message }
+    return to_string(len(s)) + " " + to_string(len(kept)) + " " + to_string(x) + " " + to_string(y) + " " + to_string(f) + " " + to_string(big) + " " + caught
+}
+print(adds(5000))
+"#;
+    agrees_with_vm(
+        source,
+        "10001 10000 10003 5000003 2500.25 9223372036854775000 Integer overflow",
+        7,
+        |mode, protos| {
+            if mode == JitMode::Auto {
+                let (native, _, stepped) = stats_of(protos, "adds");
+                assert!(native > 10_000, "adds ran {native} instructions natively");
+                assert!(stepped < 100, "adds stepped {stepped} instructions (its appends were not done by the helper)");
+            }
+        },
+    );
+}

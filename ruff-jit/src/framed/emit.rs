@@ -45,6 +45,7 @@ pub struct Helpers {
     pub call: FuncRef,
     pub call_method: FuncRef,
     pub make_struct: FuncRef,
+    pub add_local: FuncRef,
     pub fmod: FuncRef,
 }
 

@@ -211,6 +211,25 @@ pub unsafe extern "C" fn ruff_jit_set_index(slot: *mut Value, key: *mut Value, v
     }
 }
 
+/// `local += value` (ADD_LOCAL) from framed code, without a step: the VM's
+/// in-place add (`dispatch::add_in_place`: a string appended in place when the
+/// local's is unshared, two ints or two floats added), then the operand
+/// dropped from the stack. Anything else (an int overflow, other kinds)
+/// returns 1 with nothing changed, and the caller steps the instruction.
+///
+/// # Safety
+/// `slot` is a local's value and `rhs` the operand on the stack above the
+/// frame, both initialised and distinct.
+pub unsafe extern "C" fn ruff_jit_add_local(slot: *mut Value, rhs: *mut Value) -> u32 {
+    match super::dispatch::add_in_place(unsafe { &mut *slot }, unsafe { &*rhs }) {
+        Some(_) => {
+            unsafe { std::ptr::drop_in_place(rhs) };
+            0
+        }
+        None => 1,
+    }
+}
+
 impl Vm {
     /// The instructions framed code steps most (a global's value, a string
     /// constant, appending to a string local, a call of a builtin) done without
@@ -357,5 +376,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_call", ruff_jit_call as *const u8),
         ("ruff_jit_call_method", ruff_jit_call_method as *const u8),
         ("ruff_jit_make_struct", ruff_jit_make_struct as *const u8),
+        ("ruff_jit_add_local", ruff_jit_add_local as *const u8),
     ]
 }

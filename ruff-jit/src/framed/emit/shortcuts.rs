@@ -1,7 +1,7 @@
 //! Native shortcuts in framed code: instruction sequences and stepped
 //! instructions whose common case runs without the VM (`local[i]` read in
-//! place, a branch on a heap-held bool, `local[key] = value`), each falling
-//! back to the instructions' own path.
+//! place, a branch on a heap-held bool, `local[key] = value`, `local +=
+//! value`), each falling back to the instructions' own path.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
@@ -214,6 +214,7 @@ impl Fx<'_, '_> {
                 | Op::CallUpdate(2, Var::Local(_) | Var::Global(_))
                 | Op::IterNext(..)
                 | Op::Call(_)
+                | Op::AddLocal(_)
         ) {
             return Ok(None);
         }
@@ -315,6 +316,16 @@ impl Fx<'_, '_> {
                     self.b.ins().jump(slow, &[]);
                 }
                 None
+            }
+            // `local += value` on heap-kinded operands (a string appended to
+            // a string local, say): the VM's in-place add by a helper; other
+            // kinds and an overflow take the step.
+            Op::AddLocal(s) => {
+                let args = [self.addr(Loc::Slot(s)), self.addr(top(1))];
+                let failed = self.call(self.u.helpers.add_local, &args).expect("helper result");
+                let done = self.b.create_block();
+                self.b.ins().brif(failed, slow, &[], done, &[]);
+                Some(done)
             }
             _ => unreachable!("checked above"),
         };
