@@ -986,29 +986,37 @@ print(kinds(3000))
 }
 
 /// `local += value` on heap-kinded operands (ADD_LOCAL that the plan steps): a
-/// string appended in place, or shared and so copied first; ints and floats
+/// string appended in place, strings read from an array appended, a string shared before
+/// an append (so copied first), a string added to itself; ints and floats
 /// read from an array (added by the helper in eager mode, which has no
 /// feedback to guard on); an int overflow and a string plus an int, which
-/// leave the helper for the step and raise the VM's errors. In auto mode the
-/// string appends no longer step.
+/// leave the helper for the step and raise the VM's errors. The strings are
+/// printed whole, so a wrong append changes the output. In auto mode the
+/// appends no longer step.
 #[test]
 fn heap_kinded_local_adds_agree_with_the_vm() {
     let source = r#"
 func adds(n) {
-    let arr := [3, 0.25, 9223372036854000000, 1000]
+    let arr := [3, 0.25, 9223372036854000000, 1000, "xy"]
     let k := arr[3]
+    let parts := ["a", "bc", "def"]
     mut s := ""
+    mut t := ""
+    mut saved := ""
     mut x := arr[0]
     mut y := arr[0]
     mut f := arr[1]
     for i in n {
         s = s + "ab"
+        let piece := parts[i % 3]
+        t = t + piece
+        if i % 1000 == 999 { saved = t }
         x = x + 2
         y = y + k
         f = f + 0.5
     }
-    let kept := s
-    s = s + "!"
+    mut w := arr[4]
+    for j in 3 { w = w + w }
     mut big := arr[2]
     mut caught := ""
     try {
@@ -1016,13 +1024,14 @@ func adds(n) {
     } except e { caught = e.message }
     mut odd := "q"
     try { odd = odd + 1 } except e { caught = caught + " / " + e.message }
-    return to_string(len(s)) + " " + to_string(len(kept)) + " " + to_string(x) + " " + to_string(y) + " " + to_string(f) + " " + to_string(big) + " " + caught
+    print(t)
+    return to_string(len(s)) + " " + to_string(len(saved)) + " " + w + " " + to_string(x) + " " + to_string(y) + " " + to_string(f) + " " + to_string(big) + " " + caught
 }
 print(adds(5000))
 "#;
     agrees_with_vm(
         source,
-        "10001 10000 10003 5000003 2500.25 9223372036854775000 Integer overflow",
+        "10000 9999 xyxyxyxyxyxyxyxy 10003 5000003 2500.25 9223372036854775000 Integer overflow",
         7,
         |mode, protos| {
             if mode == JitMode::Auto {

@@ -10,7 +10,7 @@
 //!   behave exactly as in the VM because the VM does them.
 //! - The small helpers (copy, drop, store, index, index assignment, field, the
 //!   in-place `push`, a closure's captured value, a call of pure native code,
-//!   a struct literal)
+//!   a struct literal, `local += value`)
 //!   work on value addresses and leave the stack's length alone, so native code
 //!   can call them between steps without bookkeeping.
 //! - A method call (`ruff_jit_call_method`, in `jit_calls`) is a step that finds
@@ -215,7 +215,8 @@ pub unsafe extern "C" fn ruff_jit_set_index(slot: *mut Value, key: *mut Value, v
 /// in-place add (`dispatch::add_in_place`: a string appended in place when the
 /// local's is unshared, two ints or two floats added), then the operand
 /// dropped from the stack. Anything else (an int overflow, other kinds)
-/// returns 1 with nothing changed, and the caller steps the instruction.
+/// returns 1 with nothing changed, and the caller steps the instruction,
+/// which the dispatch loop then runs (so `step_fast` has no case for it).
 ///
 /// # Safety
 /// `slot` is a local's value and `rhs` the operand on the stack above the
@@ -232,7 +233,7 @@ pub unsafe extern "C" fn ruff_jit_add_local(slot: *mut Value, rhs: *mut Value) -
 
 impl Vm {
     /// The instructions framed code steps most (a global's value, a string
-    /// constant, appending to a string local, a call of a builtin) done without
+    /// constant, a call of a builtin) done without
     /// entering the dispatch loop: exactly what the loop's cases do (feedback
     /// aside, which only guides compiles). `None`: the loop must run it (or, after
     /// a call, finish the callee's frame, see [`Vm::finish_call`]).
@@ -247,16 +248,6 @@ impl Vm {
             Op::Const(k) => {
                 let v = super::dispatch::const_value(&self.frames.last()?.closure.proto.consts[k as usize]);
                 self.stack.push(v);
-                Some(Ok(pc + 1))
-            }
-            // `local += value` on two ints, two floats or two strings (appended
-            // in place when unshared).
-            Op::AddLocal(s) => {
-                let at = self.frames.last()?.base + s as usize;
-                let n = self.stack.len();
-                let (locals, top) = self.stack.split_at_mut(n.checked_sub(1)?);
-                super::dispatch::add_in_place(&mut locals[at], &top[0])?;
-                self.stack.pop();
                 Some(Ok(pc + 1))
             }
             // Float arithmetic on values framed code holds as heap-kinded (a
