@@ -195,9 +195,15 @@ impl Fx<'_, '_> {
             }
         }
         self.b.switch_to_block(by_helper);
+        self.helper_or(slow, helper, args, done);
+        done
+    }
+
+    /// Calls `helper` on `args`: 0 continues at `done`, anything else at
+    /// `slow` (the step).
+    fn helper_or(&mut self, slow: Block, helper: FuncRef, args: &[Value], done: Block) {
         let failed = self.call(helper, args).expect("helper result");
         self.b.ins().brif(failed, slow, &[], done, &[]);
-        done
     }
 
     /// The common cases of some stepped instructions, natively; the current
@@ -322,9 +328,8 @@ impl Fx<'_, '_> {
             // kinds and an overflow take the step.
             Op::AddLocal(s) => {
                 let args = [self.addr(Loc::Slot(s)), self.addr(top(1))];
-                let failed = self.call(self.u.helpers.add_local, &args).expect("helper result");
                 let done = self.b.create_block();
-                self.b.ins().brif(failed, slow, &[], done, &[]);
+                self.helper_or(slow, self.u.helpers.add_local, &args, done);
                 Some(done)
             }
             _ => unreachable!("checked above"),
