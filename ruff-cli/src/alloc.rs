@@ -15,6 +15,12 @@
 //! Freed mappings are kept in a small cache and reused, so a program that makes
 //! and drops large arrays in a loop does not pay for fresh pages each time
 //! (zeroed requests take fresh mappings, which the kernel zeroes lazily).
+//!
+//! Huge pages: large mappings ask for them (`MADV_HUGEPAGE`), since a growing
+//! array or dict touches all of its buffer. mimalloc's own heap does not (its
+//! `no_thp` feature, set in Cargo.toml): there a fresh 2 MiB page is zeroed
+//! whole even when a compile or a short program uses a few KiB of it (README,
+//! "Memory", has the figures).
 //! Linux only (`mremap`); other systems use mimalloc alone.
 
 use std::alloc::{GlobalAlloc, Layout};
