@@ -17,10 +17,12 @@
 //! (zeroed requests take fresh mappings, which the kernel zeroes lazily).
 //!
 //! Huge pages: large mappings ask for them (`MADV_HUGEPAGE`), since a growing
-//! array or dict touches all of its buffer. mimalloc's own heap does not (its
-//! `no_thp` feature, set in Cargo.toml): there a fresh 2 MiB page is zeroed
-//! whole even when a compile or a short program uses a few KiB of it (README,
-//! "Memory", has the figures).
+//! array or dict touches all of its buffer. mimalloc's own heap does not ask
+//! (its `no_thp` feature, set in Cargo.toml): if it did, a fresh 2 MiB page
+//! would be zeroed whole even when a compile or a short program uses a few KiB
+//! of it. (With the kernel's THP mode at `always`, the kernel gives it huge
+//! pages anyway.) README, "Memory", has the figures.
+//!
 //! Linux only (`mremap`); other systems use mimalloc alone.
 
 use std::alloc::{GlobalAlloc, Layout};
