@@ -5,7 +5,9 @@
 //! when it can be: `analyze` infers the kind of every value from the values at
 //! hand, `translate` emits CLIF with every value in registers, and call units get
 //! a direct entry taking unboxed arguments, so compiled functions call each other
-//! and themselves natively; `wrapper` builds the boxed `NativeEntry` the VM calls.
+//! and themselves natively; the VM calls them through a boxed `NativeEntry`,
+//! `trampoline`'s (one Rust function for all units) or, for units with more
+//! arguments than it passes, one that `wrapper` builds with Cranelift.
 //! Anything else is compiled *framed* (`framed`): it runs inside the function's VM
 //! frame, with helpers for what is not unboxed arithmetic. `scalar` is the
 //! arithmetic both share. See `runtime::tier` for the two contracts (replay for
@@ -18,6 +20,7 @@ mod divconst;
 mod framed;
 mod perfmap;
 mod scalar;
+mod trampoline;
 mod translate;
 mod wrapper;
 
@@ -34,6 +37,7 @@ use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 use ruff_core::bytecode::Proto;
 use ruff_core::runtime::tier::{JitSlot, NativeCode, NativeEntry, Rejection, Tier};
 use ruff_core::runtime::value::Value;
+use trampoline::Trampoline;
 
 use analyze::{analyze, Failure, Kind, Start, Target, Variants};
 use ruff_core::runtime::vm::jit_helpers;
@@ -67,7 +71,7 @@ pub struct JitOptions {
 struct Variant {
     func: FuncId,
     sig: analyze::Signature,
-    entry: NativeEntry,
+    entry: NativeCode,
     /// Global assumptions of its code and its callees' (see `GlobalGuard`).
     guards: Vec<analyze::GlobalGuard>,
 }
@@ -100,7 +104,7 @@ impl Tier for Jit {
         engine.clock = clock::Clock::default();
         let t0 = Instant::now();
         match engine.compile_call(proto, args, globals) {
-            Ok(entry) => Ok(NativeCode::pure(entry)),
+            Ok(code) => Ok(code),
             Err(_) => {
                 let tried = engine.clock.own_ns(t0);
                 let slots: Vec<Kind> =
@@ -156,6 +160,10 @@ struct Engine {
     keep_values: Vec<Value>,
     /// The caches compiled code reads and fills (at fixed addresses).
     keep_caches: Vec<framed::emit::Caches>,
+    /// The `data` of call entries through `trampoline`: boxed, since entries
+    /// hold their addresses and the vector moves its elements as it grows.
+    #[allow(clippy::vec_box, reason = "the boxes' addresses must not change")]
+    trampolines: Vec<Box<Trampoline>>,
     next_id: u32,
     clock: clock::Clock,
 }
@@ -230,6 +238,7 @@ impl Engine {
             keep: Vec::new(),
             keep_values: Vec::new(),
             keep_caches: Vec::new(),
+            trampolines: Vec::new(),
             next_id: 0,
             clock: clock::Clock::default(),
         })
@@ -312,8 +321,7 @@ impl Engine {
                     callee.jit.call_state.set(JitSlot::REFUSED);
                     match self.timed(|e, t0| e.compile_variant(&callee, &kinds, globals, nested + 1, t0)) {
                         Ok(i) => {
-                            let entry = self.variants[i].entry;
-                            callee.jit.call.set(Some(NativeCode::pure(entry)));
+                            callee.jit.call.set(Some(self.variants[i].entry));
                             callee.jit.call_state.set(JitSlot::COMPILED);
                         }
                         Err(_) => {
@@ -420,21 +428,8 @@ impl Engine {
         self.ctx.func.signature = dsig;
         self.translate_unit(proto, &a, UnitKind::Call(kinds.to_vec()), Some(direct))?;
         let dsize = self.define(direct)?;
-
-        let wname = self.name(proto, "entry");
-        let wsig = entry_signature(cc);
-        let wid = self.module.declare_function(&wname, Linkage::Local, &wsig).map_err(err)?;
-        self.ctx.func.signature = wsig;
-        let dref = self.module.declare_func_in_func(direct, &mut self.ctx.func);
         let guards = self.guards_of(proto, &a);
-        let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-        wrapper::build(b, dref, kinds, a.ret, &guards, self.module.target_config());
-        let wsize = self.define(wid)?;
-        let entry = self.finalized_entry(wid)?;
-        if let Some(p) = &mut self.perf {
-            p.add(self.module.get_finalized_function(direct) as usize, dsize, &proto.name);
-            p.add(entry as usize, wsize, &format!("{} (entry)", proto.name));
-        }
+        let (entry, wsize) = self.call_entry(proto, direct, dsize, kinds, a.ret, &guards)?;
         self.adopt(proto, &a, globals, t0, dsize + wsize);
         self.variants.push(Variant {
             func: direct,
@@ -447,7 +442,46 @@ impl Engine {
         Ok(idx)
     }
 
-    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeEntry, Rejection> {
+    /// The entry the VM calls `direct` (already defined, `dsize` bytes) through,
+    /// and the bytes of code built for it: a trampoline when it can pass the
+    /// arguments, else a wrapper compiled by Cranelift.
+    fn call_entry(
+        &mut self,
+        proto: &Proto,
+        direct: FuncId,
+        dsize: usize,
+        kinds: &[Kind],
+        ret: Kind,
+        guards: &[analyze::GlobalGuard],
+    ) -> Result<(NativeCode, usize), Rejection> {
+        let cc = self.module.isa().default_call_conv();
+        self.module.finalize_definitions().map_err(err)?;
+        let dptr = self.module.get_finalized_function(direct);
+        if let Some(p) = &mut self.perf {
+            p.add(dptr as usize, dsize, &proto.name);
+        }
+        if let Some(t) = Trampoline::new(dptr, kinds, ret, guards, cc) {
+            let t = Box::new(t);
+            let code = NativeCode::pure_with(trampoline::enter, t.data());
+            self.trampolines.push(t);
+            return Ok((code, 0));
+        }
+        let wname = self.name(proto, "entry");
+        let wsig = entry_signature(cc);
+        let wid = self.module.declare_function(&wname, Linkage::Local, &wsig).map_err(err)?;
+        self.ctx.func.signature = wsig;
+        let dref = self.module.declare_func_in_func(direct, &mut self.ctx.func);
+        let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+        wrapper::build(b, dref, kinds, ret, guards, self.module.target_config());
+        let wsize = self.define(wid)?;
+        let entry = self.finalized_entry(wid)?;
+        if let Some(p) = &mut self.perf {
+            p.add(entry as usize, wsize, &format!("{} (entry)", proto.name));
+        }
+        Ok((NativeCode::pure(entry), wsize))
+    }
+
+    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeCode, Rejection> {
         if let Some(&i) = self.by_proto.get(&(Rc::as_ptr(proto) as usize)) {
             return Ok(self.variants[i].entry);
         }
@@ -556,7 +590,7 @@ impl Engine {
         s.compiles.set(s.compiles.get() + 1);
         s.compile_ns.set(s.compile_ns.get() + tried_ns + t0.elapsed().as_nanos() as u64);
         s.code_bytes.set(s.code_bytes.get() + size as u64);
-        Ok(NativeCode { entry: entry_fn, framed: true, stack_need: plan.stack_need })
+        Ok(NativeCode { entry: entry_fn, data: std::ptr::null(), framed: true, stack_need: plan.stack_need })
     }
 
     /// The calls of a framed unit that can go straight into pure code: those

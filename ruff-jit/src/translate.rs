@@ -65,10 +65,11 @@ pub fn direct_signature(params: &[Kind], ret: Kind, cc: CallConv) -> Signature {
     sig
 }
 
-/// The signature of a `NativeEntry` (ctx, values, out) -> status.
+/// The signature of a `NativeEntry` (ctx, values, out, data) -> status (the
+/// units Cranelift builds have no use for `data`).
 pub fn entry_signature(cc: CallConv) -> Signature {
     let mut sig = Signature::new(cc);
-    sig.params.extend([AbiParam::new(types::I64), AbiParam::new(types::I64), AbiParam::new(types::I64)]);
+    sig.params.extend([types::I64; 4].map(AbiParam::new));
     sig.returns.push(AbiParam::new(types::I32));
     sig
 }
@@ -97,7 +98,7 @@ pub struct Unit<'a> {
     /// The target, for finishing the function.
     pub target: TargetFrontendConfig,
     /// Global assumptions of the unit and its callees (checked by an OSR
-    /// entry's prologue; a call unit's wrapper checks them).
+    /// entry's prologue; a call unit's boxed entry checks them).
     pub guards: Vec<crate::analyze::GlobalGuard>,
 }
 

@@ -1,6 +1,9 @@
-//! The `NativeEntry` of a call unit: checks the arguments' tags against the kinds
-//! the code was compiled for, unboxes them, calls the direct entry, and boxes the
-//! result into `*out`.
+//! The `NativeEntry` of a call unit that `trampoline` cannot call (more
+//! arguments than it passes in registers, or a target other than x86-64 System
+//! V), built with Cranelift for the unit: checks the arguments' tags against the
+//! kinds the code was compiled for, unboxes them, calls the direct entry, and
+//! boxes the result into `*out`. Its entry checks (`AnyFails`, `check_globals`)
+//! also serve OSR and framed entries.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, Value};

@@ -10,11 +10,12 @@
 //!   [`HOT_BACK_EDGES`] back-edges is offered for on-stack replacement at its header
 //!   through [`Tier::compile_osr`]. A [`Rejection`] is remembered with its reason in
 //!   the function's [`JitSlot`].
-//! - Compiled code is a [`NativeEntry`]: `entry(ctx, values, out)`. For a call entry
-//!   `values` are the arguments; for an OSR entry they are the frame's slots at the
-//!   loop header (the operand stack is empty there). The entry first checks the kinds
-//!   it was specialised for and returns [`status::MISMATCH`] without running anything
-//!   when they differ.
+//! - Compiled code is a [`NativeEntry`]: `entry(ctx, values, out, data)`. For a
+//!   call entry `values` are the arguments; for an OSR entry they are the frame's
+//!   slots at the loop header (the operand stack is empty there). The entry first
+//!   checks the kinds it was specialised for and returns [`status::MISMATCH`]
+//!   without running anything when they differ. `data` is the unit's
+//!   [`NativeCode::data`].
 //! - A unit is either *pure* or *framed* ([`NativeCode::framed`]).
 //! - Pure code never writes VM memory: values live in registers. That makes
 //!   deoptimisation a replay: when a guard fails or an operation would raise an error
@@ -42,6 +43,7 @@
 //!   [`JitCtx::sp`] to the operand stack depth left below the result.
 
 use std::cell::{Cell, RefCell};
+use std::ffi::c_void;
 use std::rc::Rc;
 
 use crate::bytecode::Proto;
@@ -192,14 +194,20 @@ impl Default for JitCtx {
     }
 }
 
-/// Compiled code: `entry(ctx, values, out) -> status`.
-pub type NativeEntry = unsafe extern "C" fn(ctx: *mut JitCtx, values: *const Value, out: *mut Value) -> u32;
+/// Compiled code: `entry(ctx, values, out, data) -> status`. `data` is
+/// [`NativeCode::data`], for entries that the tier writes once for many units
+/// (they find what they need there); code built for one unit ignores it.
+pub type NativeEntry =
+    unsafe extern "C" fn(ctx: *mut JitCtx, values: *const Value, out: *mut Value, data: *const c_void) -> u32;
 
 /// A compiled entry and how the VM runs it.
 #[derive(Clone, Copy, Debug)]
 pub struct NativeCode {
     /// The code.
     pub entry: NativeEntry,
+    /// Passed to `entry` as its last argument; owned by the tier, which keeps it
+    /// alive as long as the code.
+    pub data: *const c_void,
     /// Framed (runs inside a VM frame) rather than pure (see the module notes).
     pub framed: bool,
     /// Framed code: operand stack slots it may write above the frame's slots (the
@@ -210,7 +218,12 @@ pub struct NativeCode {
 impl NativeCode {
     /// A pure entry (see the module notes).
     pub fn pure(entry: NativeEntry) -> NativeCode {
-        NativeCode { entry, framed: false, stack_need: 0 }
+        NativeCode::pure_with(entry, std::ptr::null())
+    }
+
+    /// A pure entry that reads `data`.
+    pub fn pure_with(entry: NativeEntry, data: *const c_void) -> NativeCode {
+        NativeCode { entry, data, framed: false, stack_need: 0 }
     }
 }
 

@@ -351,7 +351,7 @@ impl Vm {
         // `ctx` (which points at this VM) and the helpers. No Rust reference
         // into the VM is held across the call. `out` is written only on
         // `status::DONE`.
-        Some(unsafe { (code.entry)(ctx, values, out) })
+        Some(unsafe { (code.entry)(ctx, values, out, code.data) })
     }
 
     fn enter(&mut self, proto: &Rc<Proto>, code: NativeCode, values: *const Value, osr: bool) -> Option<Native> {
