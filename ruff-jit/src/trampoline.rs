@@ -1,6 +1,6 @@
 //! The `NativeEntry` of most call units, written once in Rust: it checks the
 //! unit's global assumptions and its arguments' tags, unboxes the arguments,
-//! calls the unit's direct entry and boxes the result, reading what differs
+//! calls the unit's direct entry (with its call budget) and boxes the result, reading what differs
 //! from unit to unit (the direct entry's address, the argument kinds, the
 //! guards) from its [`Trampoline`], the entry's `data`.
 //!
@@ -12,8 +12,8 @@
 //! machine-level signature. On x86-64 System V (the only target where this is
 //! used; others get the Cranelift wrapper), integer arguments take rdi, rsi,
 //! rdx, rcx, r8, r9 in order and floats take xmm0–xmm7 in order, each class
-//! counted on its own, so `(ctx, depth, ints..., floats...)` passes every value
-//! in the register that Cranelift's `(ctx, depth, args...)` expects, whatever
+//! counted on its own, so `(ctx, budget, ints..., floats...)` passes every value
+//! in the register that Cranelift's `(ctx, budget, args...)` expects, whatever
 //! the interleaving of ints and floats, as long as all fit in registers. The
 //! direct entry returns (value, status): two integers come back in rax and
 //! rdx, a float and an integer in xmm0 and rax, which is how the C ABI returns
@@ -32,7 +32,7 @@ use ruff_core::runtime::value::{Value, PAYLOAD_OFFSET, TAG_OFFSET, VALUE_SIZE};
 use crate::analyze::{GlobalGuard, Kind};
 use crate::translate::tag_of;
 
-/// Integer arguments after the context and the depth (6 registers in all).
+/// Integer arguments after the context and the call budget (6 registers in all).
 const MAX_INTS: usize = 4;
 /// Float arguments (Rust callers generated for up to this many).
 const MAX_FLOATS: usize = 4;
@@ -100,7 +100,7 @@ macro_rules! caller {
         unsafe fn call(
             direct: *const u8,
             ctx: *mut JitCtx,
-            depth: u64,
+            budget: u64,
             ints: &[i64; MAX_INTS],
             floats: &[f64; MAX_FLOATS],
         ) -> (u64, u64) {
@@ -109,7 +109,7 @@ macro_rules! caller {
             // the same registers as `Direct`'s (module notes).
             let f = unsafe { std::mem::transmute::<*const u8, Direct>(direct) };
             // SAFETY: as above; the direct entry reads `ctx` and its arguments.
-            unsafe { f(ctx, depth $(, ints[$i])* $(, floats[$f])*) }.bits()
+            unsafe { f(ctx, budget $(, ints[$i])* $(, floats[$f])*) }.bits()
         }
         call as Caller
     }};
@@ -228,8 +228,11 @@ pub unsafe extern "C" fn enter(ctx: *mut JitCtx, values: *const Value, out: *mut
             ni += 1;
         }
     }
+    // The call budget (`translate::entry_budget`).
+    // SAFETY: `ctx` is valid (the caller's contract).
+    let budget = unsafe { (*ctx).depth_limit.wrapping_sub((*ctx).depth) };
     // SAFETY: `call` was chosen for these counts of arguments and this result.
-    let (r, flag) = unsafe { (t.call)(t.direct, ctx, (*ctx).depth, &ints, &floats) };
+    let (r, flag) = unsafe { (t.call)(t.direct, ctx, budget, &ints, &floats) };
     if flag != 0 {
         return status::BAILED;
     }

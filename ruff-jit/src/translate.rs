@@ -50,9 +50,12 @@ pub fn tag_of(k: Kind) -> u8 {
     }
 }
 
-/// The signature of a call unit's direct entry: (ctx, call depth, unboxed
-/// arguments...) -> (unboxed result, status). The depth travels in a register
-/// instead of `JitCtx::depth`, saving a load and two stores per call; the status
+/// The signature of a call unit's direct entry: (ctx, call budget, unboxed
+/// arguments...) -> (unboxed result, status). The budget is how many more
+/// native calls the recursion limit allows, this one included
+/// ([`entry_budget`] where native code is entered); it travels in a register
+/// instead of `JitCtx`, saving loads and stores per call, and counts down, so a
+/// call compares it with zero instead of with a limit kept in a register; the status
 /// (non-zero: it bailed out, the reason in `JitCtx::bail`) returns in a register,
 /// so the caller tests it without a load.
 pub fn direct_signature(params: &[Kind], ret: Kind, cc: CallConv) -> Signature {
@@ -63,6 +66,15 @@ pub fn direct_signature(params: &[Kind], ret: Kind, cc: CallConv) -> Signature {
     sig.returns.push(AbiParam::new(cl_type(ret)));
     sig.returns.push(AbiParam::new(types::I64));
     sig
+}
+
+/// The call budget of a direct entry called from code the VM entered: the
+/// native calls the recursion limit allows (`JitCtx::depth_limit` less
+/// `JitCtx::depth`).
+pub fn entry_budget(b: &mut FunctionBuilder<'_>, ctx: Value) -> Value {
+    let limit = b.ins().load(types::I64, flags(), ctx, JitCtx::DEPTH_LIMIT);
+    let depth = b.ins().load(types::I64, flags(), ctx, JitCtx::DEPTH);
+    b.ins().isub(limit, depth)
 }
 
 /// The signature of a `NativeEntry` (ctx, values, out, data) -> status (the
@@ -122,10 +134,8 @@ struct Tx<'a, 'b> {
     ret_to: Option<Block>,
     ctx: Value,
     out: Option<Value>,
-    /// The recursion limit (loaded once by a call unit's prologue).
-    depth_limit: Option<Value>,
-    /// The depth passed to callees.
-    callee_depth: Value,
+    /// The call budget passed to callees (see `direct_signature`).
+    callee_budget: Value,
     bails: HashMap<u64, Block>,
     propagate: Option<Block>,
     ret_ty: Type,
@@ -147,8 +157,7 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         ret_to: None,
         ctx: Value::from_u32(0),
         out: None,
-        depth_limit: None,
-        callee_depth: Value::from_u32(0),
+        callee_budget: Value::from_u32(0),
         bails: HashMap::new(),
         propagate: None,
         ret_ty: cl_type(a.ret),
@@ -270,18 +279,17 @@ impl Tx<'_, '_> {
         let UnitKind::Call(kinds) = &self.u.kind else {
             return Err(Rejection::new("inlining outside a call unit"));
         };
-        let limit = self.depth_limit.expect("call unit prologue");
-        let too_deep = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, self.callee_depth, limit);
+        let too_deep = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, self.callee_budget, 0);
         self.guard(too_deep, bail::DEPTH);
         if self.u.counting {
             crate::scalar::emit_count(&mut self.b, &self.u.proto.jit.stats.native_calls as *const _ as i64, 1);
         }
         let cont = self.b.create_block();
         self.b.append_block_param(cont, self.ret_ty);
-        let outer_depth = self.callee_depth;
+        let outer_budget = self.callee_budget;
         self.frame += 1;
         self.ret_to = Some(cont);
-        self.callee_depth = self.b.ins().iadd_imm_s(outer_depth, 1);
+        self.callee_budget = self.b.ins().iadd_imm_s(outer_budget, -1);
         self.create_blocks();
         for (i, k) in kinds.clone().into_iter().enumerate() {
             self.set(Loc::Slot(i as u16), k, args[i]);
@@ -291,7 +299,7 @@ impl Tx<'_, '_> {
         self.body()?;
         self.frame -= 1;
         self.ret_to = None;
-        self.callee_depth = outer_depth;
+        self.callee_budget = outer_budget;
         self.b.switch_to_block(cont);
         let r = self.b.block_params(cont)[0];
         let st = self.u.analysis.states[pc].as_ref().expect("reachable call");
@@ -343,16 +351,14 @@ impl Tx<'_, '_> {
         let first = self.block(a.entry)?;
         match &self.u.kind {
             UnitKind::Call(kinds) => {
-                let depth = params[1];
-                let limit = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::DEPTH_LIMIT);
-                self.depth_limit = Some(limit);
-                let too_deep = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, depth, limit);
+                let budget = params[1];
+                let too_deep = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, budget, 0);
                 self.guard(too_deep, bail::DEPTH);
                 let sp = self.b.ins().get_stack_pointer(types::I64);
                 let floor = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::STACK_LIMIT);
                 let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, floor);
                 self.guard(low, bail::DEPTH);
-                self.callee_depth = self.b.ins().iadd_imm_s(depth, 1);
+                self.callee_budget = self.b.ins().iadd_imm_s(budget, -1);
                 if self.u.counting {
                     crate::scalar::emit_count(&mut self.b, &self.u.proto.jit.stats.native_calls as *const _ as i64, 1);
                 }
@@ -364,7 +370,7 @@ impl Tx<'_, '_> {
                 self.out = Some(params[2]);
                 let slots = params[1];
                 let st = a.states[a.entry].clone().expect("entry state");
-                self.callee_depth = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::DEPTH);
+                self.callee_budget = entry_budget(&mut self.b, self.ctx);
                 let stale = self.bail_block(bail::GUARD);
                 crate::wrapper::check_globals(&mut self.b, self.ctx, &self.u.guards, stale);
                 let mismatch = self.b.create_block();
@@ -540,7 +546,7 @@ impl Tx<'_, '_> {
             Op::Call(n) => {
                 let n = n as usize;
                 let Kind::Callee(c) = st.stack[d - n - 1] else { return Err(Rejection::new("call of a non-function")) };
-                let mut args = vec![self.ctx, self.callee_depth];
+                let mut args = vec![self.ctx, self.callee_budget];
                 for i in 0..n {
                     let loc = Loc::Stack((d - n + i) as u16);
                     args.push(self.get(loc, st.stack[d - n + i]));

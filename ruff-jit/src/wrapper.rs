@@ -89,8 +89,8 @@ pub fn build(
     let stale = b.create_block();
     b.set_cold_block(stale);
     check_globals(&mut b, ctx, guards, stale);
-    let depth = b.ins().load(types::I64, f, ctx, JitCtx::DEPTH);
-    let mut args = vec![ctx, depth];
+    let budget = crate::translate::entry_budget(&mut b, ctx);
+    let mut args = vec![ctx, budget];
     let mut fails = AnyFails::default();
     for (i, k) in kinds.iter().enumerate() {
         fails.tag_differs(&mut b, vals, i as i32 * 16, tag_of(*k));

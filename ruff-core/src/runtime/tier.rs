@@ -123,8 +123,8 @@ pub mod bail {
 pub struct JitCtx {
     /// The VM's global slots (refreshed by the VM before every entry).
     pub globals: *const Value,
-    /// Native call depth at entry (the VM sets 0; compiled code passes the depth
-    /// on to its callees in a register).
+    /// Native call depth at entry (the VM sets 0; compiled code counts the
+    /// calls left, `depth_limit - depth`, down in a register as it calls).
     pub depth: u64,
     /// Native calls allowed before the recursion limit (the VM's limit minus its
     /// frames).

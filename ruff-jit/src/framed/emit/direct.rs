@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
 use ruff_core::bytecode::Op;
-use ruff_core::runtime::tier::JitCtx;
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET};
 
 use super::Fx;
@@ -23,7 +22,7 @@ use crate::translate::{cl_type, tag_of};
 
 /// A call site whose callee was a function with pure native code.
 pub struct DirectCall {
-    /// The callee's direct entry `(ctx, depth, args...) -> (result, bailed)`.
+    /// The callee's direct entry `(ctx, budget, args...) -> (result, bailed)`.
     pub func: FuncRef,
     /// The address of the callee's closure (the engine keeps it alive, so no
     /// other closure can take that address).
@@ -81,8 +80,8 @@ impl Fx<'_, '_> {
         self.b.ins().brif(same, fast, &[], helper, &[]);
         self.b.switch_to_block(fast);
         crate::wrapper::check_globals(&mut self.b, self.ctx, &dc.guards, helper);
-        let depth = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::DEPTH);
-        let mut args = vec![self.ctx, depth];
+        let budget = crate::translate::entry_budget(&mut self.b, self.ctx);
+        let mut args = vec![self.ctx, budget];
         for (i, (&k, &p)) in kinds.iter().zip(&dc.params).enumerate() {
             let loc = Loc::Stack((d - argc + i) as u16);
             let v = if k == p {
