@@ -461,10 +461,9 @@ impl Engine {
             p.add(dptr as usize, dsize, &proto.name);
         }
         if let Some(t) = Trampoline::new(dptr, kinds, ret, guards, cc) {
-            let t = Box::new(t);
-            let code = NativeCode::pure_with(trampoline::enter, t.data());
-            self.trampolines.push(t);
-            return Ok((code, 0));
+            self.trampolines.push(Box::new(t));
+            let data = self.trampolines.last().map_or(std::ptr::null(), |t| t.data());
+            return Ok((NativeCode::pure_with(trampoline::enter, data), 0));
         }
         let wname = self.name(proto, "entry");
         let wsig = entry_signature(cc);

@@ -1,12 +1,12 @@
 //! The `NativeEntry` of most call units, written once in Rust: it checks the
 //! unit's global assumptions and its arguments' tags, unboxes the arguments,
-//! calls the unit's direct entry (with its call budget) and boxes the result, reading what differs
-//! from unit to unit (the direct entry's address, the argument kinds, the
-//! guards) from its [`Trampoline`], the entry's `data`.
+//! calls the unit's direct entry (with its call budget) and boxes the result,
+//! reading what differs from unit to unit (the direct entry's address, the
+//! argument kinds, the guards) from its [`Trampoline`], the entry's `data`.
 //!
 //! It does what `wrapper` builds with Cranelift for each unit, without a second
-//! function to compile: that wrapper cost 130–200 µs of a call unit's compile
-//! time, about a sixth of a small function's.
+//! function to compile: fib compiled in 881 µs instead of 1,070, tak in 1,746
+//! instead of 1,859 (medians of 5 alternating runs, README).
 //!
 //! Calling the direct entry from Rust needs a Rust function type with the same
 //! machine-level signature. On x86-64 System V (the only target where this is
@@ -18,10 +18,11 @@
 //! direct entry returns (value, status): two integers come back in rax and
 //! rdx, a float and an integer in xmm0 and rax, which is how the C ABI returns
 //! the `#[repr(C)]` structs [`IntPair`] and [`FloatPair`]. A bool travels as
-//! an `i8` (Cranelift neither reads nor sets the register's upper bits). So
+//! an `i8` in an integer register: Cranelift ignores the upper bits of an
+//! argument and leaves those of a result undefined (masked off here). So
 //! there is one Rust caller per count of integer and float arguments and per
-//! class of result, generated below; units with more arguments than that use
-//! the Cranelift wrapper.
+//! class of result, generated below; units with more arguments than that, and
+//! every unit on other targets, use the Cranelift wrapper.
 
 use std::ffi::c_void;
 

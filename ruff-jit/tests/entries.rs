@@ -5,11 +5,13 @@
 //! nulls, and box every kind of result. These tests compile functions of many
 //! shapes and call their entries the way the VM does.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use ruff_core::api::Program;
-use ruff_core::bytecode::Proto;
-use ruff_core::runtime::tier::{status, JitCtx, NativeCode, Tier};
+use ruff_core::bytecode::{Op, Proto};
+use ruff_core::runtime::object::Closure;
+use ruff_core::runtime::tier::{bail, status, JitCtx, NativeCode, Tier};
 use ruff_core::runtime::value::Value;
 use ruff_jit::{Jit, JitOptions};
 
@@ -58,15 +60,45 @@ fn find(p: &Rc<Proto>, name: &str) -> Option<Rc<Proto>> {
     p.protos.iter().find_map(|c| find(c, name))
 }
 
-/// Calls `code` as the VM does; returns the status and the result.
-fn call(code: NativeCode, args: &[Value]) -> (u32, Value) {
-    let globals: Vec<Value> = Vec::new();
-    let mut ctx = JitCtx { globals: globals.as_ptr(), depth_limit: 1000, ..JitCtx::default() };
+/// Whether this target has the trampoline (else every unit has a wrapper).
+const TRAMPOLINE: bool = cfg!(all(target_arch = "x86_64", not(windows)));
+
+/// Calls `code` as the VM does, allowing `depth_limit` native calls; returns
+/// the status, the result and the bail-out reason.
+fn call_limited(code: NativeCode, args: &[Value], globals: &[Value], depth_limit: u64) -> (u32, Value, u64) {
+    let mut ctx = JitCtx { globals: globals.as_ptr(), depth_limit, ..JitCtx::default() };
     let mut out = Value::Null;
-    // SAFETY: `code` was compiled for a function of `args.len()` parameters; the
-    // context has no globals, which the test functions do not use.
+    // SAFETY: `code` was compiled for a function of `args.len()` parameters,
+    // with these globals.
     let st = unsafe { (code.entry)(&mut ctx, args.as_ptr(), &mut out, code.data) };
+    (st, out, ctx.bail)
+}
+
+fn call(code: NativeCode, args: &[Value]) -> (u32, Value) {
+    let (st, out, _) = call_limited(code, args, &[], 1000);
     (st, out)
+}
+
+/// Compiles function `name` of `text` for `args`; the globals that its loads
+/// of globals name hold the function itself (for recursion), as the VM's
+/// would.
+fn compile(text: &str, name: &str, args: &[Value]) -> (NativeCode, Vec<Value>) {
+    let program = Program::compile("entries.ruff", text).unwrap_or_else(|e| panic!("{}\n{text}", e.render()));
+    let f = find(program.main(), name).expect("function");
+    let mut globals = Vec::new();
+    for op in &f.code {
+        if let Op::LoadGlobal(g) = *op {
+            globals.resize(globals.len().max(g as usize + 1), Value::Null);
+            let closure = Closure { proto: f.clone(), captures: RefCell::new(Vec::new()) };
+            globals[g as usize] = Value::Func(Rc::new(closure));
+        }
+    }
+    let mut jit = Jit::new(JitOptions { verify: true, ..JitOptions::default() });
+    let code = jit.compile_call(&f, args, &globals).unwrap_or_else(|r| panic!("{}", r.reason));
+    assert!(!code.framed, "compiled framed:\n{text}");
+    // The tier owns the code and its trampoline tables: keep it.
+    std::mem::forget(jit);
+    (code, globals)
 }
 
 /// Compiles `f` of `shape` returning `ret`, calls it with the expected
@@ -74,12 +106,8 @@ fn call(code: NativeCode, args: &[Value]) -> (u32, Value) {
 /// entry is the shared trampoline (no per-unit code).
 fn check(shape: &str, ret: char) -> bool {
     let text = source(shape, ret);
-    let program = Program::compile("entries.ruff", &text).unwrap_or_else(|e| panic!("{}\n{text}", e.render()));
-    let f = find(program.main(), "f").expect("f");
     let args: Vec<Value> = shape.bytes().enumerate().map(|(i, k)| arg(k, i)).collect();
-    let mut jit = Jit::new(JitOptions { verify: true, ..JitOptions::default() });
-    let code = jit.compile_call(&f, &args, &[]).unwrap_or_else(|r| panic!("{shape}->{ret}: {}", r.reason));
-    assert!(!code.framed, "{shape}->{ret} compiled framed:\n{text}");
+    let (code, _) = compile(&text, "f", &args);
     let (st, out) = call(code, &args);
     assert_eq!(st, status::DONE, "{shape}->{ret}");
     let want = match ret {
@@ -118,7 +146,7 @@ fn every_mix_of_int_and_float_arguments_reaches_its_register() {
             for shape in [mixed, floats_first] {
                 for ret in ['i', 'f'] {
                     let through = check(&shape, ret);
-                    assert_eq!(through, ints <= 4 && floats <= 4, "{shape}: trampoline {through}");
+                    assert_eq!(through, TRAMPOLINE && ints <= 4 && floats <= 4, "{shape}: trampoline {through}");
                     if through {
                         trampolined += 1;
                     } else {
@@ -128,7 +156,7 @@ fn every_mix_of_int_and_float_arguments_reaches_its_register() {
             }
         }
     }
-    assert!(trampolined > 0 && wrapped > 0);
+    assert!(wrapped > 0 && (trampolined > 0) == TRAMPOLINE);
 }
 
 #[test]
@@ -136,6 +164,37 @@ fn bools_and_nulls_are_passed_and_returned() {
     for shape in ["b", "n", "bn", "ibfn", "nfbi", "bbbb", "fnfnb", "iiiib", "ffffbn"] {
         for ret in ['i', 'f', 'b', 'n'] {
             check(shape, ret);
+        }
+    }
+}
+
+/// The recursion limit through either kind of entry: with `limit` native calls
+/// allowed, `down(n)` (n + 1 calls, every other one an inlined copy) runs to
+/// its end exactly when n < limit, and otherwise bails out for the VM to raise
+/// the error.
+#[test]
+fn the_call_budget_stops_recursion_at_the_limit() {
+    let five = "func down(n, a, b, c, d) {\n    if n < 1 { return a + b + c + d }\n    return 1 + down(n - 1, a, b, c, d)\n}\n";
+    let one = "func down(n) {\n    if n < 1 { return 0 }\n    return 1 + down(n - 1)\n}\n";
+    for (text, extra) in [(one, 0), (five, 4)] {
+        let shape = |n: i64| -> Vec<Value> {
+            std::iter::once(n).chain(std::iter::repeat_n(0, extra)).map(Value::Int).collect()
+        };
+        let (code, globals) = compile(text, "down", &shape(3));
+        assert_eq!(code.data.is_null(), !TRAMPOLINE || extra > 0, "{text}");
+        for n in 0..7 {
+            for limit in 0..9 {
+                let (st, out, why) = call_limited(code, &shape(n), &globals, limit);
+                if n < limit as i64 {
+                    assert_eq!(
+                        (st, format!("{out:?}")),
+                        (status::DONE, format!("{:?}", Value::Int(n))),
+                        "n={n} limit={limit}"
+                    );
+                } else {
+                    assert_eq!((st, why), (status::BAILED, bail::DEPTH), "n={n} limit={limit}");
+                }
+            }
         }
     }
 }

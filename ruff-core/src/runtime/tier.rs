@@ -206,7 +206,7 @@ pub struct NativeCode {
     /// The code.
     pub entry: NativeEntry,
     /// Passed to `entry` as its last argument; owned by the tier, which keeps it
-    /// alive as long as the code.
+    /// alive as long as the tier.
     pub data: *const c_void,
     /// Framed (runs inside a VM frame) rather than pure (see the module notes).
     pub framed: bool,

@@ -85,7 +85,9 @@ impl Vm {
         jit.ctx.globals = self.globals.as_ptr();
         jit.ctx.gstates = self.gstates.as_ptr();
         jit.ctx.depth = 0;
-        jit.ctx.depth_limit = (max + 1 - frames) as u64;
+        // Native code counts the calls left down as a signed number: any limit
+        // beyond `i64::MAX` calls is as good as none.
+        jit.ctx.depth_limit = (max - frames).saturating_add(1).min(i64::MAX as usize) as u64;
         jit.ctx.bail = bail::NONE;
         jit.ctx.stress = jit.stress;
         true
