@@ -231,7 +231,7 @@ pub unsafe extern "C" fn enter(ctx: *mut JitCtx, values: *const Value, out: *mut
     }
     // The call budget (`translate::entry_budget`).
     // SAFETY: `ctx` is valid (the caller's contract).
-    let budget = unsafe { (*ctx).depth_limit.wrapping_sub((*ctx).depth) };
+    let budget = unsafe { (*ctx).depth_limit };
     // SAFETY: `call` was chosen for these counts of arguments and this result.
     let (r, flag) = unsafe { (t.call)(t.direct, ctx, budget, &ints, &floats) };
     if flag != 0 {

@@ -69,12 +69,9 @@ pub fn direct_signature(params: &[Kind], ret: Kind, cc: CallConv) -> Signature {
 }
 
 /// The call budget of a direct entry called from code the VM entered: the
-/// native calls the recursion limit allows (`JitCtx::depth_limit` less
-/// `JitCtx::depth`).
+/// native calls the recursion limit allows (`JitCtx::depth_limit`).
 pub fn entry_budget(b: &mut FunctionBuilder<'_>, ctx: Value) -> Value {
-    let limit = b.ins().load(types::I64, flags(), ctx, JitCtx::DEPTH_LIMIT);
-    let depth = b.ins().load(types::I64, flags(), ctx, JitCtx::DEPTH);
-    b.ins().isub(limit, depth)
+    b.ins().load(types::I64, flags(), ctx, JitCtx::DEPTH_LIMIT)
 }
 
 /// The signature of a `NativeEntry` (ctx, values, out, data) -> status (the

@@ -123,11 +123,9 @@ pub mod bail {
 pub struct JitCtx {
     /// The VM's global slots (refreshed by the VM before every entry).
     pub globals: *const Value,
-    /// Native call depth at entry (the VM sets 0; compiled code counts the
-    /// calls left, `depth_limit - depth`, down in a register as it calls).
-    pub depth: u64,
     /// Native calls allowed before the recursion limit (the VM's limit minus its
-    /// frames).
+    /// frames, set at every entry); compiled code counts them down in a
+    /// register as it calls.
     pub depth_limit: u64,
     /// Lowest native stack address compiled code may reach.
     pub stack_limit: u64,
@@ -158,29 +156,26 @@ pub const GLOBAL_MUT: u8 = 2;
 impl JitCtx {
     /// Offset of `globals`.
     pub const GLOBALS: i32 = 0;
-    /// Offset of `depth`.
-    pub const DEPTH: i32 = 8;
     /// Offset of `depth_limit`.
-    pub const DEPTH_LIMIT: i32 = 16;
+    pub const DEPTH_LIMIT: i32 = 8;
     /// Offset of `stack_limit`.
-    pub const STACK_LIMIT: i32 = 24;
+    pub const STACK_LIMIT: i32 = 16;
     /// Offset of `bail`.
-    pub const BAIL: i32 = 32;
+    pub const BAIL: i32 = 24;
     /// Offset of `stress`.
-    pub const STRESS: i32 = 40;
-    pub const VM: i32 = 48;
-    pub const BASE: i32 = 56;
-    pub const PC: i32 = 64;
-    pub const SP: i32 = 72;
+    pub const STRESS: i32 = 32;
+    pub const VM: i32 = 40;
+    pub const BASE: i32 = 48;
+    pub const PC: i32 = 56;
+    pub const SP: i32 = 64;
     /// Offset of `gstates`.
-    pub const GSTATES: i32 = 80;
+    pub const GSTATES: i32 = 72;
 }
 
 impl Default for JitCtx {
     fn default() -> Self {
         JitCtx {
             globals: std::ptr::null(),
-            depth: 0,
             depth_limit: 0,
             stack_limit: 0,
             bail: 0,
@@ -345,7 +340,6 @@ mod tests {
         let c = JitCtx::default();
         let base = &c as *const JitCtx as usize;
         assert_eq!(&c.globals as *const _ as usize - base, JitCtx::GLOBALS as usize);
-        assert_eq!(&c.depth as *const _ as usize - base, JitCtx::DEPTH as usize);
         assert_eq!(&c.depth_limit as *const _ as usize - base, JitCtx::DEPTH_LIMIT as usize);
         assert_eq!(&c.stack_limit as *const _ as usize - base, JitCtx::STACK_LIMIT as usize);
         assert_eq!(&c.bail as *const _ as usize - base, JitCtx::BAIL as usize);

@@ -84,7 +84,6 @@ impl Vm {
         }
         jit.ctx.globals = self.globals.as_ptr();
         jit.ctx.gstates = self.gstates.as_ptr();
-        jit.ctx.depth = 0;
         // Native code counts the calls left down as a signed number: any limit
         // beyond `i64::MAX` calls is as good as none.
         jit.ctx.depth_limit = (max - frames).saturating_add(1).min(i64::MAX as usize) as u64;
