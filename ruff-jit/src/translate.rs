@@ -112,19 +112,41 @@ pub struct Unit<'a> {
 }
 
 /// How many instructions a call unit may have for its self-calls to be inlined,
-/// counting one copy of the body per call site.
+/// counting one copy of the body per inlined call site, at every level.
 const INLINE_BUDGET: usize = 240;
+
+/// How many levels of self-calls may be inlined (copies inside copies).
+const INLINE_LEVELS: u16 = 2;
+
+/// The levels of self-calls inlined in a body of `len` instructions with
+/// `sites` self-calls: level k adds `sites^k` copies, and all copies together,
+/// the body included, must fit `INLINE_BUDGET`.
+fn inline_levels_within(len: usize, sites: usize) -> u16 {
+    if sites == 0 {
+        return 0;
+    }
+    let (mut levels, mut copies, mut row) = (0, 1usize, 1usize);
+    while levels < INLINE_LEVELS {
+        row = row.saturating_mul(sites);
+        copies = copies.saturating_add(row);
+        if len.saturating_mul(copies) > INLINE_BUDGET {
+            break;
+        }
+        levels += 1;
+    }
+    levels
+}
 
 struct Tx<'a, 'b> {
     b: FunctionBuilder<'b>,
     u: &'a Unit<'a>,
     /// Block leaders of the unit's code.
     leaders: Vec<bool>,
-    /// The copy of the body being emitted: 0 for the unit itself, 1 inside an
-    /// inlined self-call (see `inline_self_call`).
+    /// The copy of the body being emitted: 0 for the unit itself, k inside a
+    /// self-call inlined k levels deep (see `inline_self_call`).
     frame: u16,
-    /// Whether the unit's self-calls are inlined (`inlines_self_calls`).
-    inline_self: bool,
+    /// How many levels of the unit's self-calls are inlined (`inline_levels`).
+    inline_levels: u16,
     vars: HashMap<(u16, Loc, Type), Variable>,
     blocks: HashMap<(u16, usize), Block>,
     /// Where an inlined body's `return` goes (its result as the block parameter).
@@ -148,7 +170,7 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         u,
         leaders,
         frame: 0,
-        inline_self: false,
+        inline_levels: 0,
         vars: HashMap::new(),
         blocks: HashMap::new(),
         ret_to: None,
@@ -159,7 +181,7 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         propagate: None,
         ret_ty: cl_type(a.ret),
     };
-    tx.inline_self = tx.inlines_self_calls();
+    tx.inline_levels = tx.inline_levels();
     tx.create_blocks();
     tx.prologue()?;
     tx.body()?;
@@ -243,18 +265,20 @@ impl Tx<'_, '_> {
         Ok(())
     }
 
-    /// Whether the unit's calls of itself are emitted as a copy of its body
-    /// (one level deep: the copy's own self-calls are real calls). This halves
-    /// the calls a recursive function makes and runs its base cases without a
-    /// call; pure code has no side effects, so a bail-out inside the copy
-    /// leaves the whole unit like a bail-out in a callee does.
-    fn inlines_self_calls(&self) -> bool {
+    /// How many levels deep the unit's calls of itself are emitted as copies of
+    /// its body (the deepest copies' own self-calls are real calls): as many as
+    /// `INLINE_LEVELS` allows while all the copies fit `INLINE_BUDGET`. One
+    /// level halves the calls a doubly recursive function makes and runs its
+    /// base cases without a call; two quarter them. Pure code has no side
+    /// effects, so a bail-out inside a copy leaves the whole unit like a
+    /// bail-out in a callee does.
+    fn inline_levels(&self) -> u16 {
         if !matches!(self.u.kind, UnitKind::Call(_)) {
-            return false;
+            return 0;
         }
         let len = self.u.proto.code.len();
         let sites = (0..len).filter(|&pc| self.self_call(pc)).count();
-        len * (1 + sites) <= INLINE_BUDGET
+        inline_levels_within(len, sites)
     }
 
     /// Whether the call at `pc` calls the unit itself.
@@ -283,7 +307,7 @@ impl Tx<'_, '_> {
         }
         let cont = self.b.create_block();
         self.b.append_block_param(cont, self.ret_ty);
-        let outer_budget = self.callee_budget;
+        let (outer_budget, outer_ret) = (self.callee_budget, self.ret_to);
         self.frame += 1;
         self.ret_to = Some(cont);
         self.callee_budget = self.b.ins().iadd_imm_s(outer_budget, -1);
@@ -295,7 +319,7 @@ impl Tx<'_, '_> {
         self.b.ins().jump(first, &[]);
         self.body()?;
         self.frame -= 1;
-        self.ret_to = None;
+        self.ret_to = outer_ret;
         self.callee_budget = outer_budget;
         self.b.switch_to_block(cont);
         let r = self.b.block_params(cont)[0];
@@ -548,7 +572,7 @@ impl Tx<'_, '_> {
                     let loc = Loc::Stack((d - n + i) as u16);
                     args.push(self.get(loc, st.stack[d - n + i]));
                 }
-                if self.inline_self && self.frame == 0 && self.self_call(pc) {
+                if self.frame < self.inline_levels && self.self_call(pc) {
                     self.inline_self_call(pc, &args[2..])?;
                     return Ok(false);
                 }
@@ -568,5 +592,27 @@ impl Tx<'_, '_> {
             other => return Err(Rejection::new(format!("unsupported op {}", other.name()))),
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_levels_within;
+
+    #[test]
+    fn inlining_levels_fit_the_budget() {
+        // fib-sized: 14 instructions, 2 self-calls: 1 + 2 + 4 copies = 98.
+        assert_eq!(inline_levels_within(14, 2), 2);
+        // 40 instructions, 2 self-calls: 7 copies would be 280, 3 are 120.
+        assert_eq!(inline_levels_within(40, 2), 1);
+        // tak-sized: 4 self-calls, 1 + 4 copies of 40 fit, 21 do not.
+        assert_eq!(inline_levels_within(40, 4), 1);
+        // One self-call: 3 copies of 80 fit exactly; of 81 only 2.
+        assert_eq!(inline_levels_within(80, 1), 2);
+        assert_eq!(inline_levels_within(81, 1), 1);
+        // Too big for even one copy, or nothing to inline.
+        assert_eq!(inline_levels_within(121, 1), 0);
+        assert_eq!(inline_levels_within(10, 0), 0);
+        assert_eq!(inline_levels_within(usize::MAX, usize::MAX), 0);
     }
 }

@@ -169,7 +169,7 @@ fn bools_and_nulls_are_passed_and_returned() {
 }
 
 /// The recursion limit through either kind of entry: with `limit` native calls
-/// allowed, `down(n)` (n + 1 calls, every other one an inlined copy) runs to
+/// allowed, `down(n)` (n + 1 calls, two of every three of them inlined copies) runs to
 /// its end exactly when n < limit, and otherwise bails out for the VM to raise
 /// the error.
 #[test]

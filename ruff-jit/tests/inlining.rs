@@ -1,5 +1,5 @@
-//! A pure call unit emits its calls of itself as a copy of its body, one level
-//! deep (`translate::inline_self_call`). The copy is a Ruff call the VM would
+//! A pure call unit emits its calls of itself as copies of its body, up to two
+//! levels deep when the copies fit the budget (`translate::inline_self_call`). The copy is a Ruff call the VM would
 //! make: it must count towards the recursion limit, raise the same errors, and
 //! return every kind of result. These programs run at and around the limit and
 //! require the VM's output in every tier.
@@ -30,6 +30,14 @@ func fact(n) {
     if n < 2 { return 1 }
     return n * fact(n - 1)
 }
+func fib(n) {
+    if n < 2 { return n }
+    return fib(n - 1) + fib(n - 2)
+}
+func deep(d, n) {
+    if d > 0 { return deep(d - 1, n) }
+    return fib(n)
+}
 func tak(x, y, z) {
     if y < x { return tak(tak(x - 1, y, z), tak(y - 1, z, x), tak(z - 1, x, y)) }
     return z
@@ -38,6 +46,9 @@ for k in [37, 38, 39, 40, 41, 42] {
     try { print(k, down(k)) } except e { print(k, e.message) }
 }
 print(half(1000.0), even(30), even(31), nothing(20), tak(12, 8, 4))
+for k in [37, 38, 39, 40, 41, 42] {
+    try { print(k, fib(k - 20), deep(30, k - 30)) } except e { print(k, e.message) }
+}
 for k in [18, 19, 20, 21, 22] {
     try { print(k, fact(k)) } except e { print(k, e.message) }
 }
