@@ -268,8 +268,8 @@ impl Tx<'_, '_> {
     /// How many levels deep the unit's calls of itself are emitted as copies of
     /// its body (the deepest copies' own self-calls are real calls): as many as
     /// `INLINE_LEVELS` allows while all the copies fit `INLINE_BUDGET`. One
-    /// level halves the calls a doubly recursive function makes and runs its
-    /// base cases without a call; two quarter them. Pure code has no side
+    /// level halves the calls a recursive function makes and runs its base
+    /// cases without a call; two leave a third of them. Pure code has no side
     /// effects, so a bail-out inside a copy leaves the whole unit like a
     /// bail-out in a callee does.
     fn inline_levels(&self) -> u16 {

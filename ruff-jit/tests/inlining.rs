@@ -1,5 +1,6 @@
-//! A pure call unit emits its calls of itself as copies of its body, up to two
-//! levels deep when the copies fit the budget (`translate::inline_self_call`). The copy is a Ruff call the VM would
+//! A pure call unit emits its calls of itself as copies of its body, up to
+//! two levels deep when the copies fit the budget
+//! (`translate::inline_self_call`). The copy is a Ruff call the VM would
 //! make: it must count towards the recursion limit, raise the same errors, and
 //! return every kind of result. These programs run at and around the limit and
 //! require the VM's output in every tier.
@@ -46,8 +47,10 @@ for k in [37, 38, 39, 40, 41, 42] {
     try { print(k, down(k)) } except e { print(k, e.message) }
 }
 print(half(1000.0), even(30), even(31), nothing(20), tak(12, 8, 4))
-for k in [37, 38, 39, 40, 41, 42] {
-    try { print(k, fib(k - 20), deep(30, k - 30)) } except e { print(k, e.message) }
+for d in [28, 29, 30] {
+    for k in [37, 38, 39, 40, 41, 42] {
+        try { print(k, d, fib(k - 20), deep(d, k - d)) } except e { print(k, d, e.message) }
+    }
 }
 for k in [18, 19, 20, 21, 22] {
     try { print(k, fact(k)) } except e { print(k, e.message) }
