@@ -985,6 +985,57 @@ print(kinds(3000))
     });
 }
 
+/// An array remembers whether it may hold a counted reference
+/// (`Values::counted`); while it holds none, copying it copies bits and
+/// dropping it reads no element. Native code that appends a string, or stores
+/// one into an element, must set that flag. If it did not, the copy made for
+/// `b[1] = 5` would share the strings without counting them, dropping `b`
+/// would free them under `a`, and the strings made next would reuse their
+/// memory: `a`'s elements would read as those (or worse). `fill` appends ints
+/// first, so that the array's flag is still clear when the strings come, and
+/// past 8,192 of them, so that the buffer (which doubles) has room for all the
+/// strings: they are appended in place by native code, never by the helper
+/// that grows the buffer (which sets the flag itself, as the VM does).
+#[test]
+fn strings_stored_by_native_code_are_counted_when_the_array_is_copied() {
+    let source = r#"
+func fill(n, s) {
+    mut arr := []
+    for i in n {
+        if i < 8200 { arr = push(arr, i) } else { arr = push(arr, s) }
+    }
+    return arr
+}
+func store(n, s) {
+    mut arr := []
+    for i in n { arr = push(arr, i) }
+    for i in n { arr[i] = s }
+    return arr
+}
+func churn() {
+    mut fresh := []
+    for i in 200 { fresh = push(fresh, "xyz" + to_string(i % 10)) }
+    return len(fresh)
+}
+for make in [fill, store] {
+    let a := make(16000, "abc" + to_string(1))
+    mut b := a
+    b[1] = 5
+    b = 0
+    churn()
+    print(a[8200], a[1], a[15999], len(a))
+}
+"#;
+    agrees_with_vm(source, "abc1 1 abc1 16000\nabc1 abc1 abc1 16000\n", 3, |mode, protos| {
+        if mode == JitMode::Auto {
+            for f in ["fill", "store"] {
+                let (native, vm, _) = stats_of(protos, f);
+                assert!(native > 4 * vm, "{f} ran {native} instructions natively, {vm} in the VM");
+            }
+        }
+    });
+}
+
 /// `local += value` on heap-kinded operands (ADD_LOCAL that the plan steps): a
 /// string appended in place, strings read from an array appended, a string shared before
 /// an append (so copied first), a string added to itself; ints and floats

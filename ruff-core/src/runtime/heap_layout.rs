@@ -25,6 +25,9 @@ pub struct HeapLayout {
     pub array_len: i32,
     /// An array's capacity.
     pub array_cap: i32,
+    /// An array's flag byte saying whether an element may be a counted
+    /// reference (`Values::counted`): compiled code that stores one sets it.
+    pub array_counted: i32,
     /// A struct's shape: the two words of its `Rc<[Rc<str>]>` (see
     /// [`FieldCache`]).
     pub struct_shape: i32,
@@ -133,6 +136,7 @@ fn probe() -> Option<HeapLayout> {
         array_ptr: (data_off + ptr * 8) as i32,
         array_len: (data_off + len * 8) as i32,
         array_cap: (data_off + cap * 8) as i32,
+        array_counted: data_off as i32 + Values::COUNTED_OFFSET,
         struct_shape,
         struct_values,
     })
@@ -179,8 +183,13 @@ mod tests {
             assert_eq!(read_at(base + l.array_len as usize, 0), 2);
             assert_eq!(read_at(base + l.array_cap as usize, 0), 5);
             assert_eq!(read_at(base + l.array_ptr as usize, 0), arr.as_ptr() as usize);
+            assert_eq!(*((base + l.array_counted as usize) as *const u8), 0, "ints only");
         }
         drop(weak);
+        let strs = Value::array(vec![Value::Int(1), Value::str("s")]);
+        let base = strs.payload_bits().unwrap() as usize;
+        // SAFETY: as above.
+        assert_eq!(unsafe { *((base + l.array_counted as usize) as *const u8) }, 1, "holds a string");
     }
 
     #[test]

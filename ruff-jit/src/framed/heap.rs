@@ -190,7 +190,7 @@ pub fn append_in_place(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: &AppendAt
     b.ins().brif(other, slow, &[], same, &[]);
     b.switch_to_block(same);
     let len = room(b, l, arr, 2, slow);
-    let item = parts(b, at.item);
+    let item = Item { parts: parts(b, at.item), may_count: true };
     put_last(b, l, arr, len, item);
     let one = b.ins().iconst(types::I64, 1);
     b.ins().store(flags(), one, arr, l.strong);
@@ -258,16 +258,8 @@ fn refuse_shared_or(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, stro
 /// of an unshared array, an index in range), for an element that holds no
 /// reference (nothing to release): reached only when `local` holds an array
 /// that is its own alone, `0 <= index < len` and the element's kind is not
-/// counted; `slow` (changing nothing) otherwise. `value` (tag and payload)
-/// moves into the array.
-pub fn set_element(
-    b: &mut FunctionBuilder<'_>,
-    l: HeapLayout,
-    local: Value,
-    index: Value,
-    value: (Value, Value),
-    slow: Block,
-) {
+/// counted; `slow` (changing nothing) otherwise. `value` moves into the array.
+pub fn set_element(b: &mut FunctionBuilder<'_>, l: HeapLayout, local: Value, index: Value, value: Item, slow: Block) {
     let arr = payload_if(b, local, TAG_ARRAY, slow);
     let len = b.ins().load(types::I64, flags(), arr, l.array_len);
     // Unsigned: a negative index (counted from the end) is the VM's to place.
@@ -280,15 +272,35 @@ pub fn set_element(
     let plain = b.create_block();
     b.ins().brif(holds, slow, &[], plain, &[]);
     b.switch_to_block(plain);
-    write(b, el, value);
+    store_element(b, l, arr, el, value);
 }
 
-/// Writes `part` (a reference the array now owns) after the `len` elements of
-/// `arr`, which has room for it, and counts it.
-pub fn put_last(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, len: Value, part: (Value, Value)) {
+/// A value (tag and payload) about to be stored into an array, and whether it
+/// may be a counted reference (not known to be a scalar).
+#[derive(Clone, Copy)]
+pub struct Item {
+    pub parts: (Value, Value),
+    pub may_count: bool,
+}
+
+/// Writes `item` at `el`, an element of array `arr`, and when it may be
+/// counted, sets the array's flag (`Values::counted`) if it is.
+fn store_element(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, el: Value, item: Item) {
+    write(b, el, item.parts);
+    if item.may_count {
+        let c = counted(b, item.parts.0);
+        let was = b.ins().load(types::I8, flags(), arr, l.array_counted);
+        let now = b.ins().bor(was, c);
+        b.ins().store(flags(), now, arr, l.array_counted);
+    }
+}
+
+/// Writes `item` (a reference the array now owns) after the `len` elements
+/// of `arr`, which has room for it, and counts it.
+pub fn put_last(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, len: Value, item: Item) {
     let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
     let el = value_at(b, elems, len);
-    write(b, el, part);
+    store_element(b, l, arr, el, item);
     let len1 = b.ins().iadd_imm_s(len, 1);
     b.ins().store(flags(), len1, arr, l.array_len);
 }

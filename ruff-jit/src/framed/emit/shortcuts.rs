@@ -98,6 +98,8 @@ impl Fx<'_, '_> {
         let builtin = self.global_addr(g);
         let local = self.addr(Loc::Slot(a));
         let (arr, len) = heap::unshared_append(&mut self.b, l, builtin, local, slow);
+        // Only an item read from the frame can be a counted reference.
+        let from_memory = matches!(item, Op::LoadLocal(j) if !st.slots[j as usize].scalar());
         let part = match item {
             Op::LoadLocal(j) => match self.scalar_parts(Loc::Slot(j), st.slots[j as usize]) {
                 Some(part) => part,
@@ -121,7 +123,7 @@ impl Fx<'_, '_> {
             },
             _ => unreachable!("checked above"),
         };
-        heap::put_last(&mut self.b, l, arr, len, part);
+        heap::put_last(&mut self.b, l, arr, len, heap::Item { parts: part, may_count: from_memory });
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(slow);
         for p in pc..pc + N {
@@ -252,8 +254,9 @@ impl Fx<'_, '_> {
                 let value = self.scalar_parts(top(1), st.stack[d - 1]);
                 Some(self.inline_then_helper(slow, self.u.helpers.set_index, &args, |b, l, helper| {
                     let i = index.unwrap_or_else(|| heap::payload_if(b, args[1], TAG_INT, helper));
-                    let value = value.unwrap_or_else(|| heap::parts(b, args[2]));
-                    heap::set_element(b, l, args[0], i, value, helper);
+                    let may_count = value.is_none();
+                    let parts = value.unwrap_or_else(|| heap::parts(b, args[2]));
+                    heap::set_element(b, l, args[0], i, heap::Item { parts, may_count }, helper);
                 }))
             }
             // `local = push(local, item)` on an array: appended in place, inline
