@@ -1,33 +1,41 @@
 //! The table behind a dict: an insertion-ordered hash map from [`Key`] to
 //! [`Value`], split the way CPython's dicts are: entries sit in a dense vector
-//! in insertion order, and a separate power-of-two array of 4-byte slots,
-//! probed linearly, says where each key's entry is.
+//! in insertion order, and a separate power-of-two array of 4-byte slots says
+//! where each key's entry is.
 //!
 //! A table of 2^b slots holds fewer than 2^b entries, so a slot keeps an
 //! entry's position plus one (0 is an empty slot) in its low b bits, and in the
-//! other 32 - b bits a tag: the hash bits just below those that pick the
-//! bucket. A probe compares keys only when the tags agree.
+//! other 32 - b bits a tag: bits of the key's mixed hash. A probe compares keys
+//! only when the tags agree. A slot whose position bits are 0 and tag bits all
+//! ones is a tombstone: a removed entry's slot, which lookups step over and
+//! inserts reuse.
 //!
-//! Growing the table re-places every entry from the entries vector, in order,
-//! hashing its key again (cheap for int keys; for string keys it is a second
-//! hash of each key on average). Nothing else is stored per entry.
+//! Where a key's probe starts and where it goes next are two different hashes
+//! ([`Hashes`]). An int starts at its own value (folded, so that its high bits
+//! count too): consecutive keys fill consecutive slots, so building or reading a
+//! dict in key order walks its slot array in order instead of at random, and a
+//! table grows by re-placing its entries, in order, with sequential writes.
+//! Every later probe follows CPython's recurrence, `j = 5j + 1 + perturb` with
+//! `perturb` shifted right by 5 each time, but starting from a fully mixed
+//! hash, so keys that collide at the start (multiples of a large power of two
+//! share their low bits) go their separate ways from the second probe on. Once
+//! `perturb` is 0 the recurrence visits every slot, so a probe always ends at
+//! an empty slot (the load stays at most 3/4).
 //!
-//! Its predecessor was `indexmap` with FxHash. Inside `ruff run`, inserting n
-//! int keys into an empty dict then reading them back (medians of 5 runs on a
-//! noisy host, ms): at 100k, insert 10.3 -> 7.4 and read 3.9 -> 3.4; at 200k,
-//! 32.0 -> 18.2 and 17.2 -> 9.7. The reasons: indexmap stores each entry's hash
-//! (40-byte entries against 32) and, when growing, reads those hashes from
-//! entries scattered in memory. A first version of this table with 8-byte slots
-//! (32 bits of hash each, so that growing never hashed again) inserted as fast
-//! but read slower than indexmap at 100k and 200k: its slot array was twice as
-//! large, out of the L2 cache. With 4-byte slots and load at most 3/4, the slot
-//! array is never larger than indexmap's 9 bytes per bucket at load 7/8.
+//! The table before this one probed linearly from a mixed hash, which scatters
+//! consecutive keys over the whole slot array: reading back a dict of 100k
+//! keys took twice as long (README, "Dicts"). The one before that was
+//! `indexmap` with FxHash, which stores each entry's hash (40-byte entries
+//! against 32) and grows by reading those hashes from entries scattered in
+//! memory.
 //!
 //! Removal keeps the order of the other entries (as the language requires): the
-//! entry is taken out of the vector, its slot is freed by backward-shift
-//! deletion (no tombstones), and the slots of later entries are renumbered:
-//! O(entries after it), or one sweep of the slot array when that is cheaper,
-//! like indexmap's `shift_remove`.
+//! entry is taken out of the vector, its slot becomes a tombstone, and the
+//! slots of later entries are renumbered: O(entries after it), or one sweep of
+//! the slot array when that is cheaper, like indexmap's `shift_remove`. A table
+//! whose live entries and tombstones reach the load limit is rebuilt without
+//! tombstones: at the same size when live entries are fewer than half the
+//! load limit (3/8 of the slots), else at twice the size.
 
 use std::hash::BuildHasher;
 
@@ -35,6 +43,7 @@ use rustc_hash::FxBuildHasher;
 
 use super::object::Key;
 use super::value::Value;
+use super::values::is_counted;
 
 /// Multiplier of Fibonacci hashing (2^64 / golden ratio, odd).
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -43,40 +52,112 @@ const MIN_SLOTS: usize = 8;
 /// The largest table: 2^31 slots (beyond that the tag would have no bits; the
 /// entries alone would need over 50 GB).
 const MAX_BITS: u32 = 31;
+/// Bits `perturb` loses at each probe (CPython's `PERTURB_SHIFT`).
+const PERTURB_SHIFT: u32 = 5;
 
 /// Second multiplier of the int mix (murmur3's fmix64 constant, odd).
 const MIX: u64 = 0xFF51_AFD7_ED55_8CCD;
 
-/// The hash of a key: its top bits pick the bucket, the next ones the tag.
-///
-/// An int goes through xor-shift, multiply, xor-shift, multiply. One multiply
-/// alone is not enough under linear probing: keys at a regular step `d` whose
-/// `d * GOLDEN` is close to a multiple of 2^64 (Fibonacci numbers, and about 300
-/// of the steps up to 4096) land in neighbouring buckets and form runs hundreds
-/// of slots long (`d[i * 121393] = i` for 200k keys took 6 s instead of 75 ms).
-/// Each step is a bijection, so distinct ints still have distinct hashes; the
-/// unit test `regularly_spaced_int_keys_spread` checks the probe lengths.
+/// A key's two hashes: `home`'s low bits pick the first slot probed; `mixed`
+/// gives the tag and drives every later probe.
+#[derive(Clone, Copy)]
+struct Hashes {
+    home: u64,
+    mixed: u64,
+}
+
+/// xor-shift, multiply, xor-shift, multiply: each step a bijection, so
+/// distinct inputs keep distinct outputs, and every output bit depends on
+/// every input bit.
 #[inline(always)]
-fn hash(k: &Key) -> u64 {
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 32;
+    x = x.wrapping_mul(GOLDEN);
+    x ^= x >> 29;
+    x.wrapping_mul(MIX)
+}
+
+/// The hashes of a key (see the module notes). The unit test
+/// `regularly_spaced_int_keys_spread` checks the probe lengths of keys at
+/// regular steps, including Fibonacci numbers and powers of two.
+#[inline(always)]
+fn hashes(k: &Key) -> Hashes {
     match k {
         Key::Int(i) => {
-            let mut x = *i as u64;
-            x ^= x >> 32;
-            x = x.wrapping_mul(GOLDEN);
-            x ^= x >> 29;
-            x.wrapping_mul(MIX)
+            let x = *i as u64;
+            Hashes { home: x ^ (x >> 32), mixed: mix(x) }
         }
-        Key::Str(s) => FxBuildHasher.hash_one(s.as_str()).wrapping_mul(GOLDEN),
+        Key::Str(s) => {
+            let m = mix(FxBuildHasher.hash_one(s.as_str()));
+            Hashes { home: m, mixed: m }
+        }
     }
 }
 
 /// An insertion-ordered map from keys to values (see the module notes).
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct KeyMap {
     entries: Vec<(Key, Value)>,
     /// Empty (no allocation) until the first insert; else 2^bits slots.
     slots: Vec<u32>,
     bits: u32,
+    /// Tombstones among the slots.
+    tombs: usize,
+    /// False only while no entry owns a reference: int keys, and values that
+    /// are scalars or builtins. Then dropping the map reads no entry and a copy
+    /// copies the entries in bulk (as for arrays, `Values::counted`). `insert` looks at
+    /// what it stores; `get_mut` sets it, since the caller could store anything.
+    counted: bool,
+}
+
+/// True when the entry `(k, v)` owns a reference (dropping it is not free).
+fn owns(k: &Key, v: &Value) -> bool {
+    matches!(k, Key::Str(_)) || is_counted(v)
+}
+
+impl Clone for KeyMap {
+    fn clone(&self) -> KeyMap {
+        let entries = if self.counted {
+            self.entries.clone()
+        } else {
+            let n = self.entries.len();
+            let mut out: Vec<(Key, Value)> = Vec::with_capacity(n);
+            // SAFETY: no entry owns anything (the flag is clear), so a bitwise
+            // copy of each is an entry of its own; `out` has room for `n`.
+            unsafe {
+                std::ptr::copy_nonoverlapping(self.entries.as_ptr(), out.as_mut_ptr(), n);
+                out.set_len(n);
+            }
+            out
+        };
+        KeyMap { entries, slots: self.slots.clone(), bits: self.bits, tombs: self.tombs, counted: self.counted }
+    }
+}
+
+impl Drop for KeyMap {
+    fn drop(&mut self) {
+        if !self.counted {
+            // SAFETY: no entry owns anything, so forgetting them all before the
+            // vector frees its buffer leaks nothing.
+            unsafe { self.entries.set_len(0) };
+        }
+    }
+}
+
+/// The slots a probe for a key visits, in order (endless: the caller stops at
+/// an empty slot, which every table has).
+struct Probe {
+    at: usize,
+    perturb: u64,
+    mask: usize,
+}
+
+impl Probe {
+    #[inline(always)]
+    fn advance(&mut self) {
+        self.perturb >>= PERTURB_SHIFT;
+        self.at = (self.at.wrapping_mul(5).wrapping_add(1).wrapping_add(self.perturb as usize)) & self.mask;
+    }
 }
 
 impl KeyMap {
@@ -100,12 +181,17 @@ impl KeyMap {
         self.entries.is_empty()
     }
 
-    /// The bucket of hash `h` and its tag.
+    /// The first slot a key with hashes `h` probes.
     #[inline(always)]
-    fn place(&self, h: u64) -> (usize, u32) {
-        let top = (h >> 32) as u32;
-        let bucket = (top as u64 >> (32 - self.bits)) as usize;
-        (bucket, top & self.tag_mask())
+    fn probe(&self, h: Hashes) -> Probe {
+        let mask = self.slots.len() - 1;
+        Probe { at: h.home as usize & mask, perturb: h.mixed, mask }
+    }
+
+    /// The tag of a key with hashes `h`.
+    #[inline(always)]
+    fn tag(&self, h: Hashes) -> u32 {
+        (h.mixed >> 32) as u32 & self.tag_mask()
     }
 
     #[inline(always)]
@@ -113,60 +199,76 @@ impl KeyMap {
         u32::MAX >> self.bits
     }
 
-    /// Where `k` is: `Ok(position)` when present, else `Err(slot)`, the empty
-    /// slot where it would go (`Err(0)` before the first allocation).
+    /// The value of a tombstone slot: no position, every tag bit set.
     #[inline(always)]
-    fn find(&self, k: &Key, h: u64) -> Result<usize, usize> {
+    fn tomb(&self) -> u32 {
+        self.tag_mask() << self.bits
+    }
+
+    /// Where `k` is: `Ok(position)` when present, else `Err(slot)`, the slot
+    /// where it would go (the first tombstone on its probe, else the empty slot
+    /// that ended it; `Err(0)` before the first allocation).
+    #[inline(always)]
+    fn find(&self, k: &Key, h: Hashes) -> Result<usize, usize> {
         if self.slots.is_empty() {
             return Err(0);
         }
-        let mask = self.slots.len() - 1;
-        let (mut b, tag) = self.place(h);
+        let pos_mask = self.slots.len() - 1;
+        let tag = self.tag(h);
+        let mut free = None;
+        let mut p = self.probe(h);
         loop {
-            let s = self.slots[b];
+            let s = self.slots[p.at];
             if s == 0 {
-                return Err(b);
+                return Err(free.unwrap_or(p.at));
             }
-            if s >> self.bits == tag {
-                let i = (s as usize & mask) - 1;
-                if self.entries[i].0 == *k {
-                    return Ok(i);
-                }
+            let pos = s as usize & pos_mask;
+            if pos == 0 {
+                free = free.or(Some(p.at));
+            } else if s >> self.bits == tag && self.entries[pos - 1].0 == *k {
+                return Ok(pos - 1);
             }
-            b = (b + 1) & mask;
+            p.advance();
         }
     }
 
     /// Looks a key up.
     #[inline]
     pub fn get(&self, k: &Key) -> Option<&Value> {
-        let i = self.find(k, hash(k)).ok()?;
+        let i = self.find(k, hashes(k)).ok()?;
         Some(&self.entries[i].1)
     }
 
     /// Mutable access to an existing entry.
     #[inline]
     pub fn get_mut(&mut self, k: &Key) -> Option<&mut Value> {
-        let i = self.find(k, hash(k)).ok()?;
+        self.counted = true;
+        let i = self.find(k, hashes(k)).ok()?;
         Some(&mut self.entries[i].1)
     }
 
     /// True when the key is present.
     #[inline]
     pub fn contains(&self, k: &Key) -> bool {
-        self.find(k, hash(k)).is_ok()
+        self.find(k, hashes(k)).is_ok()
     }
 
     /// Inserts or replaces (a replaced key keeps its position).
     pub fn insert(&mut self, k: Key, v: Value) {
-        let h = hash(&k);
+        self.counted |= owns(&k, &v);
+        let h = hashes(&k);
         let slot = match self.find(&k, h) {
             Ok(i) => {
                 self.entries[i].1 = v;
                 return;
             }
-            Err(_) if self.entries.len() >= max_entries(self.slots.len()) => {
-                self.resize(if self.slots.is_empty() { MIN_SLOTS } else { self.slots.len() * 2 });
+            Err(b) if !self.slots.is_empty() && self.slots[b] != 0 => {
+                // A tombstone: reused, so the load does not change.
+                self.tombs -= 1;
+                b
+            }
+            Err(_) if self.entries.len() + self.tombs >= max_entries(self.slots.len()) => {
+                self.rebuild();
                 // The entries vector grows here, to the new table's full load,
                 // rather than by its own doublings in between.
                 let room = max_entries(self.slots.len()) - self.entries.len();
@@ -175,55 +277,41 @@ impl KeyMap {
             }
             Err(b) => b,
         };
-        let (_, tag) = self.place(h);
         // Below max_entries, so the position fits in the low `bits` bits.
         let pos = self.entries.len() as u32 + 1;
         self.entries.push((k, v));
-        self.slots[slot] = tag << self.bits | pos;
+        self.slots[slot] = self.tag(h) << self.bits | pos;
     }
 
-    /// The slot holding entry `pos`, whose key hashes to `h`.
-    fn slot_of(&self, pos: usize, h: u64) -> usize {
+    /// The slot holding entry `pos`, whose key has hashes `h`.
+    fn slot_of(&self, pos: usize, h: Hashes) -> usize {
         let mask = self.slots.len() - 1;
-        let (mut b, _) = self.place(h);
-        for _ in 0..=mask {
-            if self.slots[b] as usize & mask == pos + 1 {
-                return b;
+        let mut p = self.probe(h);
+        loop {
+            let s = self.slots[p.at];
+            assert!(s != 0, "entry {pos} has no slot");
+            if s as usize & mask == pos + 1 {
+                return p.at;
             }
-            b = (b + 1) & mask;
+            p.advance();
         }
-        unreachable!("entry {pos} has no slot");
     }
 
     /// Removes a key, keeping the order of the others.
     pub fn remove(&mut self, k: &Key) -> Option<Value> {
-        let h = hash(k);
+        let h = hashes(k);
         let i = self.find(k, h).ok()?;
         let mask = self.slots.len() - 1;
-        // Backward-shift deletion: later slots of the run move into the hole
-        // when that does not put them before their own bucket.
-        let mut hole = self.slot_of(i, h);
-        let mut j = (hole + 1) & mask;
-        loop {
-            let s = self.slots[j];
-            if s == 0 {
-                break;
-            }
-            let (home, _) = self.place(hash(&self.entries[(s as usize & mask) - 1].0));
-            if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(hole) & mask) {
-                self.slots[hole] = s;
-                hole = j;
-            }
-            j = (j + 1) & mask;
-        }
-        self.slots[hole] = 0;
+        let b = self.slot_of(i, h);
+        self.slots[b] = self.tomb();
+        self.tombs += 1;
         // Entries after i move down one place: renumber their slots, finding
         // each by its key when there are few of them, else by one sweep of the
         // slot array (one lookup costs about a cache line, 16 slots, of sweep).
         let later = self.entries.len() - 1 - i;
         if later > 0 && later * 16 < self.slots.len() {
             for p in i + 1..self.entries.len() {
-                let b = self.slot_of(p, hash(&self.entries[p].0));
+                let b = self.slot_of(p, hashes(&self.entries[p].0));
                 self.slots[b] -= 1;
             }
         } else if later > 0 {
@@ -233,7 +321,12 @@ impl KeyMap {
                 }
             }
         }
-        Some(self.entries.remove(i).1)
+        let v = self.entries.remove(i).1;
+        if self.entries.is_empty() {
+            self.slots.fill(0);
+            self.tombs = 0;
+        }
+        Some(v)
     }
 
     /// Entries in insertion order.
@@ -241,20 +334,33 @@ impl KeyMap {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
-    /// Replaces the slots by `n` (a power of two) slots holding every entry.
+    /// Makes room for one more entry: a new table twice the size, or of the
+    /// same size when its live entries are fewer than half the load limit.
+    fn rebuild(&mut self) {
+        let n = self.slots.len();
+        self.resize(match n {
+            0 => MIN_SLOTS,
+            _ if self.entries.len() < max_entries(n) / 2 => n,
+            _ => n * 2,
+        });
+    }
+
+    /// Replaces the slots by `n` (a power of two) slots holding every entry
+    /// and no tombstone.
     fn resize(&mut self, n: usize) {
         debug_assert!(n.is_power_of_two() && n >= MIN_SLOTS);
         let bits = n.trailing_zeros();
         assert!(bits <= MAX_BITS, "a dict cannot hold more than {} entries", max_entries(1 << MAX_BITS));
         self.slots = vec![0; n];
         self.bits = bits;
-        let mask = n - 1;
-        for (pos, (k, _)) in self.entries.iter().enumerate() {
-            let (mut b, tag) = self.place(hash(k));
-            while self.slots[b] != 0 {
-                b = (b + 1) & mask;
+        self.tombs = 0;
+        for pos in 0..self.entries.len() {
+            let h = hashes(&self.entries[pos].0);
+            let mut p = self.probe(h);
+            while self.slots[p.at] != 0 {
+                p.advance();
             }
-            self.slots[b] = tag << bits | (pos as u32 + 1);
+            self.slots[p.at] = self.tag(h) << bits | (pos as u32 + 1);
         }
     }
 }
@@ -340,9 +446,13 @@ mod tests {
     fn mean_probes(m: &KeyMap) -> f64 {
         let mask = m.slots.len() - 1;
         let mut total = 0;
-        for (j, &s) in m.slots.iter().enumerate().filter(|(_, s)| **s != 0) {
-            let (home, _) = m.place(hash(&m.entries[(s as usize & mask) - 1].0));
-            total += (j.wrapping_sub(home) & mask) + 1;
+        for (pos, (k, _)) in m.entries.iter().enumerate() {
+            let mut p = m.probe(hashes(k));
+            total += 1;
+            while m.slots[p.at] as usize & mask != pos + 1 {
+                p.advance();
+                total += 1;
+            }
         }
         total as f64 / m.len() as f64
     }
@@ -450,6 +560,78 @@ mod tests {
         assert!(m.slots.iter().all(|&s| s == 0));
         m.insert(Key::Int(3), Value::Int(9));
         assert_eq!(m.get(&Key::Int(3)).map(int), Some(9));
+    }
+
+    #[test]
+    fn maps_of_scalars_copy_and_drop_without_touching_counts_and_others_count() {
+        let text = Rc::new("v".to_string());
+        let mut plain = KeyMap::default();
+        for i in 0..1000 {
+            plain.insert(Key::Int(i), Value::Int(i * 2));
+        }
+        plain.insert(Key::Int(5), Value::Float(0.5));
+        assert!(!plain.counted);
+        let copy = plain.clone();
+        assert!(!copy.counted);
+        assert_eq!(copy.get(&Key::Int(5)).map(|v| v.type_name()), Some("float"));
+        assert_eq!(copy.get(&Key::Int(999)).map(int), Some(1998));
+        drop(plain);
+        let mut m = copy.clone();
+        m.insert(Key::Int(1), Value::Str(text.clone()));
+        assert!(m.counted, "a string value");
+        let m2 = m.clone();
+        assert_eq!(Rc::strong_count(&text), 3);
+        drop(m);
+        drop(m2);
+        assert_eq!(Rc::strong_count(&text), 1);
+        let mut k = KeyMap::default();
+        k.insert(Key::Str(text.clone()), Value::Int(1));
+        assert!(k.counted, "a string key");
+        drop(k);
+        assert_eq!(Rc::strong_count(&text), 1);
+        let mut g = copy;
+        if let Some(v) = g.get_mut(&Key::Int(3)) {
+            *v = Value::Str(text.clone());
+        }
+        assert!(g.counted, "get_mut may have stored anything");
+        drop(g);
+        assert_eq!(Rc::strong_count(&text), 1);
+    }
+
+    #[test]
+    fn churn_through_tombstones_keeps_the_table_small() {
+        // Insert-remove cycles leave tombstones; the table is rebuilt at its
+        // own size when they fill it, never grown for them.
+        let mut m = KeyMap::default();
+        for i in 0..5 {
+            m.insert(Key::Int(i), Value::Int(i));
+        }
+        assert_eq!(m.slots.len(), 8);
+        for i in 5..100_000 {
+            m.insert(Key::Int(i), Value::Int(i));
+            assert_eq!(m.remove(&Key::Int(i - 5)).as_ref().map(int), Some(i - 5));
+            assert!(m.tombs + m.len() <= max_entries(m.slots.len()));
+        }
+        assert_eq!(m.slots.len(), 16, "one doubling (5 of 6 is more than half full), then rebuilds");
+        let keys: Vec<Key> = m.iter().map(|(k, _)| k.clone()).collect();
+        assert_eq!(keys, (99_995..100_000).map(Key::Int).collect::<Vec<_>>());
+        for i in 99_995..100_000 {
+            assert_eq!(m.get(&Key::Int(i)).map(int), Some(i));
+        }
+        assert!(m.get(&Key::Int(99_994)).is_none());
+    }
+
+    #[test]
+    fn consecutive_int_keys_take_consecutive_slots() {
+        let mut m = KeyMap::default();
+        for i in 0..10_000 {
+            m.insert(Key::Int(i), Value::Int(i));
+        }
+        let mask = m.slots.len() - 1;
+        for i in 0..10_000usize {
+            assert_eq!(m.slots[i] as usize & mask, i + 1, "key {i}");
+        }
+        assert_eq!(mean_probes(&m), 1.0);
     }
 
     #[test]
