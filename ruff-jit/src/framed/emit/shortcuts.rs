@@ -99,11 +99,12 @@ impl Fx<'_, '_> {
         let local = self.addr(Loc::Slot(a));
         let (arr, len) = heap::unshared_append(&mut self.b, l, builtin, local, slow);
         // Only an item read from the frame can be a counted reference.
-        let from_memory = matches!(item, Op::LoadLocal(j) if !st.slots[j as usize].scalar());
+        let mut may_count = false;
         let part = match item {
             Op::LoadLocal(j) => match self.scalar_parts(Loc::Slot(j), st.slots[j as usize]) {
                 Some(part) => part,
                 None => {
+                    may_count = true;
                     let at = self.addr(Loc::Slot(j));
                     let (tag, payload) = heap::parts(&mut self.b, at);
                     heap::retain(&mut self.b, l, tag, payload);
@@ -123,7 +124,7 @@ impl Fx<'_, '_> {
             },
             _ => unreachable!("checked above"),
         };
-        heap::put_last(&mut self.b, l, arr, len, heap::Item { parts: part, may_count: from_memory });
+        heap::put_last(&mut self.b, l, arr, len, heap::Item { parts: part, may_count });
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(slow);
         for p in pc..pc + N {
