@@ -1093,3 +1093,77 @@ print(adds(5000))
         },
     );
 }
+
+/// Arrays that have only held ints keep them as plain 8-byte ints (`Values`'s
+/// compact form), and native code reads, appends and stores them in that form.
+/// Everything that widens one to values (a float, a bool, a null or a string
+/// appended or stored, a builtin that asks for the elements) and copy on
+/// write (a shared compact array changed) must leave the same results as the
+/// VM, as must the extremes of the int range, negative indexes and the errors.
+#[test]
+fn compact_int_arrays_agree_with_the_vm() {
+    let source = r#"
+func ints(n) {
+    mut arr := []
+    for i in n { arr = push(arr, i * 3 - 7) }
+    return arr
+}
+func reads(arr) {
+    mut t := 0
+    for i in len(arr) { t = t + arr[i] * (i % 7) - arr[-1 - i] }
+    for x in arr { t = t + x * 3 }
+    return t
+}
+func stores(n) {
+    mut arr := ints(n)
+    for i in n { arr[i] = arr[i] * 2 }
+    let shared := arr
+    for i in n { arr[i] = arr[i] + 1 }
+    return [arr[n - 1], shared[n - 1], reads(arr), reads(shared)]
+}
+func widened(n) {
+    mut a := ints(n)
+    a = push(a, 0.5)
+    mut b := ints(n)
+    b[3] = "s" + to_string(n)
+    mut c := ints(n)
+    c = push(c, true)
+    mut d := ints(n)
+    d[0] = null
+    mut e := ints(n)
+    for i in n { e = push(e, to_string(i)) }
+    return [a[n], a[n - 1], b[3], b[4], c[n], d[0], d[1], len(a), e[n + 1], e[n - 1]]
+}
+func extremes() {
+    mut a := []
+    a = push(a, 9223372036854775807)
+    a = push(a, -9223372036854775807 - 1)
+    a = push(a, 0)
+    a[2] = a[0]
+    return [a[0], a[1], a[-1], a[0] == a[2]]
+}
+func fails(a, i) {
+    try {
+        return a[i]
+    } except e {
+        return e.message
+    }
+}
+for round in 3 {
+    let a := ints(3000)
+    print(reads(a), stores(2500), widened(2200))
+    print(extremes(), fails(a, 3000), fails(a, -3001), fails(a, -3000))
+    let r := pop(ints(5))
+    print(ints(6), len(r[0]), r[1], sum(ints(10)), ints(4) == [-7, -4, -1, 2], sort(ints(3)))
+}
+"#;
+    let expect = "[-7, -4, -1, 2, 5, 8] 4 5 65 true [-7, -4, -1]\n";
+    agrees_with_vm(source, expect, 3, |mode, protos| {
+        if mode == JitMode::Auto {
+            for f in ["ints", "reads", "stores"] {
+                let (native, vm, _) = stats_of(protos, f);
+                assert!(native > 4 * vm, "{f} ran {native} instructions natively, {vm} in the VM");
+            }
+        }
+    });
+}

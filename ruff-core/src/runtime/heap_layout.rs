@@ -28,6 +28,15 @@ pub struct HeapLayout {
     /// An array's flag byte saying whether an element may be a counted
     /// reference (`Values::counted`): compiled code that stores one sets it.
     pub array_counted: i32,
+    /// An array's byte saying its elements are plain ints (`Values`'s
+    /// compact form), whose pointer, length and capacity are the next three.
+    pub array_compact: i32,
+    /// A compact array's `i64` element pointer.
+    pub ints_ptr: i32,
+    /// A compact array's length.
+    pub ints_len: i32,
+    /// A compact array's capacity.
+    pub ints_cap: i32,
     /// A struct's shape: the two words of its `Rc<[Rc<str>]>` (see
     /// [`FieldCache`]).
     pub struct_shape: i32,
@@ -120,16 +129,12 @@ fn probe() -> Option<HeapLayout> {
     drop(weak_ref);
     let strong = (0..before.len()).find(|&i| before[i] == 2 && after[i] == 3)?;
     let weak = (0..before.len()).find(|&i| i != strong && before[i] == 1 && with_weak[i] == 2)?;
-    let fields = unsafe { words(data, 3) };
-    let find = |want: usize| {
-        let hits: Vec<usize> = (0..3).filter(|&i| fields[i] == want).collect();
-        (hits.len() == 1).then(|| hits[0])
-    };
-    let ptr = find(rc.as_ptr() as usize)?;
-    let len = find(3)?;
-    let cap = find(7)?;
+    // SAFETY: `data..data + 24` is the boxed buffer's `Vec`, at the start of
+    // the `repr(C)` `Values`.
+    let [ptr, len, cap] = vec_fields(unsafe { words(data, 3) }, rc.as_ptr() as usize)?;
     drop(value);
     let (struct_shape, struct_values) = probe_struct(ptr * 8)?;
+    let [ints_ptr, ints_len, ints_cap] = probe_ints()?;
     Some(HeapLayout {
         strong: (strong * 8) as i32,
         weak: (weak * 8) as i32,
@@ -137,9 +142,45 @@ fn probe() -> Option<HeapLayout> {
         array_len: (data_off + len * 8) as i32,
         array_cap: (data_off + cap * 8) as i32,
         array_counted: data_off as i32 + Values::COUNTED_OFFSET,
+        array_compact: data_off as i32 + Values::COMPACT_OFFSET,
+        ints_ptr: (data_off + ints_ptr) as i32,
+        ints_len: (data_off + ints_len) as i32,
+        ints_cap: (data_off + ints_cap) as i32,
         struct_shape,
         struct_values,
     })
+}
+
+/// Which of a `Vec`'s three words (`fields`) are its pointer (`ptr`), its
+/// length (3) and its capacity (7), each found exactly once.
+fn vec_fields(fields: Vec<usize>, ptr: usize) -> Option<[usize; 3]> {
+    let find = |want: usize| {
+        let hits: Vec<usize> = (0..3).filter(|&i| fields[i] == want).collect();
+        (hits.len() == 1).then(|| hits[0])
+    };
+    Some([find(ptr)?, find(3)?, find(7)?])
+}
+
+/// The offsets from the start of a `Values` of a compact buffer's element
+/// pointer, length and capacity, checked on a real one (whose compact byte
+/// must read 1, and a boxed one's 0).
+fn probe_ints() -> Option<[usize; 3]> {
+    let mut ints = Vec::with_capacity(7);
+    ints.extend([1i64, 2, 3]);
+    let ptr = ints.as_ptr() as usize;
+    let v = Values::from_ints(ints);
+    let at = &v as *const Values as usize;
+    let boxed = Values::from(vec![Value::Int(1)]);
+    // SAFETY: both reads lie inside the live `Values` structs.
+    let (fields, compact, not) = unsafe {
+        let flag = |p: usize| *((p + Values::COMPACT_OFFSET as usize) as *const u8);
+        (words(at + Values::INTS_OFFSET as usize, 3), flag(at), flag(&boxed as *const Values as usize))
+    };
+    if (compact, not) != (1, 0) {
+        return None;
+    }
+    let found = vec_fields(fields, ptr)?;
+    Some(found.map(|i| Values::INTS_OFFSET as usize + 8 * i))
 }
 
 /// The offsets of a struct's shape words and of its values' element pointer
@@ -184,8 +225,22 @@ mod tests {
             assert_eq!(read_at(base + l.array_cap as usize, 0), 5);
             assert_eq!(read_at(base + l.array_ptr as usize, 0), arr.as_ptr() as usize);
             assert_eq!(*((base + l.array_counted as usize) as *const u8), 0, "ints only");
+            assert_eq!(*((base + l.array_compact as usize) as *const u8), 0, "boxed");
         }
         drop(weak);
+        let mut ints = Vec::with_capacity(5);
+        ints.extend([10i64, 20]);
+        let ptr = ints.as_ptr() as usize;
+        let compact = Value::Array(Rc::new(Values::from_ints(ints)));
+        let base = compact.payload_bits().unwrap() as usize;
+        // SAFETY: as above.
+        unsafe {
+            assert_eq!(*((base + l.array_compact as usize) as *const u8), 1, "compact");
+            assert_eq!(read_at(base + l.ints_len as usize, 0), 2);
+            assert_eq!(read_at(base + l.ints_cap as usize, 0), 5);
+            assert_eq!(read_at(base + l.ints_ptr as usize, 0), ptr);
+            assert_eq!(*(ptr as *const i64).add(1), 20);
+        }
         let strs = Value::array(vec![Value::Int(1), Value::str("s")]);
         let base = strs.payload_bits().unwrap() as usize;
         // SAFETY: as above.

@@ -22,8 +22,8 @@ mod shortcuts;
 
 pub use direct::{callee_global, kinds_fit, DirectCall, DirectCalls};
 
-use super::heap;
 use super::plan::{How, Plan};
+use super::{arrays, heap};
 use crate::analyze::{Kind, State};
 use crate::scalar::{cmp_of, flags, Loc, Scalar};
 use crate::translate::{cl_type, tag_of};
@@ -765,7 +765,7 @@ impl Fx<'_, '_> {
                     let slow = self.b.create_block();
                     self.b.set_cold_block(slow);
                     let i = self.get(top(1), Kind::Int);
-                    let part = heap::element(&mut self.b, l, target, i, slow);
+                    let part = arrays::element(&mut self.b, l, target, i, slow);
                     heap::replace_with_part(&mut self.b, l, self.u.helpers.drop, target, part);
                     self.b.ins().jump(done, &[]);
                     self.b.switch_to_block(slow);

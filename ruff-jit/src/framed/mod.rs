@@ -5,9 +5,10 @@
 //! instruction needs no write-back.
 //!
 //! `plan` decides how each instruction runs; `emit` translates it, with `heap`
-//! for the heap-value operations it inlines and `emit::shortcuts` for the
+//! and `arrays` for the heap-value operations it inlines and `emit::shortcuts` for the
 //! common cases it runs natively before falling back to a step.
 
+pub mod arrays;
 pub mod emit;
 pub mod heap;
 pub mod plan;

@@ -35,8 +35,8 @@ fn missing_key(k: &Value) -> RuntimeError {
 /// `target[index]`.
 pub(crate) fn index(target: &Value, idx: &Value) -> Result<Value, RuntimeError> {
     match (target, idx) {
-        (Value::Array(a), Value::Int(i)) => match position(*i, a.len()) {
-            Some(p) => Ok(a[p].clone()),
+        (Value::Array(a), Value::Int(i)) => match position(*i, a.len()).and_then(|p| a.at(p)) {
+            Some(v) => Ok(v),
             None => fail(format!("Index out of bounds: {i}")),
         },
         (Value::Str(s), Value::Int(i)) => {
@@ -164,10 +164,7 @@ fn assign_last(cur: &mut Value, key: &Value, is_field: bool, v: Value) -> Result
 pub(crate) fn try_assign_index(root: &mut Value, key: &Value, v: Value) -> Result<(), Value> {
     match (root, key) {
         (Value::Array(a), Value::Int(i)) => match position(*i, a.len()) {
-            Some(p) => {
-                Rc::make_mut(a)[p] = v;
-                Ok(())
-            }
+            Some(p) => Rc::make_mut(a).set(p, v),
             None => Err(v),
         },
         (Value::Dict(d), Value::Str(_) | Value::Int(_)) => match dict_key(key) {

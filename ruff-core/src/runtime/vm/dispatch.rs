@@ -803,12 +803,8 @@ impl Vm {
                         // (no pops, no generic clone for scalar elements).
                         let n = self.stack.len();
                         if let (Value::Array(a), Value::Int(i)) = (&self.stack[n - 2], &self.stack[n - 1]) {
-                            if let Some(p) = access::position(*i, a.len()) {
+                            if let Some(v) = access::position(*i, a.len()).and_then(|p| a.at(p)) {
                                 note!(feedback::OTHER);
-                                let v = match &a[p] {
-                                    Value::Int(x) => Value::Int(*x),
-                                    other => other.clone(),
-                                };
                                 // SAFETY: the index on top is an int: forgetting it
                                 // leaks nothing.
                                 unsafe { self.stack.set_len(n - 1) };

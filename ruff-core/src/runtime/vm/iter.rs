@@ -25,7 +25,7 @@ pub(crate) fn prepare(v: Value) -> Result<Value, RuntimeError> {
 /// The element at `i` of an iteration snapshot.
 pub(crate) fn element(seq: &Value, i: i64) -> Option<Value> {
     match seq {
-        Value::Array(a) => a.get(i as usize).cloned(),
+        Value::Array(a) => a.at(i as usize),
         Value::Int(n) => (i < *n).then_some(Value::Int(i)),
         _ => None,
     }
@@ -64,7 +64,7 @@ pub(crate) fn match_name(v: &Value, name: &str) -> bool {
 /// Element `i` of an array, or null (destructuring never fails).
 pub(crate) fn elem_or_null(v: &Value, i: usize) -> Value {
     match v {
-        Value::Array(a) => a.get(i).cloned().unwrap_or(Value::Null),
+        Value::Array(a) => a.at(i).unwrap_or(Value::Null),
         _ => Value::Null,
     }
 }

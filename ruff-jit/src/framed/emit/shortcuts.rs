@@ -12,8 +12,8 @@ use ruff_core::runtime::tier::{bail, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_FUNC, TAG_INT, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::STEP_RAISED;
 
-use super::super::heap;
 use super::super::plan::How;
+use super::super::{arrays, heap};
 use super::Fx;
 use crate::analyze::{Kind, State};
 use crate::scalar::{flags, Loc};
@@ -48,7 +48,7 @@ impl Fx<'_, '_> {
         let (src, dst) = (self.addr(Loc::Slot(a)), self.addr(Loc::Stack(d as u16)));
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
-        let part = heap::element(&mut self.b, l, src, i, slow);
+        let part = arrays::element(&mut self.b, l, src, i, slow);
         heap::new_ref_into(&mut self.b, l, dst, part);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(slow);
@@ -97,8 +97,9 @@ impl Fx<'_, '_> {
         self.b.set_cold_block(slow);
         let builtin = self.global_addr(g);
         let local = self.addr(Loc::Slot(a));
-        let (arr, len) = heap::unshared_append(&mut self.b, l, builtin, local, slow);
-        // Only an item read from the frame can be a counted reference.
+        let arr = arrays::appending_to(&mut self.b, builtin, local, slow);
+        // Only an item read from the frame can be a counted reference, and the
+        // array takes a new reference to it (`arrays::append` adds it).
         let mut may_count = false;
         let part = match item {
             Op::LoadLocal(j) => match self.scalar_parts(Loc::Slot(j), st.slots[j as usize]) {
@@ -106,9 +107,7 @@ impl Fx<'_, '_> {
                 None => {
                     may_count = true;
                     let at = self.addr(Loc::Slot(j));
-                    let (tag, payload) = heap::parts(&mut self.b, at);
-                    heap::retain(&mut self.b, l, tag, payload);
-                    (tag, payload)
+                    heap::parts(&mut self.b, at)
                 }
             },
             Op::Int(k) => (self.b.ins().iconst(types::I8, TAG_INT as i64), self.b.ins().iconst(types::I64, k as i64)),
@@ -124,7 +123,8 @@ impl Fx<'_, '_> {
             },
             _ => unreachable!("checked above"),
         };
-        heap::put_last(&mut self.b, l, arr, len, heap::Item { parts: part, may_count });
+        let item = arrays::Item { parts: part, may_count, new_ref: may_count };
+        arrays::append(&mut self.b, l, arr, 1, item, slow);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(slow);
         for p in pc..pc + N {
@@ -257,7 +257,8 @@ impl Fx<'_, '_> {
                     let i = index.unwrap_or_else(|| heap::payload_if(b, args[1], TAG_INT, helper));
                     let may_count = value.is_none();
                     let parts = value.unwrap_or_else(|| heap::parts(b, args[2]));
-                    heap::set_element(b, l, args[0], i, heap::Item { parts, may_count }, helper);
+                    let item = arrays::Item { parts, may_count, new_ref: false };
+                    arrays::set_element(b, l, args[0], i, item, helper);
                 }))
             }
             // `local = push(local, item)` on an array: appended in place, inline
@@ -272,7 +273,7 @@ impl Fx<'_, '_> {
                     Var::Local(s) => self.addr(Loc::Slot(s)),
                     Var::Capture(_) => unreachable!("not matched above"),
                 };
-                let at = heap::AppendAt {
+                let at = arrays::AppendAt {
                     var,
                     callee: self.addr(top(3)),
                     array: self.addr(top(2)),
@@ -280,7 +281,7 @@ impl Fx<'_, '_> {
                 };
                 let args = [at.var, at.callee];
                 Some(self.inline_then_helper(slow, self.u.helpers.push_update, &args, |b, l, helper| {
-                    heap::append_in_place(b, l, &at, helper);
+                    arrays::append_in_place(b, l, &at, helper);
                 }))
             }
             // A call of a Ruff function with native code, pure or framed,
@@ -315,7 +316,7 @@ impl Fx<'_, '_> {
                     let (seq, index_at) = (self.addr(Loc::Slot(s)), self.addr(Loc::Slot(s + 1)));
                     // The VM keeps the position an int; checked all the same.
                     let i = heap::payload_if(&mut self.b, index_at, TAG_INT, slow);
-                    let part = heap::element(&mut self.b, l, seq, i, slow);
+                    let part = arrays::element(&mut self.b, l, seq, i, slow);
                     let dst = self.addr(Loc::Stack(d as u16));
                     heap::new_ref_into(&mut self.b, l, dst, part);
                     let next = self.b.ins().iadd_imm_s(i, 1);
