@@ -52,10 +52,11 @@ pub struct Values {
     /// The elements while the buffer is compact; empty otherwise.
     ints: UnsafeCell<Vec<i64>>,
     /// False only while no element is a counted reference. Every way in keeps
-    /// it so: a fresh buffer scans its elements once, [`Values::push`] looks at
-    /// the one it adds, compiled code's in-place appends and element stores
-    /// set it for a counted value, and any other mutable access (`DerefMut`)
-    /// sets it, since it could store anything. Always false while compact.
+    /// it so: a fresh buffer scans its elements once, [`Values::push`] and
+    /// [`Values::set`] look at the one they store, compiled code's in-place
+    /// appends and element stores set it for a counted value, and any other
+    /// mutable access (`DerefMut`) sets it, since it could store anything.
+    /// Always false while compact.
     counted: bool,
     /// True while the elements are the ints of `ints` (see the module's
     /// documentation); once false, false for good.
@@ -131,7 +132,9 @@ impl Values {
     #[inline]
     fn ints(&self) -> &Vec<i64> {
         // SAFETY: a shared reference, made while no `&mut` to the vector is
-        // alive (only `widen` makes one, and it calls nothing out).
+        // alive: the methods that take `&mut self` (`push`, `pop`, `set`,
+        // `widen_mut`, ...) exclude this `&self` call, and `widen`, the one
+        // that writes through `&self`, calls nothing out while it does.
         unsafe { &*self.ints.get() }
     }
 
@@ -217,9 +220,11 @@ impl Values {
 /// Moves the ints of a compact buffer, as values, into its empty `vec`.
 fn widen_into(ints: &mut Vec<i64>, vec: &mut Vec<Value>) {
     debug_assert!(vec.is_empty(), "a compact buffer's boxed vector is empty");
-    let ints = std::mem::take(ints);
-    let mut out = Vec::with_capacity(ints.capacity().max(ints.len()));
-    out.extend(ints.into_iter().map(Value::Int));
+    // The same capacity, so that widening half-way through a run of pushes
+    // does not change when the buffer grows next; allocated before the ints
+    // are taken, so that nothing is lost if it cannot be.
+    let mut out = Vec::with_capacity(ints.capacity());
+    out.extend(std::mem::take(ints).into_iter().map(Value::Int));
     *vec = out;
 }
 
