@@ -4,10 +4,10 @@
 //!
 //! - **compact**: a buffer that has only ever held ints keeps them as plain
 //!   `i64`s, 8 bytes each instead of a 16-byte `Value`. An array of a million
-//!   ints built by `push` touches 8 MiB instead of 16: on this machine the
-//!   page faults and the copying of a fresh buffer are most of the cost of
-//!   building one (a C program doing the same with 16-byte elements took
-//!   12.9 ms, with 8-byte ones 7.4 ms; median of 21 runs).
+//!   ints built by `push` touches 8 MiB instead of 16 (a C program building
+//!   and summing one took 12.9 ms with 16-byte elements, 7.4 ms with 8-byte
+//!   ones; medians of 21 runs). In Ruff the gain is smaller, as the rest of
+//!   the work is a larger share: README, "Memory".
 //! - **boxed**: a `Vec<Value>`, for everything else.
 //!
 //! Every buffer starts compact when it starts empty. It is widened to boxed

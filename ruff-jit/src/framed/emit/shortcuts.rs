@@ -68,10 +68,11 @@ impl Fx<'_, '_> {
     /// constant, CALL_UPDATE and STORE_LOCAL of that local, none of them a jump
     /// target): when the global is an appending builtin and the local's array
     /// is its own alone with room (and, when it is compact, the item is an
-    /// int), the item is written at its end in place, with no operand copied. That is what the VM's CALL_UPDATE does (it
-    /// empties the local, so the array it appends to is unshared). Anything
-    /// else runs the five instructions' own code. Returns how many instructions it emitted, `None` when the sequence
-    /// is not there.
+    /// int), the item is written at its end in place, with no operand copied.
+    /// That is what the VM's CALL_UPDATE does (it empties the local, so the
+    /// array it appends to is unshared). Anything else runs the five
+    /// instructions' own code. Returns how many instructions it emitted,
+    /// `None` when the sequence is not there.
     pub(super) fn local_append(&mut self, pc: usize, st: &State, leaders: &[bool]) -> Result<Option<usize>, Rejection> {
         const N: usize = 5;
         let u = self.u;
