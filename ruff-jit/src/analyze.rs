@@ -96,6 +96,9 @@ pub struct Callee {
     pub params: Vec<Kind>,
     /// Result kind.
     pub ret: Kind,
+    /// Its function has captured variables: whoever calls its pure code
+    /// directly says which closure it enters (`JitCtx::closure`).
+    pub captures: bool,
 }
 
 /// The code a [`Callee`] runs.
@@ -220,10 +223,19 @@ pub trait Variants {
 
 /// Infers kinds for `proto` from `start`, iterating on the result kind of
 /// recursive calls until it is stable.
-pub fn analyze(proto: &Proto, start: &Start, globals: &[Value], variants: &dyn Variants) -> Result<Analysis, Failure> {
+/// `captures`: the kinds of the captured values of the closure at hand (its
+/// code reads them through `JitCtx::closure`, guarding each kind); empty when
+/// no closure is at hand.
+pub fn analyze(
+    proto: &Proto,
+    start: &Start,
+    captures: &[Kind],
+    globals: &[Value],
+    variants: &dyn Variants,
+) -> Result<Analysis, Failure> {
     let mut ret = Kind::Bottom;
     for _ in 0..4 {
-        let a = Walker { proto, globals, variants, start, ret_guess: ret }.run()?;
+        let a = Walker { proto, captures, globals, variants, start, ret_guess: ret }.run()?;
         if a.ret == ret || a.callees.iter().all(|c| !matches!(c.target, Target::Itself)) {
             if a.ret == Kind::Bottom {
                 return Err(Rejection::new("the function never returns normally").into());
@@ -240,6 +252,7 @@ pub fn analyze(proto: &Proto, start: &Start, globals: &[Value], variants: &dyn V
 
 struct Walker<'a> {
     proto: &'a Proto,
+    captures: &'a [Kind],
     globals: &'a [Value],
     variants: &'a dyn Variants,
     start: &'a Start,
@@ -332,6 +345,11 @@ impl Walker<'_> {
                     let k = scalar(st.slots[s as usize])?;
                     push!(k);
                 }
+                Op::LoadCapture(i) => match self.captures.get(i as usize) {
+                    Some(k @ (Kind::Int | Kind::Float | Kind::Bool)) => push!(*k),
+                    Some(k) => return Err(Rejection::new(format!("reads a captured {}", k.name())).into()),
+                    None => return Err(Rejection::new("reads a captured value of unknown kind").into()),
+                },
                 Op::StoreLocal(s) => {
                     let k = scalar(pop!())?;
                     st.slots[s as usize] = k;
@@ -352,6 +370,7 @@ impl Walker<'_> {
                         target: Target::Itself,
                         params: params.to_vec(),
                         ret: self.ret_guess,
+                        captures: !self.proto.captures.is_empty(),
                     });
                     push!(Kind::Callee((callees.len() - 1) as u16));
                 }
@@ -502,6 +521,7 @@ impl Walker<'_> {
             Value::Bool(_) => Ok(Kind::Bool),
             Value::Func(c) => {
                 let closure = v.payload_bits().unwrap_or(0) as usize;
+                let captures = !c.proto.captures.is_empty();
                 let callee = if std::ptr::eq(&*c.proto, self.proto) {
                     let Start::Call(params) = self.start else {
                         return Err(Rejection::new("recursive call from a loop entry"));
@@ -512,6 +532,7 @@ impl Walker<'_> {
                         target: Target::Itself,
                         params: params.to_vec(),
                         ret: self.ret_guess,
+                        captures,
                     }
                 } else {
                     match self.variants.variant(&c.proto) {
@@ -521,6 +542,7 @@ impl Walker<'_> {
                             target: Target::Variant(idx),
                             params: sig.params,
                             ret: sig.ret,
+                            captures,
                         },
                         None => Callee {
                             global: Some(g),
@@ -528,6 +550,7 @@ impl Walker<'_> {
                             target: Target::Missing(c.proto.clone()),
                             params: Vec::new(),
                             ret: Kind::Bottom,
+                            captures,
                         },
                     }
                 };

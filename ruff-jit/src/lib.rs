@@ -99,11 +99,18 @@ impl Jit {
 }
 
 impl Tier for Jit {
-    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeCode, Rejection> {
+    fn compile_call(
+        &mut self,
+        proto: &Rc<Proto>,
+        args: &[Value],
+        captures: &[Value],
+        globals: &[Value],
+    ) -> Result<NativeCode, Rejection> {
         let engine = self.engine()?;
         engine.clock = clock::Clock::default();
         let t0 = Instant::now();
-        match engine.compile_call(proto, args, globals) {
+        let captured: Vec<Kind> = captures.iter().map(Kind::of).collect();
+        match engine.compile_call(proto, args, &captured, globals) {
             Ok(code) => Ok(code),
             Err(_) => {
                 let tried = engine.clock.own_ns(t0);
@@ -119,13 +126,15 @@ impl Tier for Jit {
         proto: &Rc<Proto>,
         pc: u32,
         slots: &[Value],
+        captures: &[Value],
         globals: &[Value],
     ) -> Result<NativeCode, Rejection> {
         let engine = self.engine()?;
         engine.clock = clock::Clock::default();
         let t0 = Instant::now();
         let kinds: Vec<Kind> = slots[..proto.nslots as usize].iter().map(Kind::of).collect();
-        match engine.timed(|e, t0| e.compile_osr(proto, pc, kinds.clone(), globals, t0)) {
+        let captured: Vec<Kind> = captures.iter().map(Kind::of).collect();
+        match engine.timed(|e, t0| e.compile_osr(proto, pc, kinds.clone(), &captured, globals, t0)) {
             Ok(entry) => Ok(NativeCode::pure(entry)),
             Err(_) => {
                 let tried = engine.clock.own_ns(t0);
@@ -223,6 +232,7 @@ impl Engine {
             declare("ruff_jit_call_method", &[i64t, i32t, i32t, i32t, i64t], Some(i32t))?,
             declare("ruff_jit_make_struct", &[i64t, i64t, i64t], None)?,
             declare("ruff_jit_add_local", &[i64t, i64t], Some(i32t))?,
+            declare("ruff_jit_store_capture", &[i64t, i32t, i64t], None)?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -262,6 +272,7 @@ impl Engine {
             stress: self.options.stress > 0,
             target: self.module.target_config(),
             guards: self.guards_of(proto, analysis),
+            captures_at: ruff_core::runtime::heap_layout::heap_layout().map(|l| l.closure_captures),
         }
     }
 
@@ -307,11 +318,12 @@ impl Engine {
         &mut self,
         proto: &Proto,
         start: &Start,
+        captures: &[Kind],
         globals: &[Value],
         nested: u32,
     ) -> Result<analyze::Analysis, Rejection> {
         loop {
-            match analyze(proto, start, globals, self) {
+            match analyze(proto, start, captures, globals, self) {
                 Ok(a) => return Ok(a),
                 Err(Failure::Reject(r)) => return Err(r),
                 Err(Failure::Need(callee, kinds)) => {
@@ -319,7 +331,9 @@ impl Engine {
                         return Err(Rejection::new(format!("calls {}, which has no native code", callee.name)));
                     }
                     callee.jit.call_state.set(JitSlot::REFUSED);
-                    match self.timed(|e, t0| e.compile_variant(&callee, &kinds, globals, nested + 1, t0)) {
+                    // No closure at hand: a callee reading captured values stays
+                    // without pure code.
+                    match self.timed(|e, t0| e.compile_variant(&callee, &kinds, &[], globals, nested + 1, t0)) {
                         Ok(i) => {
                             callee.jit.call.set(Some(self.variants[i].entry));
                             callee.jit.call_state.set(JitSlot::COMPILED);
@@ -416,11 +430,12 @@ impl Engine {
         &mut self,
         proto: &Rc<Proto>,
         kinds: &[Kind],
+        captures: &[Kind],
         globals: &[Value],
         nested: u32,
         t0: Instant,
     ) -> Result<usize, Rejection> {
-        let a = self.analyze_with_callees(proto, &Start::Call(kinds.to_vec()), globals, nested)?;
+        let a = self.analyze_with_callees(proto, &Start::Call(kinds.to_vec()), captures, globals, nested)?;
         let cc = self.module.isa().default_call_conv();
         let dsig = direct_signature(kinds, a.ret, cc);
         let dname = self.name(proto, "direct");
@@ -480,7 +495,13 @@ impl Engine {
         Ok((NativeCode::pure(entry), wsize))
     }
 
-    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeCode, Rejection> {
+    fn compile_call(
+        &mut self,
+        proto: &Rc<Proto>,
+        args: &[Value],
+        captures: &[Kind],
+        globals: &[Value],
+    ) -> Result<NativeCode, Rejection> {
         if let Some(&i) = self.by_proto.get(&(Rc::as_ptr(proto) as usize)) {
             return Ok(self.variants[i].entry);
         }
@@ -488,7 +509,7 @@ impl Engine {
         if let Some(v) = args.iter().find(|v| Kind::of(v) == Kind::Top) {
             return Err(Rejection::new(format!("a parameter is a {}", v.type_name())));
         }
-        let i = self.timed(|e, t0| e.compile_variant(proto, &kinds, globals, 0, t0))?;
+        let i = self.timed(|e, t0| e.compile_variant(proto, &kinds, captures, globals, 0, t0))?;
         Ok(self.variants[i].entry)
     }
 
@@ -497,10 +518,11 @@ impl Engine {
         proto: &Rc<Proto>,
         pc: u32,
         kinds: Vec<Kind>,
+        captures: &[Kind],
         globals: &[Value],
         t0: Instant,
     ) -> Result<NativeEntry, Rejection> {
-        let a = self.analyze_with_callees(proto, &Start::Loop(pc, kinds), globals, 0)?;
+        let a = self.analyze_with_callees(proto, &Start::Loop(pc, kinds), captures, globals, 0)?;
         let cc = self.module.isa().default_call_conv();
         let name = self.name(proto, &format!("osr@{pc}"));
         let sig = entry_signature(cc);
@@ -556,7 +578,8 @@ impl Engine {
             call_method: refs[10],
             make_struct: refs[11],
             add_local: refs[12],
-            fmod: refs[13],
+            store_capture: refs[13],
+            fmod: refs[14],
         };
         let unit = framed::emit::FramedUnit {
             proto,
@@ -622,6 +645,7 @@ impl Engine {
                 params: variant.sig.params.clone(),
                 ret: variant.sig.ret,
                 guards: variant.guards.clone(),
+                captures: !c.proto.captures.is_empty(),
             };
             self.keep_values.push(callee);
             out.insert(pc, call);

@@ -11,7 +11,7 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::tier::{bail, JitCtx, Rejection};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OFFSET};
 
 use crate::analyze::{Analysis, Kind, State};
 use crate::scalar::{flags, Loc, Scalar};
@@ -109,6 +109,9 @@ pub struct Unit<'a> {
     /// Global assumptions of the unit and its callees (checked by an OSR
     /// entry's prologue; a call unit's boxed entry checks them).
     pub guards: Vec<crate::analyze::GlobalGuard>,
+    /// Where a closure keeps its captured values' element pointer
+    /// (`HeapLayout::closure_captures`), when the probe found it.
+    pub captures_at: Option<i32>,
 }
 
 /// How many instructions a call unit may have for its self-calls to be inlined,
@@ -158,6 +161,11 @@ struct Tx<'a, 'b> {
     bails: HashMap<u64, Block>,
     propagate: Option<Block>,
     ret_ty: Type,
+    /// For a function with captured variables: the closure entered (from
+    /// `JitCtx::closure`) and its captured values' element pointer, both read
+    /// in the entry block. The values never move while pure code runs: only
+    /// STORE_CAPTURE writes them, in place, and pure code has none.
+    closure: Option<(Value, Value)>,
 }
 
 /// Translates the unit into `b` (which has the unit's signature).
@@ -180,6 +188,7 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         bails: HashMap::new(),
         propagate: None,
         ret_ty: cl_type(a.ret),
+        closure: None,
     };
     tx.inline_levels = tx.inline_levels();
     tx.create_blocks();
@@ -273,7 +282,10 @@ impl Tx<'_, '_> {
     /// effects, so a bail-out inside a copy leaves the whole unit like a
     /// bail-out in a callee does.
     fn inline_levels(&self) -> u16 {
-        if !matches!(self.u.kind, UnitKind::Call(_)) {
+        // A copy reads the captured values of the unit's closure, which need
+        // not be the callee's (a global may hold another closure of this
+        // function).
+        if !matches!(self.u.kind, UnitKind::Call(_)) || !self.u.proto.captures.is_empty() {
             return 0;
         }
         let len = self.u.proto.code.len();
@@ -369,6 +381,12 @@ impl Tx<'_, '_> {
         self.b.switch_to_block(entry);
         let params = self.b.block_params(entry).to_vec();
         self.ctx = params[0];
+        if !self.u.proto.captures.is_empty() {
+            let at = self.u.captures_at.ok_or_else(|| Rejection::new("captured values at an unknown place"))?;
+            let closure = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::CLOSURE);
+            let elems = self.b.ins().load(types::I64, flags(), closure, at);
+            self.closure = Some((closure, elems));
+        }
         let first = self.block(a.entry)?;
         match &self.u.kind {
             UnitKind::Call(kinds) => {
@@ -564,6 +582,20 @@ impl Tx<'_, '_> {
                 _ => return Err(Rejection::new("global of unexpected kind")),
             },
             Op::LoadSelf => {}
+            // A captured int, float or bool, checked to be of the kind analysed.
+            // Another kind is another closure of the function (`make_adder(0.5)`
+            // beside `make_adder(3)`), not a speculation gone wrong: its calls
+            // leave to the VM (as an exit, which does not count towards
+            // disabling the code the other closures use).
+            Op::LoadCapture(i) => {
+                let (_, elems) = self.closure.ok_or_else(|| Rejection::new("reads captured values"))?;
+                let off = i as i32 * VALUE_SIZE as i32;
+                let tag = self.b.ins().load(types::I8, flags(), elems, off + TAG_OFFSET as i32);
+                let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(res) as i64);
+                self.guard(other, bail::NONE);
+                let v = self.b.ins().load(cl_type(res), flags(), elems, off + PAYLOAD_OFFSET as i32);
+                self.set(Loc::Stack(d as u16), res, v);
+            }
             Op::Call(n) => {
                 let n = n as usize;
                 let Kind::Callee(c) = st.stack[d - n - 1] else { return Err(Rejection::new("call of a non-function")) };
@@ -575,6 +607,17 @@ impl Tx<'_, '_> {
                 if self.frame < self.inline_levels && self.self_call(pc) {
                     self.inline_self_call(pc, &args[2..])?;
                     return Ok(false);
+                }
+                let callee = &self.u.analysis.callees[c as usize];
+                if callee.captures {
+                    // The closure the callee's code enters: the global's (checked
+                    // on entry), or for LOAD_SELF this unit's own.
+                    let closure = match (callee.closure, self.closure) {
+                        (0, Some((own, _))) => own,
+                        (0, None) => return Err(Rejection::new("calls itself without its closure")),
+                        (addr, _) => self.b.ins().iconst(types::I64, addr as i64),
+                    };
+                    self.b.ins().store(flags(), closure, self.ctx, JitCtx::CLOSURE);
                 }
                 let call = self.b.ins().call(self.u.callee_refs[c as usize], &args);
                 let (r, flag) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);

@@ -94,7 +94,7 @@ fn compile(text: &str, name: &str, args: &[Value]) -> (NativeCode, Vec<Value>) {
         }
     }
     let mut jit = Jit::new(JitOptions { verify: true, ..JitOptions::default() });
-    let code = jit.compile_call(&f, args, &globals).unwrap_or_else(|r| panic!("{}", r.reason));
+    let code = jit.compile_call(&f, args, &[], &globals).unwrap_or_else(|r| panic!("{}", r.reason));
     assert!(!code.framed, "compiled framed:\n{text}");
     // The tier owns the code and its trampoline tables: keep it.
     std::mem::forget(jit);

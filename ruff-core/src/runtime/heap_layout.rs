@@ -7,7 +7,7 @@
 use std::rc::Rc;
 use std::sync::OnceLock;
 
-use super::object::StructObj;
+use super::object::{Closure, StructObj};
 use super::value::{Value, TAG_NATIVE};
 use super::values::Values;
 
@@ -42,6 +42,17 @@ pub struct HeapLayout {
     pub struct_shape: i32,
     /// A struct's field values: their `Vec`'s element pointer.
     pub struct_values: i32,
+    /// A closure's captured values: their `Vec`'s element pointer (from the
+    /// address [`closure_bits`] gives).
+    pub closure_captures: i32,
+}
+
+/// The word a value holding closure `c` stores as its payload (what compiled
+/// code finds in `JitCtx::closure`).
+pub fn closure_bits(c: &Rc<Closure>) -> u64 {
+    const _: () = assert!(std::mem::size_of::<Rc<Closure>>() == 8);
+    // SAFETY: an `Rc` of a sized type is one initialised pointer.
+    unsafe { std::mem::transmute_copy::<Rc<Closure>, u64>(c) }
 }
 
 /// What one field-reading instruction of compiled code last found: the shape
@@ -135,6 +146,11 @@ fn probe() -> Option<HeapLayout> {
     drop(value);
     let (struct_shape, struct_values) = probe_struct(ptr * 8)?;
     let [ints_ptr, ints_len, ints_cap] = probe_ints()?;
+    // A closure's `Rc` puts it where it puts a `Values`, when they are aligned alike.
+    if std::mem::align_of::<Closure>() != std::mem::align_of::<Values>() {
+        return None;
+    }
+    let closure_captures = data_off + std::mem::offset_of!(Closure, captures) + probe_captures()?;
     Some(HeapLayout {
         strong: (strong * 8) as i32,
         weak: (weak * 8) as i32,
@@ -148,7 +164,22 @@ fn probe() -> Option<HeapLayout> {
         ints_cap: (data_off + ints_cap) as i32,
         struct_shape,
         struct_values,
+        closure_captures: closure_captures as i32,
     })
+}
+
+/// Where a `RefCell<Vec<Value>>` (a closure's captures) keeps its element
+/// pointer: the one word of a real one that holds it.
+fn probe_captures() -> Option<usize> {
+    let mut elems = Vec::with_capacity(7);
+    elems.extend([Value::Int(1), Value::Int(2), Value::Int(3)]);
+    let ptr = elems.as_ptr() as usize;
+    let cell = std::cell::RefCell::new(elems);
+    let n = std::mem::size_of_val(&cell) / 8;
+    // SAFETY: the words lie inside the live `cell`.
+    let fields = unsafe { words(&cell as *const _ as usize, n) };
+    let hits: Vec<usize> = (0..n).filter(|&i| fields[i] == ptr).collect();
+    (hits.len() == 1).then(|| hits[0] * 8)
 }
 
 /// Which of a `Vec`'s three words (`fields`) are its pointer (`ptr`), its
@@ -245,6 +276,23 @@ mod tests {
         let base = strs.payload_bits().unwrap() as usize;
         // SAFETY: as above.
         assert_eq!(unsafe { *((base + l.array_counted as usize) as *const u8) }, 1, "holds a string");
+    }
+
+    #[test]
+    fn the_probe_finds_a_closures_captured_values() {
+        let l = heap_layout().expect("layout recognised on this platform");
+        let program = crate::api::Program::compile("probe.ruff", "func f() { return 1 }").expect("compiles");
+        let proto = program.main().protos[0].clone();
+        let captures = vec![Value::Int(7), Value::Float(2.5), Value::str("s")];
+        let c = Rc::new(Closure { proto, captures: std::cell::RefCell::new(captures) });
+        let bits = closure_bits(&c);
+        assert_eq!(Some(bits), Value::Func(c.clone()).payload_bits(), "the payload of a value holding it");
+        // SAFETY: the offset from the probe, on a live closure.
+        let elems = unsafe { read_at(bits as usize + l.closure_captures as usize, 0) } as *const Value;
+        let seen = unsafe { std::slice::from_raw_parts(elems, 3) };
+        assert!(matches!(seen, [Value::Int(7), Value::Float(f), Value::Str(_)] if *f == 2.5), "{seen:?}");
+        c.captures.borrow_mut()[0] = Value::Int(8);
+        assert!(matches!(unsafe { &*elems }, Value::Int(8)), "assigned in place");
     }
 
     #[test]

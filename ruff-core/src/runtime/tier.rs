@@ -147,6 +147,11 @@ pub struct JitCtx {
     /// How each global may be assigned, by index (`GLOBAL_MUT` and the VM's other
     /// states; refreshed with `globals`).
     pub gstates: *const u8,
+    /// Pure code of a function with captured variables: the closure being
+    /// entered (its value's payload), written by whoever enters that code (the
+    /// VM, or compiled code calling it directly) and read once by its
+    /// prologue. Meaningless anywhere else.
+    pub closure: u64,
 }
 
 /// The state of a global that an assignment may overwrite in place (a `mut`
@@ -170,6 +175,8 @@ impl JitCtx {
     pub const SP: i32 = 64;
     /// Offset of `gstates`.
     pub const GSTATES: i32 = 72;
+    /// Offset of `closure`.
+    pub const CLOSURE: i32 = 80;
 }
 
 impl Default for JitCtx {
@@ -185,6 +192,7 @@ impl Default for JitCtx {
             pc: 0,
             sp: 0,
             gstates: std::ptr::null(),
+            closure: 0,
         }
     }
 }
@@ -311,15 +319,24 @@ impl JitSlot {
 /// A compiling tier.
 pub trait Tier {
     /// Compiles `proto` for calls with arguments like `args` (their kinds are the
-    /// speculation). `globals` are the VM's globals at this moment.
-    fn compile_call(&mut self, proto: &Rc<Proto>, args: &[Value], globals: &[Value]) -> Result<NativeCode, Rejection>;
+    /// speculation). `globals` are the VM's globals at this moment, `captures`
+    /// the captured values of the closure being called (also a speculation:
+    /// other closures of the function have their own).
+    fn compile_call(
+        &mut self,
+        proto: &Rc<Proto>,
+        args: &[Value],
+        captures: &[Value],
+        globals: &[Value],
+    ) -> Result<NativeCode, Rejection>;
     /// Compiles an on-stack-replacement entry at loop header `pc` for a frame whose
-    /// slots are `slots`.
+    /// slots are `slots` and whose closure holds `captures`.
     fn compile_osr(
         &mut self,
         proto: &Rc<Proto>,
         pc: u32,
         slots: &[Value],
+        captures: &[Value],
         globals: &[Value],
     ) -> Result<NativeCode, Rejection>;
     /// True when compiled code counts executed instructions (`--jit-stats`).
@@ -349,5 +366,6 @@ mod tests {
         assert_eq!(&c.pc as *const _ as usize - base, JitCtx::PC as usize);
         assert_eq!(&c.sp as *const _ as usize - base, JitCtx::SP as usize);
         assert_eq!(&c.gstates as *const _ as usize - base, JitCtx::GSTATES as usize);
+        assert_eq!(&c.closure as *const _ as usize - base, JitCtx::CLOSURE as usize);
     }
 }

@@ -46,6 +46,7 @@ pub struct Helpers {
     pub call_method: FuncRef,
     pub make_struct: FuncRef,
     pub add_local: FuncRef,
+    pub store_capture: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -753,6 +754,10 @@ impl Fx<'_, '_> {
             Op::LoadCapture(i) => {
                 let (dst, index) = (self.addr(push), self.b.ins().iconst(types::I32, i as i64));
                 self.call(self.u.helpers.capture, &[self.ctx, index, dst]);
+            }
+            Op::StoreCapture(i) => {
+                let (src, index) = (self.addr(top(1)), self.b.ins().iconst(types::I32, i as i64));
+                self.call(self.u.helpers.store_capture, &[self.ctx, index, src]);
             }
             Op::Index => {
                 let (target, index) = (self.addr(top(2)), self.addr(top(1)));

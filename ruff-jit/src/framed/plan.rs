@@ -327,8 +327,10 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
         // inline (a step for any other binding, whose error or first
         // definition is the VM's, and for other operands).
         Op::StoreGlobal(_) | Op::AddGlobal(_) => pops(&mut st, 1)?,
-        // A copy of the closure's captured value, by a helper.
+        // A copy of the closure's captured value, and a move into it, by
+        // helpers (neither can fail).
         Op::LoadCapture(_) => st.stack.push(Kind::Top),
+        Op::StoreCapture(_) => pops(&mut st, 1)?,
         // A struct literal, by a helper (it cannot fail).
         Op::MakeStruct(_) => {
             let (n, _) = proto.stack_effect(op).ok_or_else(|| Rejection::new("struct literal without a shape"))?;

@@ -94,7 +94,7 @@ impl Vm {
             Value::Func(c) => {
                 if self.jit.is_some() && !std::mem::take(&mut self.native_tried) {
                     let c = c.clone();
-                    if let Some(v) = self.native_call(&c.proto, callee_at + 1, argc) {
+                    if let Some(v) = self.native_call(&c, callee_at + 1, argc) {
                         self.stack.truncate(callee_at);
                         self.stack.push(v);
                         return Ok(Called::Done);

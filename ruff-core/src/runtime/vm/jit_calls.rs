@@ -96,11 +96,11 @@ pub unsafe extern "C" fn ruff_jit_call(
             _ => 0,
         };
     }
-    let proto = c.proto.clone();
+    let c = c.clone();
     // SAFETY: the arguments are initialised values; pure code only reads them,
     // and nothing moves the VM's stack during the call.
     let args = unsafe { std::slice::from_raw_parts(callee.add(1), argc) };
-    match vm.native_call_with(&proto, args) {
+    match vm.native_call_with(&c, args) {
         Some(v) => {
             // SAFETY: the operands are the instruction's, dead once consumed.
             unsafe {

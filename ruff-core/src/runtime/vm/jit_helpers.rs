@@ -334,6 +334,23 @@ pub unsafe extern "C" fn ruff_jit_capture(ctx: *mut JitCtx, index: u32, dst: *mu
     unsafe { std::ptr::write(dst, v) }
 }
 
+/// `STORE_CAPTURE index`: moves the value at `src` (the operand the VM pops,
+/// a dead position afterwards) into the running closure's capture `index`,
+/// dropping the value it held.
+///
+/// # Safety
+/// `ctx` is the context of a framed entry that is running; `src` is an
+/// initialised value that nothing else will drop; `index` is the instruction's
+/// operand.
+pub unsafe extern "C" fn ruff_jit_store_capture(ctx: *mut JitCtx, index: u32, src: *mut Value) {
+    // SAFETY: as for `ruff_jit_step`.
+    let vm = unsafe { &*((*ctx).vm as *const Vm) };
+    let frame = vm.frames.last().expect("frame");
+    // SAFETY: the operand moves out once; its position is dead after.
+    let v = unsafe { std::ptr::read(src) };
+    frame.closure.captures.borrow_mut()[index as usize] = v;
+}
+
 /// `MAKE_STRUCT` of shape constant `shape`: moves the literal's field values
 /// from `at` on into a new struct, written at `at` (the positions after it are
 /// dead afterwards), as the VM makes it (`Vm::make_struct`).
@@ -368,5 +385,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_call_method", ruff_jit_call_method as *const u8),
         ("ruff_jit_make_struct", ruff_jit_make_struct as *const u8),
         ("ruff_jit_add_local", ruff_jit_add_local as *const u8),
+        ("ruff_jit_store_capture", ruff_jit_store_capture as *const u8),
     ]
 }

@@ -225,7 +225,7 @@ impl Vm {
                 // A callback with pure native code (`filter(xs, func(x) { ... })`)
                 // runs it directly on the arguments, as a call from bytecode would.
                 if self.jit.is_some() {
-                    if let Some(v) = self.native_call_with(&c.proto, args) {
+                    if let Some(v) = self.native_call_with(c, args) {
                         return Ok(v);
                     }
                 }

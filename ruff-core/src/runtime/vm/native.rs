@@ -8,6 +8,8 @@ use std::rc::Rc;
 use super::Vm;
 use crate::bytecode::Proto;
 use crate::runtime::error::RuntimeError;
+use crate::runtime::heap_layout::closure_bits;
+use crate::runtime::object::Closure;
 use crate::runtime::tier::{
     bail, status, JitCtx, JitMode, JitSlot, NativeCode, Rejection, Tier, HOT_BACK_EDGES, HOT_CALLS,
 };
@@ -100,12 +102,12 @@ impl Vm {
     fn call_entry<'a>(
         jit: Option<&mut JitRt>,
         globals: &[Value],
-        proto: &Rc<Proto>,
+        closure: &Closure,
         args: impl FnOnce() -> &'a [Value],
     ) -> Option<NativeCode> {
-        match proto.jit.call.get() {
+        match closure.proto.jit.call.get() {
             Some(code) => Some(code),
-            None => Self::first_entry(jit, globals, proto, args),
+            None => Self::first_entry(jit, globals, closure, args),
         }
     }
 
@@ -115,9 +117,10 @@ impl Vm {
     fn first_entry<'a>(
         jit: Option<&mut JitRt>,
         globals: &[Value],
-        proto: &Rc<Proto>,
+        closure: &Closure,
         args: impl FnOnce() -> &'a [Value],
     ) -> Option<NativeCode> {
+        let proto = &closure.proto;
         let slot = &proto.jit;
         let jit = jit?;
         let args = args();
@@ -133,7 +136,8 @@ impl Vm {
             return None;
         }
         slot.call_state.set(JitSlot::REFUSED);
-        match guarded(|| jit.tier.compile_call(proto, args, globals)) {
+        let captures = closure.captures.borrow();
+        match guarded(|| jit.tier.compile_call(proto, args, &captures, globals)) {
             Ok(code) => {
                 slot.call.set(Some(code));
                 slot.call_state.set(JitSlot::COMPILED);
@@ -149,25 +153,33 @@ impl Vm {
     /// Runs a call natively, without a VM frame, when `proto` has (or now gets) a
     /// pure call entry. The arguments are at `stack[at..at + argc]`. `None`: the VM
     /// pushes a frame (where framed code may take over, see [`Vm::frame_start`]).
-    pub(crate) fn native_call(&mut self, proto: &Rc<Proto>, at: usize, argc: usize) -> Option<Value> {
-        let code = Self::call_entry(self.jit.as_mut(), &self.globals, proto, || &self.stack[at..at + argc])?;
+    pub(crate) fn native_call(&mut self, closure: &Rc<Closure>, at: usize, argc: usize) -> Option<Value> {
+        let code = Self::call_entry(self.jit.as_mut(), &self.globals, closure, || &self.stack[at..at + argc])?;
         let args = self.stack[at..].as_ptr();
-        self.enter_pure(proto, code, args, argc)
+        self.enter_pure(closure, code, args, argc)
     }
 
     /// As [`Vm::native_call`], for a builtin calling back with arguments of its
     /// own (`map(xs, f)`): pure native code reads them where they are, so they
     /// are not copied to the stack with the callee first.
-    pub(crate) fn native_call_with(&mut self, proto: &Rc<Proto>, args: &[Value]) -> Option<Value> {
-        let code = Self::call_entry(self.jit.as_mut(), &self.globals, proto, || args)?;
-        self.enter_pure(proto, code, args.as_ptr(), args.len())
+    pub(crate) fn native_call_with(&mut self, closure: &Rc<Closure>, args: &[Value]) -> Option<Value> {
+        let code = Self::call_entry(self.jit.as_mut(), &self.globals, closure, || args)?;
+        self.enter_pure(closure, code, args.as_ptr(), args.len())
     }
 
     /// Runs `code` when it is a pure entry for these `argc` arguments at `args`.
-    fn enter_pure(&mut self, proto: &Rc<Proto>, code: NativeCode, args: *const Value, argc: usize) -> Option<Value> {
+    fn enter_pure(
+        &mut self,
+        closure: &Rc<Closure>,
+        code: NativeCode,
+        args: *const Value,
+        argc: usize,
+    ) -> Option<Value> {
+        let proto = &closure.proto;
         if code.framed || argc != proto.nparams as usize || !self.enter_ctx() {
             return None;
         }
+        self.jit.as_mut()?.ctx.closure = closure_bits(closure);
         match self.enter(proto, code, args, false) {
             Some(Native::Returned(v)) => Some(v),
             _ => None,
@@ -186,14 +198,15 @@ impl Vm {
             None if slot.call_state.get() != JitSlot::UNTRIED => return None,
             _ => {}
         }
-        let proto = frame.closure.proto.clone();
+        let closure = frame.closure.clone();
+        let proto = &closure.proto;
         let base = frame.base;
         let args = || &self.stack[base..base + proto.nparams as usize];
-        let code = Self::call_entry(self.jit.as_mut(), &self.globals, &proto, args)?;
+        let code = Self::call_entry(self.jit.as_mut(), &self.globals, &closure, args)?;
         if !code.framed {
             return None;
         }
-        self.run_framed(&proto, code, 0)
+        self.run_framed(proto, code, 0)
     }
 
     /// Called on a loop back-edge to `pc` when the hotness mask says so (`hot`) or
@@ -201,7 +214,8 @@ impl Vm {
     /// header (compiling it the first time, when hot).
     pub(crate) fn native_loop(&mut self, pc: u32, hot: bool) -> Option<Native> {
         let frame = self.frames.last()?;
-        let proto = frame.closure.proto.clone();
+        let closure = frame.closure.clone();
+        let proto = closure.proto.clone();
         let base = frame.base;
         if self.stack.len() != base + proto.nslots as usize {
             return None;
@@ -215,7 +229,8 @@ impl Vm {
             None => {
                 let jit = self.jit.as_mut()?;
                 let (slots, globals) = (&self.stack[base..], &self.globals);
-                let made = guarded(|| jit.tier.compile_osr(&proto, pc, slots, globals));
+                let captures = closure.captures.borrow();
+                let made = guarded(|| jit.tier.compile_osr(&proto, pc, slots, &captures, globals));
                 let code = match made {
                     Ok(e) => Some(e),
                     Err(r) => {
@@ -234,6 +249,7 @@ impl Vm {
         if !self.enter_ctx() {
             return None;
         }
+        self.jit.as_mut()?.ctx.closure = closure_bits(&closure);
         let slots = self.stack[base..].as_ptr();
         match self.enter(&proto, code, slots, true) {
             // Pure code bailed out: the VM replays the loop from its header.

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
 use ruff_core::bytecode::Op;
+use ruff_core::runtime::tier::JitCtx;
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET};
 
 use super::Fx;
@@ -32,6 +33,9 @@ pub struct DirectCall {
     pub ret: Kind,
     /// The global assumptions of the callee's code and its own callees'.
     pub guards: Vec<GlobalGuard>,
+    /// The callee has captured variables: the call says which closure its
+    /// code enters (`JitCtx::closure`).
+    pub captures: bool,
 }
 
 /// The global a `CALL argc` at `pc` calls, when the callee was pushed by a
@@ -102,6 +106,9 @@ impl Fx<'_, '_> {
                 }
             };
             args.push(v);
+        }
+        if dc.captures {
+            self.b.ins().store(flags(), closure, self.ctx, JitCtx::CLOSURE);
         }
         let call = self.b.ins().call(dc.func, &args);
         let (r, bailed) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
