@@ -158,6 +158,16 @@ pub struct Signature {
     pub params: Vec<Kind>,
     /// Result kind.
     pub ret: Kind,
+    /// The kinds of the captured values it was compiled for (empty for a
+    /// function without captured variables): code reaching it directly
+    /// through a global calls it only for a closure holding these kinds.
+    pub captures: Vec<Kind>,
+}
+
+/// Whether closure `c`'s captured values have the kinds `want`.
+fn captures_are(c: &ruff_core::runtime::object::Closure, want: &[Kind]) -> bool {
+    let held = c.captures.borrow();
+    held.len() == want.len() && held.iter().zip(want).all(|(v, k)| Kind::of(v) == *k)
 }
 
 /// Where the analysis starts.
@@ -347,7 +357,9 @@ impl Walker<'_> {
                 }
                 Op::LoadCapture(i) => match self.captures.get(i as usize) {
                     Some(k @ (Kind::Int | Kind::Float | Kind::Bool)) => push!(*k),
-                    Some(k) => return Err(Rejection::new(format!("reads a captured {}", k.name())).into()),
+                    Some(_) => {
+                        return Err(Rejection::new("reads a captured value that is not a number or a bool").into())
+                    }
                     None => return Err(Rejection::new("reads a captured value of unknown kind").into()),
                 },
                 Op::StoreLocal(s) => {
@@ -526,6 +538,9 @@ impl Walker<'_> {
                     let Start::Call(params) = self.start else {
                         return Err(Rejection::new("recursive call from a loop entry"));
                     };
+                    if captures && !captures_are(c, self.captures) {
+                        return Err(Rejection::new("calls another closure of itself, holding other kinds"));
+                    }
                     Callee {
                         global: Some(g),
                         closure,
@@ -536,6 +551,12 @@ impl Walker<'_> {
                     }
                 } else {
                     match self.variants.variant(&c.proto) {
+                        Some((_, sig)) if captures && !captures_are(c, &sig.captures) => {
+                            return Err(Rejection::new(format!(
+                                "calls {}, whose native code is for captured values of other kinds",
+                                c.proto.name
+                            )));
+                        }
                         Some((idx, sig)) => Callee {
                             global: Some(g),
                             closure,

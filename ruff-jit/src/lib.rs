@@ -272,7 +272,7 @@ impl Engine {
             stress: self.options.stress > 0,
             target: self.module.target_config(),
             guards: self.guards_of(proto, analysis),
-            captures_at: ruff_core::runtime::heap_layout::heap_layout().map(|l| l.closure_captures),
+            captures_at: ruff_core::runtime::heap_layout::heap_layout().and_then(|l| l.closure_captures),
         }
     }
 
@@ -448,7 +448,7 @@ impl Engine {
         self.adopt(proto, &a, globals, t0, dsize + wsize);
         self.variants.push(Variant {
             func: direct,
-            sig: analyze::Signature { params: kinds.to_vec(), ret: a.ret },
+            sig: analyze::Signature { params: kinds.to_vec(), ret: a.ret, captures: captures.to_vec() },
             entry,
             guards,
         });
@@ -634,6 +634,10 @@ impl Engine {
             let Some(st) = &plan.states[pc] else { continue };
             let variant = &self.variants[i];
             if !framed::emit::kinds_fit(&st.stack[st.stack.len() - argc..], &variant.sig.params) {
+                continue;
+            }
+            let held: Vec<Kind> = c.captures.borrow().iter().map(Kind::of).collect();
+            if held != variant.sig.captures {
                 continue;
             }
             let callee = Value::Func(c.clone());

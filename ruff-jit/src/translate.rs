@@ -164,7 +164,7 @@ struct Tx<'a, 'b> {
     /// For a function with captured variables: the closure entered (from
     /// `JitCtx::closure`) and its captured values' element pointer, both read
     /// in the entry block. The values never move while pure code runs: only
-    /// STORE_CAPTURE writes them, in place, and pure code has none.
+    /// STORE_CAPTURE rebinds them, in place, and pure code has none.
     closure: Option<(Value, Value)>,
 }
 
@@ -584,15 +584,17 @@ impl Tx<'_, '_> {
             Op::LoadSelf => {}
             // A captured int, float or bool, checked to be of the kind analysed.
             // Another kind is another closure of the function (`make_adder(0.5)`
-            // beside `make_adder(3)`), not a speculation gone wrong: its calls
-            // leave to the VM (as an exit, which does not count towards
-            // disabling the code the other closures use).
+            // beside `make_adder(3)`): a failed guard like any other, so a
+            // function whose closures keep holding other kinds is disabled
+            // after `MAX_BAILS` of them, with the reason recorded. (Compiled
+            // code calls such a function directly only for a closure holding
+            // the kinds compiled for: `Signature::captures`.)
             Op::LoadCapture(i) => {
                 let (_, elems) = self.closure.ok_or_else(|| Rejection::new("reads captured values"))?;
                 let off = i as i32 * VALUE_SIZE as i32;
                 let tag = self.b.ins().load(types::I8, flags(), elems, off + TAG_OFFSET as i32);
                 let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(res) as i64);
-                self.guard(other, bail::NONE);
+                self.guard(other, bail::GUARD);
                 let v = self.b.ins().load(cl_type(res), flags(), elems, off + PAYLOAD_OFFSET as i32);
                 self.set(Loc::Stack(d as u16), res, v);
             }

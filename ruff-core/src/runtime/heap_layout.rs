@@ -43,8 +43,9 @@ pub struct HeapLayout {
     /// A struct's field values: their `Vec`'s element pointer.
     pub struct_values: i32,
     /// A closure's captured values: their `Vec`'s element pointer (from the
-    /// address [`closure_bits`] gives).
-    pub closure_captures: i32,
+    /// address [`closure_bits`] gives), when the probe found it (without it,
+    /// pure code does not read captured values; the rest works as before).
+    pub closure_captures: Option<i32>,
 }
 
 /// The word a value holding closure `c` stores as its payload (what compiled
@@ -147,10 +148,10 @@ fn probe() -> Option<HeapLayout> {
     let (struct_shape, struct_values) = probe_struct(ptr * 8)?;
     let [ints_ptr, ints_len, ints_cap] = probe_ints()?;
     // A closure's `Rc` puts it where it puts a `Values`, when they are aligned alike.
-    if std::mem::align_of::<Closure>() != std::mem::align_of::<Values>() {
-        return None;
-    }
-    let closure_captures = data_off + std::mem::offset_of!(Closure, captures) + probe_captures()?;
+    let closure_captures = (std::mem::align_of::<Closure>() == std::mem::align_of::<Values>())
+        .then(probe_captures)
+        .flatten()
+        .map(|at| (data_off + std::mem::offset_of!(Closure, captures) + at) as i32);
     Some(HeapLayout {
         strong: (strong * 8) as i32,
         weak: (weak * 8) as i32,
@@ -164,7 +165,7 @@ fn probe() -> Option<HeapLayout> {
         ints_cap: (data_off + ints_cap) as i32,
         struct_shape,
         struct_values,
-        closure_captures: closure_captures as i32,
+        closure_captures,
     })
 }
 
@@ -288,7 +289,8 @@ mod tests {
         let bits = closure_bits(&c);
         assert_eq!(Some(bits), Value::Func(c.clone()).payload_bits(), "the payload of a value holding it");
         // SAFETY: the offset from the probe, on a live closure.
-        let elems = unsafe { read_at(bits as usize + l.closure_captures as usize, 0) } as *const Value;
+        let at = l.closure_captures.expect("captured values found on this platform");
+        let elems = unsafe { read_at(bits as usize + at as usize, 0) } as *const Value;
         let seen = unsafe { std::slice::from_raw_parts(elems, 3) };
         assert!(matches!(seen, [Value::Int(7), Value::Float(f), Value::Str(_)] if *f == 2.5), "{seen:?}");
         c.captures.borrow_mut()[0] = Value::Int(8);
