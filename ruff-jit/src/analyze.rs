@@ -108,8 +108,9 @@ pub enum Target {
     Itself,
     /// A compiled variant (index in the tier's registry).
     Variant(usize),
-    /// A function without native code yet.
-    Missing(std::rc::Rc<Proto>),
+    /// A function without native code yet, and the kinds of the captured
+    /// values of the closure called.
+    Missing(std::rc::Rc<Proto>, Vec<Kind>),
 }
 
 /// Why the analysis stopped.
@@ -117,8 +118,9 @@ pub enum Target {
 pub enum Failure {
     /// The function cannot be compiled.
     Reject(Rejection),
-    /// A callee must be compiled first, for arguments of these kinds.
-    Need(std::rc::Rc<Proto>, Vec<Kind>),
+    /// A callee must be compiled first, for arguments of these kinds (and
+    /// captured values of those).
+    Need(std::rc::Rc<Proto>, Vec<Kind>, Vec<Kind>),
 }
 
 impl From<Rejection> for Failure {
@@ -470,13 +472,13 @@ impl Walker<'_> {
                         return Err(Failure::Reject(Rejection::new("calls something other than a compiled function")));
                     };
                     let callee = &callees[c as usize];
-                    if let Target::Missing(p) = &callee.target {
+                    if let Target::Missing(p, held) = &callee.target {
                         if args.iter().any(|k| matches!(k, Kind::Bottom | Kind::Top | Kind::Callee(_))) {
                             return Err(
                                 Rejection::new(format!("calls {} with arguments of unknown kinds", p.name)).into()
                             );
                         }
-                        return Err(Failure::Need(p.clone(), args));
+                        return Err(Failure::Need(p.clone(), args, held.clone()));
                     }
                     if callee.params.len() != n {
                         return Err(Failure::Reject(Rejection::new("call with the wrong number of arguments")));
@@ -568,7 +570,10 @@ impl Walker<'_> {
                         None => Callee {
                             global: Some(g),
                             closure,
-                            target: Target::Missing(c.proto.clone()),
+                            target: Target::Missing(
+                                c.proto.clone(),
+                                c.captures.borrow().iter().map(Kind::of).collect(),
+                            ),
                             params: Vec::new(),
                             ret: Kind::Bottom,
                             captures,

@@ -326,14 +326,13 @@ impl Engine {
             match analyze(proto, start, captures, globals, self) {
                 Ok(a) => return Ok(a),
                 Err(Failure::Reject(r)) => return Err(r),
-                Err(Failure::Need(callee, kinds)) => {
+                Err(Failure::Need(callee, kinds, held)) => {
                     if nested >= MAX_NESTED_COMPILES || callee.jit.call_state.get() != JitSlot::UNTRIED {
                         return Err(Rejection::new(format!("calls {}, which has no native code", callee.name)));
                     }
                     callee.jit.call_state.set(JitSlot::REFUSED);
-                    // No closure at hand: a callee reading captured values stays
-                    // without pure code.
-                    match self.timed(|e, t0| e.compile_variant(&callee, &kinds, &[], globals, nested + 1, t0)) {
+                    // For the captured values of the closure the global holds.
+                    match self.timed(|e, t0| e.compile_variant(&callee, &kinds, &held, globals, nested + 1, t0)) {
                         Ok(i) => {
                             callee.jit.call.set(Some(self.variants[i].entry));
                             callee.jit.call_state.set(JitSlot::COMPILED);
@@ -384,7 +383,7 @@ impl Engine {
                 (Target::Itself, Some(own)) => own,
                 (Target::Itself, None) => return Err(Rejection::new("recursive call from a loop entry")),
                 (Target::Variant(i), _) => self.variants[*i].func,
-                (Target::Missing(_), _) => return Err(Rejection::new("callee without native code")),
+                (Target::Missing(..), _) => return Err(Rejection::new("callee without native code")),
             };
             refs.push(self.module.declare_func_in_func(id, &mut self.ctx.func));
         }

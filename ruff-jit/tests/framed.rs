@@ -768,7 +768,8 @@ print(t, a(5), b(0), r(7), n)
 /// reads the captured values of the closure it enters (`JitCtx::closure`, set
 /// by the VM and by compiled code calling it directly), so two closures of one
 /// function use the same code with their own values. Called from the VM, from
-/// framed and pure code through a global, from `map` and `reduce`, with a
+/// framed and pure code through a global (compiled first as a pure caller's
+/// callee, for the closure the global holds), from `map` and `reduce`, with a
 /// recursive call through `LOAD_SELF` and a loop entered by OSR; calls of
 /// closures of the function capturing a float or a string leave to the VM,
 /// and a function whose closures keep holding different kinds is disabled
@@ -840,14 +841,26 @@ print(s, fs, m, sneaky("x"), make_sum(3)(100000), make_sum(2.5)(10), make_fact(2
 let fact1 := make_fact(1)
 mut fa := 0
 for i in 1500 { fa = fa + fact1(i % 30) }
-print(fa)
+func make_less(k) {
+    func less(x) { return x - k }
+    return less
+}
+let less7 := make_less(7)
+func twice(x) { return less7(x) * 2 }
+mut tw := 0
+for i in 1500 { tw = tw + twice(i) }
+print(fa, tw)
 "#;
-    let expect = "13540500 4952100 10015000 xs 14999850000 112.5 23045\n423117200";
+    let expect = "13540500 4952100 10015000 xs 14999850000 112.5 23045\n423117200 2227500";
     agrees_with_vm(source, expect, 3, |mode, protos| {
-        for name in ["add", "scale", "fact"] {
+        // `twice` gets hot before `less` has been called as often on its own:
+        // compiling it compiles `less` for the closure its global holds.
+        for name in ["add", "scale", "fact", "twice", "less"] {
             let f = protos.iter().find_map(|p| find(p, name)).expect("function");
             let pure = f.jit.call.get().is_some_and(|c| !c.framed);
             assert!(pure, "{mode:?}: {name} has no pure code: {:?}", f.jit.stats.rejection.borrow());
+        }
+        for name in ["add", "scale", "fact"] {
             let (native, _, _) = stats_of(protos, name);
             assert!(native > 20_000, "{mode:?}: {name} ran {native} instructions natively");
         }
