@@ -166,10 +166,14 @@ pub struct Signature {
     pub captures: Vec<Kind>,
 }
 
-/// Whether closure `c`'s captured values have the kinds `want`.
-fn captures_are(c: &ruff_core::runtime::object::Closure, want: &[Kind]) -> bool {
-    let held = c.captures.borrow();
-    held.len() == want.len() && held.iter().zip(want).all(|(v, k)| Kind::of(v) == *k)
+/// The kinds of `values` (arguments, slots, captured values).
+pub fn kinds_of(values: &[Value]) -> Vec<Kind> {
+    values.iter().map(Kind::of).collect()
+}
+
+/// The kinds of closure `c`'s captured values.
+pub fn capture_kinds(c: &ruff_core::runtime::object::Closure) -> Vec<Kind> {
+    kinds_of(&c.captures.borrow())
 }
 
 /// Where the analysis starts.
@@ -540,7 +544,7 @@ impl Walker<'_> {
                     let Start::Call(params) = self.start else {
                         return Err(Rejection::new("recursive call from a loop entry"));
                     };
-                    if captures && !captures_are(c, self.captures) {
+                    if captures && capture_kinds(c) != self.captures {
                         return Err(Rejection::new("calls another closure of itself, holding other kinds"));
                     }
                     Callee {
@@ -553,7 +557,7 @@ impl Walker<'_> {
                     }
                 } else {
                     match self.variants.variant(&c.proto) {
-                        Some((_, sig)) if captures && !captures_are(c, &sig.captures) => {
+                        Some((_, sig)) if captures && capture_kinds(c) != sig.captures => {
                             return Err(Rejection::new(format!(
                                 "calls {}, whose native code is for captured values of other kinds",
                                 c.proto.name
@@ -570,10 +574,7 @@ impl Walker<'_> {
                         None => Callee {
                             global: Some(g),
                             closure,
-                            target: Target::Missing(
-                                c.proto.clone(),
-                                c.captures.borrow().iter().map(Kind::of).collect(),
-                            ),
+                            target: Target::Missing(c.proto.clone(), capture_kinds(c)),
                             params: Vec::new(),
                             ret: Kind::Bottom,
                             captures,

@@ -109,8 +109,7 @@ impl Tier for Jit {
         let engine = self.engine()?;
         engine.clock = clock::Clock::default();
         let t0 = Instant::now();
-        let captured: Vec<Kind> = captures.iter().map(Kind::of).collect();
-        match engine.compile_call(proto, args, &captured, globals) {
+        match engine.compile_call(proto, args, &analyze::kinds_of(captures), globals) {
             Ok(code) => Ok(code),
             Err(_) => {
                 let tried = engine.clock.own_ns(t0);
@@ -132,8 +131,8 @@ impl Tier for Jit {
         let engine = self.engine()?;
         engine.clock = clock::Clock::default();
         let t0 = Instant::now();
-        let kinds: Vec<Kind> = slots[..proto.nslots as usize].iter().map(Kind::of).collect();
-        let captured: Vec<Kind> = captures.iter().map(Kind::of).collect();
+        let kinds = analyze::kinds_of(&slots[..proto.nslots as usize]);
+        let captured = analyze::kinds_of(captures);
         match engine.timed(|e, t0| e.compile_osr(proto, pc, kinds.clone(), &captured, globals, t0)) {
             Ok(entry) => Ok(NativeCode::pure(entry)),
             Err(_) => {
@@ -635,8 +634,7 @@ impl Engine {
             if !framed::emit::kinds_fit(&st.stack[st.stack.len() - argc..], &variant.sig.params) {
                 continue;
             }
-            let held: Vec<Kind> = c.captures.borrow().iter().map(Kind::of).collect();
-            if held != variant.sig.captures {
+            if analyze::capture_kinds(c) != variant.sig.captures {
                 continue;
             }
             let callee = Value::Func(c.clone());
