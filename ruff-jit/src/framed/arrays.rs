@@ -51,11 +51,63 @@ fn int_at(b: &mut FunctionBuilder<'_>, elems: Value, index: Value) -> Value {
 /// reached only when `at` holds an array and `0 <= index < len`; `slow`
 /// (changing nothing) otherwise, the negative indexes included.
 pub fn element(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, index: Value, slow: Block) -> (Value, Value) {
-    let arr = payload_if(b, at, TAG_ARRAY, slow);
-    let (ints, boxed) = forms(b, l, arr);
     let join = b.create_block();
     let tag = b.append_block_param(join, types::I8);
     let payload = b.append_block_param(join, types::I64);
+    each_form(b, l, at, index, slow, |b, el, compact| {
+        let (t, p) = if compact {
+            (b.ins().iconst(types::I8, TAG_INT as i64), b.ins().load(types::I64, flags(), el, 0))
+        } else {
+            parts(b, el)
+        };
+        b.ins().jump(join, &[t.into(), p.into()]);
+    });
+    b.switch_to_block(join);
+    (tag, payload)
+}
+
+/// Element `index` of the array at `at` when it is an int, in a new block: as
+/// [`element`], with `not_int` (changing nothing) for an element of another
+/// kind, which only a boxed array can hold. A compact array's elements need no
+/// check at all.
+pub fn int_element(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    at: Value,
+    index: Value,
+    slow: Block,
+    not_int: Block,
+) -> Value {
+    let join = b.create_block();
+    let payload = b.append_block_param(join, types::I64);
+    each_form(b, l, at, index, slow, |b, el, compact| {
+        if compact {
+            let p = b.ins().load(types::I64, flags(), el, 0);
+            b.ins().jump(join, &[p.into()]);
+        } else {
+            let (t, p) = parts(b, el);
+            let is_int = b.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
+            b.ins().brif(is_int, join, &[p.into()], not_int, &[]);
+        }
+    });
+    b.switch_to_block(join);
+    payload
+}
+
+/// Branches on the form of the array at `at` and, in each form's block once
+/// `0 <= index < len` is checked (`slow` otherwise, as for anything but an
+/// array), calls `read` with the element's address and whether the form is
+/// compact; `read` ends the block.
+fn each_form(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    at: Value,
+    index: Value,
+    slow: Block,
+    mut read: impl FnMut(&mut FunctionBuilder<'_>, Value, bool),
+) {
+    let arr = payload_if(b, at, TAG_ARRAY, slow);
+    let (ints, boxed) = forms(b, l, arr);
     for (block, len_at, ptr_at) in [(ints, l.ints_len, l.ints_ptr), (boxed, l.array_len, l.array_ptr)] {
         b.switch_to_block(block);
         let len = b.ins().load(types::I64, flags(), arr, len_at);
@@ -66,17 +118,10 @@ pub fn element(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, index: Val
         b.ins().brif(inside, fast, &[], slow, &[]);
         b.switch_to_block(fast);
         let elems = b.ins().load(types::I64, flags(), arr, ptr_at);
-        let (t, p) = if block == ints {
-            let el = int_at(b, elems, index);
-            (b.ins().iconst(types::I8, TAG_INT as i64), b.ins().load(types::I64, flags(), el, 0))
-        } else {
-            let el = value_at(b, elems, index);
-            parts(b, el)
-        };
-        b.ins().jump(join, &[t.into(), p.into()]);
+        let compact = block == ints;
+        let el = if compact { int_at(b, elems, index) } else { value_at(b, elems, index) };
+        read(b, el, compact);
     }
-    b.switch_to_block(join);
-    (tag, payload)
 }
 
 /// Where the call `var = push(var, item)` leaves its operands: the variable (a

@@ -100,6 +100,10 @@ struct Fx<'a, 'b> {
     lazy: Vec<(u16, Kind)>,
     /// The instruction being emitted may leave the scalars it pushes pending.
     deferring: bool,
+    /// An instruction and an operand stack position that holds, pending in its
+    /// variable, an int the plan does not know of (it says `Top`): an array
+    /// element read for that instruction's int arithmetic (`int_element`).
+    known_int: Option<(usize, u16)>,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature);
@@ -128,6 +132,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
         single: false,
         lazy: Vec::new(),
         deferring: false,
+        known_int: None,
     };
     for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
         if *leader && plan.states[pc].is_some() {
@@ -303,6 +308,20 @@ impl Fx<'_, '_> {
         self.store_scalar(loc, k, v);
     }
 
+    /// Records that operand stack position `i` holds the int `v` for
+    /// instruction `pc`, which reads it as an int operand (`number_at`) though
+    /// the plan gives the position no kind: pending in its variable, written to
+    /// the frame only by an exit or a flush, like a deferred scalar (`lazy`).
+    /// The caller has checked that it is an int, leaving to the VM at `pc`
+    /// otherwise, which is where that instruction's own check would leave.
+    fn int_element(&mut self, pc: usize, i: u16, v: Value) {
+        let var = self.var(Loc::Stack(i), types::I64);
+        self.b.def_var(var, v);
+        self.lazy.retain(|e| e.0 != i);
+        self.lazy.push((i, Kind::Int));
+        self.known_int = Some((pc, i));
+    }
+
     /// Writes scalar `v` of kind `k` into the frame at `loc`.
     fn store_scalar(&mut self, loc: Loc, k: Kind, v: Value) {
         let a = self.addr(loc);
@@ -337,6 +356,9 @@ impl Fx<'_, '_> {
         if k == Kind::Int && want == Kind::Float {
             let v = self.get(loc, k);
             return self.b.ins().fcvt_from_sint(types::F64, v);
+        }
+        if want == Kind::Int && self.known_int.is_some_and(|(pc, i)| pc == self.at.0 && loc == Loc::Stack(i)) {
+            return self.get(loc, Kind::Int);
         }
         self.flush_loc(loc);
         let a = self.addr(loc);
@@ -849,4 +871,13 @@ impl Fx<'_, '_> {
             self.set(to, k, v);
         }
     }
+}
+
+/// Whether `Fx::guarded` reads instruction `op`'s top operand as a number
+/// (`Fx::number_at`), leaving to the VM at that instruction when it is not
+/// one, before the instruction has any effect.
+fn checks_top_operand(op: Op) -> bool {
+    let arith = matches!(op, Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod);
+    let compare = matches!(op, Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge);
+    arith || compare || matches!(op, Op::AddLocal(_) | Op::JumpIfNot(..) | Op::IterPrepare)
 }

@@ -24,8 +24,10 @@ impl Fx<'_, '_> {
     /// INDEX, none of them a jump target): the element is read straight from the
     /// local's array, without copying the array to the stack (a reference count
     /// up and down per element). Anything else takes the three instructions'
-    /// own path. Returns how many instructions it emitted, `None` when the
-    /// sequence is not there.
+    /// own path. When the next instruction does int arithmetic on the element
+    /// ([`Fx::int_operand_next`]), an int element stays in its variable (see
+    /// `Fx::int_element`). Returns how many instructions it emitted, `None`
+    /// when the sequence is not there.
     pub(super) fn local_element(&mut self, pc: usize, st: &State, leaders: &[bool]) -> Option<usize> {
         let (code, how) = (&self.u.proto.code, &self.u.plan.how);
         let l = self.u.layout?;
@@ -48,9 +50,16 @@ impl Fx<'_, '_> {
         let (src, dst) = (self.addr(Loc::Slot(a)), self.addr(Loc::Stack(d as u16)));
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
-        let part = arrays::element(&mut self.b, l, src, i, slow);
-        heap::new_ref_into(&mut self.b, l, dst, part);
-        self.b.ins().jump(done, &[]);
+        let int_next = self.int_operand_next(pc + 3, leaders);
+        let element = int_next.then(|| self.b.append_block_param(done, types::I64));
+        if int_next {
+            let v = arrays::int_element(&mut self.b, l, src, i, slow, slow);
+            self.b.ins().jump(done, &[v.into()]);
+        } else {
+            let part = arrays::element(&mut self.b, l, src, i, slow);
+            heap::new_ref_into(&mut self.b, l, dst, part);
+            self.b.ins().jump(done, &[]);
+        }
         self.b.switch_to_block(slow);
         self.copy(Loc::Slot(a), Kind::Top, Loc::Stack(d as u16));
         self.set(Loc::Stack(d as u16 + 1), Kind::Int, i);
@@ -58,9 +67,31 @@ impl Fx<'_, '_> {
         let (target, index) = (self.addr(Loc::Stack(d as u16)), self.addr(Loc::Stack(d as u16 + 1)));
         let failed = self.call(self.u.helpers.index, &[target, index]).expect("index result");
         self.exit_if(failed, pc + 2, d + 2, bail::ERROR);
-        self.b.ins().jump(done, &[]);
+        if int_next {
+            // What the next instruction's guard would find in the frame.
+            let at = self.addr(Loc::Stack(d as u16));
+            let (tag, payload) = heap::parts(&mut self.b, at);
+            let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_INT as i64);
+            self.exit_if(other, pc + 3, d + 1, bail::GUARD);
+            self.b.ins().jump(done, &[payload.into()]);
+        } else {
+            self.b.ins().jump(done, &[]);
+        }
         self.b.switch_to_block(done);
+        if let Some(v) = element {
+            self.int_element(pc + 3, d as u16, v);
+        }
         Some(3)
+    }
+
+    /// Whether instruction `pc` (not a jump target) is planned as int
+    /// arithmetic or an int comparison that takes its top operand as an int
+    /// (`Fx::number_at`), leaving to the VM when it is not one: for such an
+    /// instruction, an operand found not to be an int may leave to the VM at
+    /// `pc` before it, with the same outcome.
+    fn int_operand_next(&self, pc: usize, leaders: &[bool]) -> bool {
+        let takes_top = self.u.proto.code.get(pc).is_some_and(|&op| super::checks_top_operand(op));
+        takes_top && !leaders[pc] && self.u.plan.how[pc] == How::GuardInt
     }
 
     /// `local = push(local, item)` with a local or a constant (int, float, bool
