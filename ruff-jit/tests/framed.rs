@@ -911,7 +911,10 @@ print(out)
     agrees_with_vm(source, "186 120 616 ab|c||xy", 3, |mode, protos| {
         let (native, vm, stepped) = stats_of(protos, "walk");
         match mode {
-            JitMode::Eager => assert!(native > 200_000 && vm == 0, "walk: {native} native, {vm} in the VM"),
+            // Compiled before any feedback: the loops over arrays and strings
+            // are guessed to count ints, and the VM runs the start of each
+            // loop whose guess failed, before its own entry takes over.
+            JitMode::Eager => assert!(native > 200_000 && vm < 5_000, "walk: {native} native, {vm} in the VM"),
             // With the VM's feedback only the string joins step (about 3,300
             // instructions); stepping each element was 30,000 more.
             _ => assert!(native > 150_000 && stepped < 10_000, "walk: {native} native, {stepped} stepped"),

@@ -25,6 +25,7 @@ struct Row {
     native_calls: u64,
     osr_entries: u64,
     compiles: u32,
+    recompiles: u32,
     compile_us: f64,
     code_bytes: u64,
     bails: Vec<(&'static str, u64)>,
@@ -57,6 +58,7 @@ fn collect(p: &Rc<Proto>, rows: &mut Vec<Row>) {
             native_calls: s.native_calls.get(),
             osr_entries: s.osr_entries.get(),
             compiles: s.compiles.get(),
+            recompiles: s.recompiles.get(),
             compile_us: s.compile_ns.get() as f64 / 1000.0,
             code_bytes: s.code_bytes.get(),
             bails: (0..4).map(|i| (bail::NAMES[i], s.bails[i].get())).filter(|(_, n)| *n > 0).collect(),
@@ -106,7 +108,7 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                 let _ = write!(
                     out,
                     "{}{{\"name\":{},\"line\":{},\"tier\":\"{}\",\"calls\":{},\"native_calls\":{},\"osr_entries\":{},\
-                     \"compiles\":{},\"compile_us\":{:.1},\"code_bytes\":{},\"bails\":{{{}}},\"mismatches\":{},\
+                     \"compiles\":{},\"recompiles\":{},\"compile_us\":{:.1},\"code_bytes\":{},\"bails\":{{{}}},\"mismatches\":{},\
                      \"rejection\":{},\"vm_insns\":{},\"native_insns\":{},\"stepped_insns\":{}}}",
                     if i > 0 { "," } else { "" },
                     json_str(&r.name),
@@ -116,6 +118,7 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                     r.native_calls,
                     r.osr_entries,
                     r.compiles,
+                    r.recompiles,
                     r.compile_us,
                     r.code_bytes,
                     bails.join(","),
@@ -142,6 +145,9 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                 }
                 if r.osr_entries > 0 {
                     notes.push(format!("osr entries×{}", r.osr_entries));
+                }
+                if r.recompiles > 0 {
+                    notes.push(format!("recompiled×{} (failing guards)", r.recompiles));
                 }
                 if let Some(why) = &r.rejection {
                     notes.push(format!("rejected: {why}"));

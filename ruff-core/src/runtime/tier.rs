@@ -252,6 +252,9 @@ pub struct FnStats {
     pub stepped_insns: Cell<u64>,
     /// Compilations (call entries and OSR entries).
     pub compiles: Cell<u32>,
+    /// Times framed code was dropped to be compiled again because its guards
+    /// kept failing (`vm::native::RECOMPILE_AFTER`).
+    pub recompiles: Cell<u32>,
     /// Total compile time.
     pub compile_ns: Cell<u64>,
     /// Machine code bytes.
@@ -272,6 +275,8 @@ pub struct JitSlot {
     /// An OSR entry exists and last matched: the VM tries it at every back-edge,
     /// not only when the hotness mask says so.
     pub osr_ready: Cell<bool>,
+    /// Failed guards of framed code since it was last compiled or dropped.
+    pub guard_bails: Cell<u32>,
     /// Statistics.
     pub stats: FnStats,
 }
@@ -307,6 +312,8 @@ impl JitSlot {
             c.set(0);
         }
         s.compiles.set(0);
+        s.recompiles.set(0);
+        self.guard_bails.set(0);
         *s.rejection.borrow_mut() = None;
     }
 

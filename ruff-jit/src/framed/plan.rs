@@ -119,13 +119,24 @@ fn merge(states: &mut [Option<State>], work: &mut Vec<usize>, at: usize, st: Sta
     Ok(())
 }
 
-/// The operation only ever saw two ints (in the VM, before this compile).
-fn ints_only(proto: &Proto, pc: usize) -> bool {
-    proto.feedback.get(pc).is_some_and(|c| c.get() == feedback::INT)
-}
-
-fn int_or_heap(k: Kind) -> bool {
-    matches!(k, Kind::Int | Kind::Top)
+/// Whether ints are the guess for the operation at `pc`, on operands of
+/// these kinds (all ints or heap-kinded): in the VM, before this compile, it
+/// only ever saw ints; or it never ran there (code after the loop an OSR entry
+/// took over, a branch not taken yet; the VM's in-place int case of INC_LOCAL
+/// notes nothing either) and an operand is known to be an int, or it has
+/// only one. A guess that fails leaves to the VM, which compiles the loop it
+/// resumes in again with what it has seen (`ruff_core::runtime::vm::native`,
+/// `guard_failed`). Two heap-kinded operands that never met are not guessed:
+/// a slot a step wrote is heap-kinded, and a float accumulator stepped once
+/// would be guessed an int on the next pass.
+fn int_guess(proto: &Proto, pc: usize, operands: &[Kind]) -> bool {
+    let seen = proto.feedback.get(pc).map(|c| c.get());
+    operands.iter().all(|k| matches!(k, Kind::Int | Kind::Top))
+        && match seen {
+            Some(feedback::INT) => true,
+            Some(0) => operands.len() == 1 || operands.contains(&Kind::Int),
+            _ => false,
+        }
 }
 
 /// The operation only ever saw floats (or a float and an int), in the VM.
@@ -245,7 +256,7 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
                     pops(&mut st, 1)?;
                     st.slots[s as usize] = k;
                 }
-                None if ints_only(proto, pc) && int_or_heap(a) && int_or_heap(b) => {
+                None if int_guess(proto, pc, &[a, b]) => {
                     pops(&mut st, 1)?;
                     st.slots[s as usize] = Kind::Int;
                     return Ok((How::GuardInt, vec![(pc + 1, st)]));
@@ -260,7 +271,7 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
         }
         Op::IncLocal(s, _) | Op::LocalAddInt(s, _) | Op::LocalSubInt(s, _) => {
             let a = slot(&st, s);
-            let guarded = a == Kind::Top && ints_only(proto, pc);
+            let guarded = a == Kind::Top && int_guess(proto, pc, &[a, Kind::Int]);
             let k = match a {
                 Kind::Int | Kind::Float => a,
                 Kind::Top if guarded => Kind::Int,
@@ -295,7 +306,7 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
             let eq = matches!(cmp, ruff_core::bytecode::Cmp::Eq | ruff_core::bytecode::Cmp::Ne);
             let h = if comparable(a, b, eq) {
                 How::Native
-            } else if ints_only(proto, pc) && int_or_heap(a) && int_or_heap(b) {
+            } else if int_guess(proto, pc, &[a, b]) {
                 How::GuardInt
             } else if floats_only(proto, pc) && float_operands(&[a, b]) {
                 How::GuardFloat
@@ -338,7 +349,7 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
             st.stack.push(Kind::Top);
         }
         Op::IterPrepare => {
-            if top(&st, 1)? == Kind::Top && ints_only(proto, pc) {
+            if top(&st, 1)? == Kind::Top && int_guess(proto, pc, &[Kind::Top]) {
                 // A count from a builtin or a heap slot (`for i in len(a)`),
                 // when the VM only ever saw ints here.
                 pops(&mut st, 1)?;
@@ -382,7 +393,7 @@ fn guarded_or_step(
     operands: [Kind; 2],
     result: Kind,
 ) -> Result<(How, Next), Rejection> {
-    if ints_only(proto, pc) && operands.iter().all(|k| int_or_heap(*k)) {
+    if int_guess(proto, pc, &operands) {
         pops(&mut st, 2)?;
         st.stack.push(result);
         return Ok((How::GuardInt, vec![(pc + 1, st)]));

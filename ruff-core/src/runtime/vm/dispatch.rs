@@ -574,6 +574,7 @@ impl Vm {
                         match add_in_place(slot, &rhs) {
                             Some(bits) => note!(bits),
                             None => {
+                                note!(kind_bits(slot, &rhs));
                                 let lhs = std::mem::take(slot);
                                 let r = self.binary(BinOp::Add, lhs.clone(), rhs);
                                 match r {
@@ -608,8 +609,11 @@ impl Vm {
                     Op::IncLocal(s, k) => {
                         let slot = &mut self.stack[base + s as usize];
                         match slot {
+                            // The common case notes nothing: compiled code
+                            // speculates ints where the VM saw no other kind.
                             Value::Int(x) if x.checked_add(k as i64).is_some() => *x += k as i64,
                             _ => {
+                                note!(kind_bits(slot, &Value::Int(k as i64)));
                                 let lhs = slot.clone();
                                 let r = tri!(self.binary(BinOp::Add, lhs, Value::Int(k as i64)));
                                 self.stack[base + s as usize] = r;
@@ -702,6 +706,7 @@ impl Vm {
                                 }
                             }
                             other => {
+                                note!(kind_bits(other, &Value::Int(k as i64)));
                                 let lhs = other.clone();
                                 let op = if add { BinOp::Add } else { BinOp::Sub };
                                 tri!(self.binary(op, lhs, Value::Int(k as i64)))

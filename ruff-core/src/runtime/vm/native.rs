@@ -29,6 +29,15 @@ pub(crate) enum Native {
 /// and the function stays in the VM.
 const MAX_BAILS: u64 = 1_000;
 
+/// Failed guards of framed code after which its function's code is dropped,
+/// so that the next hot call or loop compiles it again: framed code speculates
+/// ints where the VM saw only ints or nothing yet, and by then the VM has seen
+/// what fails the guard (its exits resume at the guarded instruction). At most
+/// [`MAX_RECOMPILES`] times per function; then [`MAX_BAILS`] applies as before.
+const RECOMPILE_AFTER: u32 = 100;
+/// Recompiles a function's framed code gets (see [`RECOMPILE_AFTER`]).
+const MAX_RECOMPILES: u32 = 2;
+
 /// Native stack kept free below the limit compiled code checks (helpers and the
 /// VM's own frames need some).
 const STACK_MARGIN: usize = 256 * 1024;
@@ -377,6 +386,30 @@ impl Vm {
         self.settle(proto, code, st, osr, out)
     }
 
+    /// Counts a failed guard of `proto`'s framed code (an OSR entry when
+    /// `osr`) and drops that code once they reach [`RECOMPILE_AFTER`] (see
+    /// there). Nothing else refers to framed code: the VM enters it, and
+    /// compiled callers call pure code only. The code itself stays in memory,
+    /// as a caller deeper in the native stack may still be running it.
+    fn guard_failed(proto: &Proto, osr: bool) {
+        let slot = &proto.jit;
+        let failed = slot.guard_bails.get() + 1;
+        slot.guard_bails.set(failed);
+        let stats = &slot.stats;
+        if failed < RECOMPILE_AFTER || stats.recompiles.get() >= MAX_RECOMPILES {
+            return;
+        }
+        slot.guard_bails.set(0);
+        stats.recompiles.set(stats.recompiles.get() + 1);
+        if osr {
+            slot.osr.borrow_mut().clear();
+            slot.osr_ready.set(false);
+        } else if slot.call.get().is_some_and(|c| c.framed) {
+            slot.call.set(None);
+            slot.call_state.set(JitSlot::UNTRIED);
+        }
+    }
+
     /// What native code's status `st` means for the VM (`out` is the result on
     /// `status::DONE`), with the statistics and the bail-out policy.
     fn settle(&mut self, proto: &Rc<Proto>, code: NativeCode, st: u32, osr: bool, out: Value) -> Option<Native> {
@@ -404,6 +437,9 @@ impl Vm {
             _ => {
                 let why = jit.ctx.bail.min(3) as usize;
                 stats.bails[why].set(stats.bails[why].get() + 1);
+                if why == bail::GUARD as usize && code.framed {
+                    Self::guard_failed(proto, osr);
+                }
                 let repeated: u64 = stats.bails[bail::GUARD as usize].get() + stats.bails[bail::DEPTH as usize].get();
                 if repeated > MAX_BAILS && !osr {
                     proto.jit.call.set(None);
