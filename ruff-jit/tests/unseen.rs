@@ -122,15 +122,15 @@ print(s)
 }
 
 /// Recompiles are bounded: a guard that fails on every call whatever the VM
-/// has seen (the deopt stress mode fails them all) leaves the function with
-/// at most two recompiles, and the VM's results.
+/// has seen (the deopt stress mode makes them all fail) leaves the function,
+/// framed for its array, with at most two recompiles, and the VM's results.
 #[test]
 fn recompiles_are_bounded() {
     let source = r#"
 func f(i) {
-    mut t := 0
-    for k in 3 { t = t + i * k }
-    return t
+    mut t := [0]
+    for k in 3 { t[0] = t[0] + i * k }
+    return t[0]
 }
 mut s := 0
 for i in 3000 { s = s + f(i) }
@@ -141,7 +141,55 @@ print(s)
     for stress in [1, 2, 5] {
         let (jit, _, protos) = run_source(source, JitMode::Eager, stress);
         assert_eq!(jit, vm, "stress {stress}");
-        let g = protos.iter().find_map(|p| find(p, "f")).expect("f");
-        assert!(g.jit.stats.recompiles.get() <= 2, "stress {stress}: {} recompiles", g.jit.stats.recompiles.get());
+        let s = &protos.iter().find_map(|p| find(p, "f")).expect("f").jit.stats;
+        let (recompiles, guards) = (s.recompiles.get(), s.bails[bail::GUARD as usize].get());
+        assert!(guards > 300, "stress {stress}: only {guards} failed guards");
+        assert_eq!(recompiles, 2, "stress {stress}: {recompiles} recompiles after {guards} failed guards");
     }
+}
+
+/// Equality notes what it saw like the other operations: a string compared
+/// with an int constant (`x == 0`, a `match` arm's literal) in a function that
+/// gets hot on strings is not guessed an int, so its guard never fails.
+#[test]
+fn equality_seen_on_strings_is_not_guessed() {
+    let source = r#"
+func f(x) {
+    if x == 0 { return 1 }
+    match x {
+        case 0: { return 2 }
+        default: { return len(x) }
+    }
+}
+mut s := 0
+for i in 3000 { s = s + f("ab" + to_string(i % 10)) }
+print(s, f(0))
+"#;
+    agrees_with_vm(source, "9000 1", 3, |mode, protos| {
+        if mode == JitMode::Auto {
+            let s = &protos.iter().find_map(|p| find(p, "f")).expect("f").jit.stats;
+            let guards = s.bails[bail::GUARD as usize].get();
+            assert_eq!((guards, s.recompiles.get()), (0, 0), "f's failed guards and recompiles");
+            assert!(s.native_insns.get() > 10_000, "f ran {} instructions natively", s.native_insns.get());
+        }
+    });
+}
+
+/// A loop at a function's very first instruction is entered by OSR like any
+/// other (its failed guards drop that OSR entry, not the call entry).
+#[test]
+fn a_loop_at_instruction_zero_is_an_osr_entry() {
+    let source = r#"
+func fill(xs, n) {
+    while len(xs) < n { xs = push(xs, len(xs)) }
+    return xs
+}
+print(len(fill([], 5000)))
+"#;
+    agrees_with_vm(source, "5000", 3, |mode, protos| {
+        if mode == JitMode::Auto {
+            let s = &protos.iter().find_map(|p| find(p, "fill")).expect("fill").jit.stats;
+            assert_eq!((s.osr_entries.get(), s.native_calls.get()), (1, 0), "fill's OSR entries and native calls");
+        }
+    });
 }

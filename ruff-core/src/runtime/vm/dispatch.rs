@@ -537,6 +537,7 @@ impl Vm {
                     Op::Eq | Op::Ne => {
                         let b = pop!();
                         let a = pop!();
+                        note!(kind_bits(&a, &b));
                         let eq_op = matches!(op, Op::Eq);
                         let r = match (&a, &b) {
                             (Value::Int(x), Value::Int(y)) => Value::Bool((x == y) == eq_op),

@@ -26,6 +26,7 @@ pub use super::jit_calls::{ruff_jit_call, ruff_jit_call_method, ruff_jit_push_up
 use super::call::Called;
 use super::{gstate, Vm};
 
+use crate::bytecode::proto::feedback;
 use crate::bytecode::{Const, Op};
 use crate::runtime::error::RuntimeError;
 use crate::runtime::heap_layout::FieldCache;
@@ -234,8 +235,8 @@ pub unsafe extern "C" fn ruff_jit_add_local(slot: *mut Value, rhs: *mut Value) -
 impl Vm {
     /// The instructions framed code steps most (a global's value, a string
     /// constant, a call of a builtin) done without
-    /// entering the dispatch loop: exactly what the loop's cases do (feedback
-    /// aside, which only guides compiles). `None`: the loop must run it (or, after
+    /// entering the dispatch loop: exactly what the loop's cases do, their
+    /// feedback included. `None`: the loop must run it (or, after
     /// a call, finish the callee's frame, see [`Vm::finish_call`]).
     pub(super) fn step_fast(&mut self, pc: usize) -> Option<Result<usize, RuntimeError>> {
         let op = self.frames.last()?.closure.proto.code[pc];
@@ -273,6 +274,11 @@ impl Vm {
                     }
                     None => return None,
                 };
+                // What the loop's case notes (a later compile guesses ints
+                // where nothing was noted).
+                let seen = if matches!(r, Value::Float(_)) { feedback::FLOAT } else { feedback::STR };
+                let cell = &self.frames.last()?.closure.proto.feedback[pc];
+                cell.set(cell.get() | seen);
                 self.stack.truncate(n - 2);
                 self.stack.push(r);
                 Some(Ok(pc + 1))

@@ -215,7 +215,7 @@ impl Vm {
         if !code.framed {
             return None;
         }
-        self.run_framed(proto, code, 0)
+        self.run_framed(proto, code, 0, false)
     }
 
     /// Called on a loop back-edge to `pc` when the hotness mask says so (`hot`) or
@@ -253,7 +253,7 @@ impl Vm {
         };
         proto.jit.osr_ready.set(true);
         if code.framed {
-            return self.run_framed(&proto, code, pc);
+            return self.run_framed(&proto, code, pc, true);
         }
         if !self.enter_ctx() {
             return None;
@@ -268,10 +268,11 @@ impl Vm {
     }
 
     /// Runs framed code inside the top frame, which is at instruction `pc` with an
-    /// empty operand stack.
-    fn run_framed(&mut self, proto: &Rc<Proto>, code: NativeCode, pc: u32) -> Option<Native> {
+    /// empty operand stack: a call entry, or an OSR entry (`osr`; a loop header
+    /// may be at instruction 0).
+    fn run_framed(&mut self, proto: &Rc<Proto>, code: NativeCode, pc: u32, osr: bool) -> Option<Native> {
         let (values, top) = self.framed_ctx(code, pc)?;
-        let outcome = self.enter(proto, code, values, pc != 0)?;
+        let outcome = self.enter(proto, code, values, osr)?;
         self.after_framed(outcome, top)
     }
 
@@ -402,7 +403,8 @@ impl Vm {
         slot.guard_bails.set(0);
         stats.recompiles.set(stats.recompiles.get() + 1);
         if osr {
-            slot.osr.borrow_mut().clear();
+            // Pure entries and the loops refused stay as they are.
+            slot.osr.borrow_mut().retain(|(_, e)| !e.is_some_and(|c| c.framed));
             slot.osr_ready.set(false);
         } else if slot.call.get().is_some_and(|c| c.framed) {
             slot.call.set(None);
