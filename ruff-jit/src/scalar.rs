@@ -215,14 +215,7 @@ pub trait Scalar<'b> {
 
     /// The value of `v` when it is an integer constant.
     fn int_const(&mut self, v: Value) -> Option<i64> {
-        let dfg = &self.fb().func.dfg;
-        let inst = dfg.value_def(v).inst()?;
-        match dfg.insts[inst] {
-            cranelift_codegen::ir::InstructionData::UnaryImm { opcode: cranelift_codegen::ir::Opcode::Iconst, imm } => {
-                Some(imm.bits())
-            }
-            _ => None,
-        }
+        const_of(self.fb(), v)
     }
 
     /// A comparison as an `i8` 0/1.
@@ -393,5 +386,17 @@ pub trait Scalar<'b> {
             _ => return Ok(None),
         }
         Ok(Some(true))
+    }
+}
+
+/// The value of `v` when an `iconst` defines it.
+pub fn const_of(b: &FunctionBuilder<'_>, v: Value) -> Option<i64> {
+    let dfg = &b.func.dfg;
+    let inst = dfg.value_def(v).inst()?;
+    match dfg.insts[inst] {
+        cranelift_codegen::ir::InstructionData::UnaryImm { opcode: cranelift_codegen::ir::Opcode::Iconst, imm } => {
+            Some(imm.bits())
+        }
+        _ => None,
     }
 }
