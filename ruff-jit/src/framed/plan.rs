@@ -124,8 +124,9 @@ fn merge(states: &mut [Option<State>], work: &mut Vec<usize>, at: usize, st: Sta
 /// only ever saw ints; or it never ran there (code after the loop an OSR entry
 /// took over, a branch not taken yet; the VM's in-place int case of INC_LOCAL
 /// notes nothing either) and an operand is known to be an int, or it has
-/// only one. A guess that fails leaves to the VM, which compiles the loop it
-/// resumes in again with what it has seen (`ruff_core::runtime::vm::native`,
+/// only one. A guess that fails is a failed guard: the VM resumes at the
+/// instruction and notes what it sees there, and framed code whose guards keep
+/// failing is dropped, to be compiled again (`ruff_core::runtime::vm::native`,
 /// `guard_failed`). Two heap-kinded operands that never met are not guessed:
 /// a slot a step wrote is heap-kinded, and a float accumulator stepped once
 /// would be guessed an int on the next pass.
@@ -351,7 +352,7 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
         Op::IterPrepare => {
             if top(&st, 1)? == Kind::Top && int_guess(proto, pc, &[Kind::Top]) {
                 // A count from a builtin or a heap slot (`for i in len(a)`),
-                // when the VM only ever saw ints here.
+                // when the VM only ever saw ints here or never ran it.
                 pops(&mut st, 1)?;
                 st.stack.push(Kind::Int);
                 return Ok((How::GuardInt, vec![(pc + 1, st)]));

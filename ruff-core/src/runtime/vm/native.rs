@@ -33,7 +33,8 @@ const MAX_BAILS: u64 = 1_000;
 /// so that the next hot call or loop compiles it again: framed code speculates
 /// ints where the VM saw only ints or nothing yet, and by then the VM has seen
 /// what fails the guard (its exits resume at the guarded instruction). At most
-/// [`MAX_RECOMPILES`] times per function; then [`MAX_BAILS`] applies as before.
+/// [`MAX_RECOMPILES`] times per function; then call entries are disabled after
+/// [`MAX_BAILS`] as before, and OSR entries are kept.
 const RECOMPILE_AFTER: u32 = 100;
 /// Recompiles a function's framed code gets (see [`RECOMPILE_AFTER`]).
 const MAX_RECOMPILES: u32 = 2;
