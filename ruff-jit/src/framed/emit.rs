@@ -707,7 +707,7 @@ impl Fx<'_, '_> {
                     let (to, from) = (self.addr(slot), self.addr(top(1)));
                     self.move_value(to, from);
                 } else {
-                    if st.slots[s as usize] == Kind::Top {
+                    if st.slots[s as usize] == Kind::Top && !self.u.plan.plain[s as usize] {
                         let a = self.addr(slot);
                         self.release(a);
                     }

@@ -39,6 +39,9 @@ pub struct Plan {
     pub entry: usize,
     /// The deepest operand stack plus one.
     pub stack_need: u32,
+    /// Slots that hold no counted value while the unit runs ([`plain_slots`]):
+    /// storing into one releases nothing, whatever kind the plan gives it.
+    pub plain: Vec<bool>,
 }
 
 /// The share of a unit's instructions (numerator, denominator) from which it is
@@ -86,7 +89,39 @@ pub fn plan(proto: &Proto, entry: usize, slots: Vec<Kind>, osr: bool) -> Result<
             "{steps} of its {reachable} instructions would be single VM steps, which the VM runs faster itself"
         )));
     }
-    Ok(Plan { states, how, entry, stack_need: need as u32 + 1 })
+    let plain = plain_slots(code, &states, &how, entry);
+    Ok(Plan { states, how, entry, stack_need: need as u32 + 1, plain })
+}
+
+/// Which slots never hold a counted value while the unit runs: those of a
+/// scalar kind (null included) in the entry's state, which the entry checks
+/// (a call entry its parameters; its other slots are the null a new frame
+/// starts with), and that the unit's reachable code only ever stores scalars
+/// into (natively: a step or an exit hands the slot to the VM). Native code
+/// runs only the instructions reachable from the entry, and comes back into
+/// the unit only through the entry. A loop's variable is such a slot: null at
+/// the entry, an int on the back-edge, the two kinds join into none, and each
+/// store would otherwise check the old value for a reference to release
+/// (README, "The JIT tier", has the figures).
+fn plain_slots(code: &[Op], states: &[Option<State>], how: &[How], entry: usize) -> Vec<bool> {
+    let Some(first) = &states[entry] else { return Vec::new() };
+    let mut plain: Vec<bool> = first.slots.iter().map(|k| k.scalar()).collect();
+    for (pc, op) in code.iter().enumerate() {
+        let (Some(st), Some(s)) = (&states[pc], writes_slot(*op)) else { continue };
+        let scalar = match (op, how[pc]) {
+            (_, How::Step | How::Exit) => false,
+            (Op::StoreLocal(_), _) => st.stack.last().is_some_and(|k| k.scalar()),
+            // Native or guarded, these leave an int or a float.
+            (Op::AddLocal(_) | Op::IncLocal(..) | Op::IterNext(..), _) => true,
+            _ => false,
+        };
+        if !scalar {
+            if let Some(p) = plain.get_mut(s as usize) {
+                *p = false;
+            }
+        }
+    }
+    plain
 }
 
 /// The instructions a unit entered at `entry` is about: for a loop entered by
@@ -418,4 +453,82 @@ fn step(proto: &Proto, pc: usize, op: Op, mut st: State) -> Result<(How, Next), 
         st.slots[s as usize] = Kind::Top;
     }
     Ok((How::Step, vec![(pc + 1, st)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use ruff_core::api::Program;
+    use ruff_core::bytecode::{Op, Proto};
+
+    use super::{plan, Kind};
+
+    /// `f`'s proto in `source`.
+    fn proto(source: &str) -> std::rc::Rc<Proto> {
+        let program = Program::compile("plain.ruff", source).expect("compiles");
+        program.main().protos.iter().find(|p| &*p.name == "f").expect("f").clone()
+    }
+
+    /// The plain slots of `f` compiled for a call with `params`, and of its
+    /// OSR entry at its first loop header with slots of kinds `at_loop` (the
+    /// rest null, as before their first store).
+    fn plain(source: &str, params: &[Kind], at_loop: &[Kind]) -> (Vec<bool>, Vec<bool>) {
+        let p = proto(source);
+        let kinds = |first: &[Kind]| -> Vec<Kind> {
+            (0..p.nslots as usize).map(|i| first.get(i).copied().unwrap_or(Kind::Null)).collect()
+        };
+        let call = plan(&p, 0, kinds(params), false).expect("call plan").plain;
+        let header = p.code.iter().find_map(|op| if let Op::Loop(t) = op { Some(*t as usize) } else { None });
+        let osr = plan(&p, header.expect("a loop"), kinds(at_loop), true).expect("osr plan").plain;
+        (call, osr)
+    }
+
+    #[test]
+    fn loop_variables_are_plain_and_heap_values_are_not() {
+        // Slots: n, xs, t, then the loops' own (sequence, counter, variable).
+        let source = r#"
+func f(n) {
+    mut xs := [1, 2]
+    mut t := 0
+    for i in n { t = t + i }
+    for i in len(xs) { t = t + xs[i] }
+    return t
+}
+"#;
+        let at_loop = [Kind::Int, Kind::Top, Kind::Int, Kind::Int, Kind::Int, Kind::Int];
+        let (call, osr) = plain(source, &[Kind::Int], &at_loop);
+        for plain in [&call, &osr] {
+            assert!(plain[0], "the int parameter: {plain:?}");
+            assert!(!plain[1], "the array: {plain:?}");
+            assert!(plain[2], "the int accumulator: {plain:?}");
+            assert!(plain[3..].iter().all(|p| *p), "the loops' slots: {plain:?}");
+        }
+    }
+
+    #[test]
+    fn a_slot_that_may_get_a_heap_value_is_not_plain() {
+        // `s` gets a string in the loop; `u` is stepped (a call's result);
+        // `w` holds an int at first, then an array.
+        let source = r#"
+func f(n) {
+    mut s := 0
+    mut u := 0
+    mut w := 1
+    for i in n {
+        if i > 5 { s = "x" }
+        u = to_string(i)
+        w = [i]
+    }
+    return len(w)
+}
+"#;
+        let at_loop = [Kind::Int, Kind::Int, Kind::Int, Kind::Int, Kind::Int, Kind::Int, Kind::Int];
+        let (call, osr) = plain(source, &[Kind::Int], &at_loop);
+        for plain in [&call, &osr] {
+            assert!(plain[0], "n: {plain:?}");
+            assert!(!plain[1] && !plain[2] && !plain[3], "s, u and w: {plain:?}");
+        }
+        // A heap-kinded parameter is not checked at the entry.
+        let (call, _) = plain(source, &[Kind::Top], &at_loop);
+        assert!(!call[0], "a heap-kinded parameter: {call:?}");
+    }
 }
