@@ -96,7 +96,9 @@ pub fn plan(proto: &Proto, entry: usize, slots: Vec<Kind>, osr: bool) -> Result<
 /// Which slots never hold a counted value while the unit runs: those of a
 /// scalar kind (null included) in the entry's state, which the entry checks
 /// (a call entry its parameters; its other slots are the null a new frame
-/// starts with), and that the unit's reachable code only ever stores scalars
+/// starts with, or, when the VM enters it again at instruction 0 without
+/// running anything in between, what this same code left there), and that
+/// the unit's reachable code only ever stores scalars
 /// into (natively: a step or an exit hands the slot to the VM). Native code
 /// runs only the instructions reachable from the entry, and comes back into
 /// the unit only through the entry. A loop's variable is such a slot: null at
@@ -525,10 +527,25 @@ func f(n) {
         let (call, osr) = plain(source, &[Kind::Int], &at_loop);
         for plain in [&call, &osr] {
             assert!(plain[0], "n: {plain:?}");
-            assert!(!plain[1] && !plain[2] && !plain[3], "s, u and w: {plain:?}");
+            for (slot, name) in [(1, "s"), (2, "u"), (3, "w")] {
+                assert!(!plain[slot], "{name}: {plain:?}");
+            }
         }
         // A heap-kinded parameter is not checked at the entry.
         let (call, _) = plain(source, &[Kind::Top], &at_loop);
         assert!(!call[0], "a heap-kinded parameter: {call:?}");
+    }
+
+    #[test]
+    fn a_slot_a_step_writes_is_not_plain() {
+        // `s += ...` where the VM saw strings: a step (the VM's in-place add),
+        // which may leave a string in the int-initialised slot.
+        let p = proto("func f(n) {\n    mut s := 0\n    for i in n { s += to_string(i) }\n    return s\n}\n");
+        let add = p.code.iter().position(|op| matches!(op, Op::AddLocal(_))).expect("an ADD_LOCAL");
+        p.feedback[add].set(ruff_core::bytecode::proto::feedback::STR);
+        let kinds: Vec<Kind> = (0..p.nslots as usize).map(|i| if i == 0 { Kind::Int } else { Kind::Null }).collect();
+        let call = plan(&p, 0, kinds, false).expect("call plan");
+        assert_eq!(call.how[add], super::How::Step, "the add is stepped");
+        assert!(call.plain[0] && !call.plain[1], "n plain, s not: {:?}", call.plain);
     }
 }
