@@ -98,15 +98,15 @@ pub fn plan(proto: &Proto, entry: usize, slots: Vec<Kind>, osr: bool) -> Result<
 /// (a call entry its parameters; its other slots are the null a new frame
 /// starts with, or, when the VM enters it again at instruction 0 without
 /// running anything in between, what this same code left there), and that
-/// the unit's reachable code only ever stores scalars
-/// into (natively: a step or an exit hands the slot to the VM). Native code
+/// the unit's reachable code only ever stores scalars into, natively (a step
+/// or an exit hands the slot to the VM). Native code
 /// runs only the instructions reachable from the entry, and comes back into
 /// the unit only through the entry. A loop's variable is such a slot: null at
 /// the entry, an int on the back-edge, the two kinds join into none, and each
 /// store would otherwise check the old value for a reference to release
 /// (README, "The JIT tier", has the figures).
 fn plain_slots(code: &[Op], states: &[Option<State>], how: &[How], entry: usize) -> Vec<bool> {
-    let Some(first) = &states[entry] else { return Vec::new() };
+    let first = states[entry].as_ref().expect("the entry's state");
     let mut plain: Vec<bool> = first.slots.iter().map(|k| k.scalar()).collect();
     for (pc, op) in code.iter().enumerate() {
         let (Some(st), Some(s)) = (&states[pc], writes_slot(*op)) else { continue };
