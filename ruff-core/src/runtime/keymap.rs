@@ -35,7 +35,7 @@
 //! the slot array when that is cheaper, like indexmap's `shift_remove`. A table
 //! whose live entries and tombstones reach the load limit is rebuilt without
 //! tombstones: at the same size when live entries are fewer than half the
-//! load limit (3/8 of the slots), else at twice the size.
+//! load limit (3/8 of the slots), else larger ([`GROW_4X_BELOW`]).
 
 use std::hash::BuildHasher;
 
@@ -52,6 +52,14 @@ const MIN_SLOTS: usize = 8;
 /// The largest table: 2^31 slots (beyond that the tag would have no bits; the
 /// entries alone would need over 50 GB).
 const MAX_BITS: u32 = 31;
+/// A table of fewer slots than this grows to four times its size, a larger one
+/// to twice (CPython's dicts also grow by more than twice while small). Each
+/// growth re-places every entry, and a dict built up from empty passes through
+/// every size on the way: growing 4× while under 256 KiB of slots halves those
+/// re-placements, for at most 192 KiB of slots more. hash_map (100k int keys):
+/// 11.4 → 10.1 ms, 10k keys 2.63 → 2.42 ms, 1M unchanged (medians of 21
+/// alternating runs).
+const GROW_4X_BELOW: usize = 1 << 16;
 /// Bits `perturb` loses at each probe (CPython's `PERTURB_SHIFT`).
 const PERTURB_SHIFT: u32 = 5;
 
@@ -334,13 +342,15 @@ impl KeyMap {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
-    /// Makes room for one more entry: a new table twice the size, or of the
-    /// same size when its live entries are fewer than half the load limit.
+    /// Makes room for one more entry: a larger table ([`GROW_4X_BELOW`]), or
+    /// one of the same size when its live entries are fewer than half the load
+    /// limit.
     fn rebuild(&mut self) {
         let n = self.slots.len();
         self.resize(match n {
             0 => MIN_SLOTS,
             _ if self.entries.len() < max_entries(n) / 2 => n,
+            _ if n < GROW_4X_BELOW => n * 4,
             _ => n * 2,
         });
     }
@@ -464,7 +474,8 @@ mod tests {
         let n = max_entries(1 << 14) as i64;
         let specials = [2584, 3864, 10946, 46368, 75025, 121393, 1 << 5, 1 << 20, 1 << 40, 1 << 41, 3 << 31];
         for d in (1..=300).chain(specials) {
-            let mut m = KeyMap::default();
+            // Built at that size (growing skips it: 8192 slots grow to 32768).
+            let mut m = KeyMap::with_capacity(n as usize);
             for i in 0..n {
                 m.insert(Key::Int(i.wrapping_mul(d)), Value::Null);
             }
@@ -472,10 +483,11 @@ mod tests {
             let p = mean_probes(&m);
             assert!(p < 4.0, "step {d}: {p:.1} probes per lookup");
         }
-        let mut m = KeyMap::default();
+        let mut m = KeyMap::with_capacity(n as usize);
         for i in 0..n {
             m.insert(Key::Str(Rc::new(format!("key{i}"))), Value::Null);
         }
+        assert_eq!(m.slots.len(), 1 << 14);
         assert!(mean_probes(&m) < 4.0);
     }
 
@@ -599,6 +611,19 @@ mod tests {
     }
 
     #[test]
+    fn small_tables_grow_four_times_over_and_large_ones_twice() {
+        let mut m = KeyMap::default();
+        let mut sizes = vec![];
+        for i in 0..max_entries(1 << 18) as i64 {
+            m.insert(Key::Int(i), Value::Int(i));
+            if sizes.last() != Some(&m.slots.len()) {
+                sizes.push(m.slots.len());
+            }
+        }
+        assert_eq!(sizes, [8, 32, 128, 512, 2048, 8192, 32768, 131072, 262144]);
+    }
+
+    #[test]
     fn churn_through_tombstones_keeps_the_table_small() {
         // Insert-remove cycles leave tombstones; the table is rebuilt at its
         // own size when they fill it, never grown for them.
@@ -612,7 +637,7 @@ mod tests {
             assert_eq!(m.remove(&Key::Int(i - 5)).as_ref().map(int), Some(i - 5));
             assert!(m.tombs + m.len() <= max_entries(m.slots.len()));
         }
-        assert_eq!(m.slots.len(), 16, "one doubling (5 of 6 is more than half full), then rebuilds");
+        assert_eq!(m.slots.len(), 32, "one growth (5 of 6 is more than half full), then rebuilds");
         let keys: Vec<Key> = m.iter().map(|(k, _)| k.clone()).collect();
         assert_eq!(keys, (99_995..100_000).map(Key::Int).collect::<Vec<_>>());
         for i in 99_995..100_000 {
