@@ -147,10 +147,10 @@ pub struct JitCtx {
     /// How each global may be assigned, by index (`GLOBAL_MUT` and the VM's other
     /// states; refreshed with `globals`).
     pub gstates: *const u8,
-    /// Pure code of a function with captured variables: the closure being
-    /// entered (its value's payload), written by whoever enters that code (the
-    /// VM, or compiled code calling it directly) and read once by its
-    /// prologue. Meaningless anywhere else.
+    /// Code of a function with captured variables: the closure being entered
+    /// (its value's payload), written by whoever enters that code (the VM, for
+    /// framed code too, or compiled code calling pure code directly) and read
+    /// once by its prologue. Meaningless anywhere else.
     pub closure: u64,
 }
 

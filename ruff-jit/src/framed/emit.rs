@@ -104,6 +104,12 @@ struct Fx<'a, 'b> {
     /// variable, an int the plan does not know of (it says `Top`): an array
     /// element read for that instruction's int arithmetic (`int_element`).
     known_int: Option<(usize, u16)>,
+    /// For a function with captured variables, when the heap layout says where
+    /// a closure keeps them: the element pointer of the running closure's
+    /// captured values (`JitCtx::closure`, read in the prologue). They stay at
+    /// that address while the frame runs: nothing adds or removes captured
+    /// values once a closure is made, and STORE_CAPTURE rebinds one in place.
+    captures: Option<Value>,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature);
@@ -133,6 +139,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
         lazy: Vec::new(),
         deferring: false,
         known_int: None,
+        captures: None,
     };
     for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
         if *leader && plan.states[pc].is_some() {
@@ -437,6 +444,11 @@ impl Fx<'_, '_> {
         self.ctx = params[0];
         self.out = params[2];
         self.b.def_var(self.base, params[1]);
+        let at = self.u.layout.and_then(|l| l.closure_captures);
+        if let (false, Some(at)) = (self.u.proto.captures.is_empty(), at) {
+            let closure = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::CLOSURE);
+            self.captures = Some(self.b.ins().load(types::I64, flags(), closure, at));
+        }
         let st = plan.states[plan.entry].clone().expect("entry state");
         let checked = self.u.params.unwrap_or(st.slots.len());
         let mismatch = self.b.create_block();
@@ -774,12 +786,31 @@ impl Fx<'_, '_> {
                 self.call(self.u.helpers.make_struct, &[self.ctx, shape, at]);
             }
             Op::LoadCapture(i) => {
-                let (dst, index) = (self.addr(push), self.b.ins().iconst(types::I32, i as i64));
-                self.call(self.u.helpers.capture, &[self.ctx, index, dst]);
+                let dst = self.addr(push);
+                match (self.u.layout, self.captures) {
+                    (Some(l), Some(elems)) => {
+                        let src = self.b.ins().iadd_imm_s(elems, i as i64 * VALUE_SIZE);
+                        heap::clone_value(&mut self.b, l, dst, src);
+                    }
+                    _ => {
+                        let index = self.b.ins().iconst(types::I32, i as i64);
+                        self.call(self.u.helpers.capture, &[self.ctx, index, dst]);
+                    }
+                }
             }
             Op::StoreCapture(i) => {
-                let (src, index) = (self.addr(top(1)), self.b.ins().iconst(types::I32, i as i64));
-                self.call(self.u.helpers.store_capture, &[self.ctx, index, src]);
+                let src = self.addr(top(1));
+                match self.captures {
+                    // `move_value` is inline here: `captures` needs the layout.
+                    Some(elems) => {
+                        let to = self.b.ins().iadd_imm_s(elems, i as i64 * VALUE_SIZE);
+                        self.move_value(to, src);
+                    }
+                    None => {
+                        let index = self.b.ins().iconst(types::I32, i as i64);
+                        self.call(self.u.helpers.store_capture, &[self.ctx, index, src]);
+                    }
+                }
             }
             Op::Index => {
                 let (target, index) = (self.addr(top(2)), self.addr(top(1)));

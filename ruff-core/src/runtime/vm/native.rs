@@ -289,6 +289,9 @@ impl Vm {
         let frame = self.frames.last()?;
         let base = frame.base;
         let top = base + frame.closure.proto.nslots as usize;
+        // Framed code of a function with captured variables reads them from
+        // the running closure (its prologue loads this once).
+        let closure = closure_bits(&frame.closure);
         if self.stack.len() != top {
             return None;
         }
@@ -300,6 +303,7 @@ impl Vm {
         jit.ctx.base = values as *mut Value;
         jit.ctx.pc = pc as u64;
         jit.ctx.sp = 0;
+        jit.ctx.closure = closure;
         Some((values, top))
     }
 
