@@ -115,7 +115,7 @@ impl Tier for Jit {
                 let tried = engine.clock.own_ns(t0);
                 let slots: Vec<Kind> =
                     (0..proto.nslots as usize).map(|i| args.get(i).map_or(Kind::Null, Kind::of)).collect();
-                engine.compile_framed(proto, 0, slots, Some(args.len()), globals, tried)
+                engine.compile_framed(proto, 0, slots, Some(args.len()), args, globals, tried)
             }
         }
     }
@@ -137,7 +137,7 @@ impl Tier for Jit {
             Ok(entry) => Ok(NativeCode::pure(entry)),
             Err(_) => {
                 let tried = engine.clock.own_ns(t0);
-                engine.compile_framed(proto, pc as usize, kinds, None, globals, tried)
+                engine.compile_framed(proto, pc as usize, kinds, None, &slots[..proto.nslots as usize], globals, tried)
             }
         }
     }
@@ -540,12 +540,17 @@ impl Engine {
     /// for a call entry (the arguments checked on entry). `tried_ns`: the time
     /// already spent on this function in a failed attempt at pure code, which
     /// its compile time includes.
+    /// A framed unit of `proto` entered at instruction `entry` with slots of
+    /// kinds `slots`, holding `values` now (the arguments of a call entry,
+    /// which checks the first `params` slots; every slot of an OSR entry).
+    #[allow(clippy::too_many_arguments, reason = "one unit's inputs, each used once")]
     fn compile_framed(
         &mut self,
         proto: &Rc<Proto>,
         entry: usize,
         slots: Vec<Kind>,
         params: Option<usize>,
+        values: &[Value],
         globals: &[Value],
         tried_ns: u64,
     ) -> Result<NativeCode, Rejection> {
@@ -561,7 +566,7 @@ impl Engine {
         for h in self.helpers.iter().chain([&self.fmod]) {
             refs.push(self.module.declare_func_in_func(*h, &mut self.ctx.func));
         }
-        let direct = self.direct_calls(proto, &plan, globals);
+        let direct = self.direct_calls(proto, &plan, values, globals);
         let helpers = framed::emit::Helpers {
             step: refs[0],
             clone: refs[1],
@@ -614,20 +619,35 @@ impl Engine {
     }
 
     /// The calls of a framed unit that can go straight into pure code: those
-    /// whose callee is a global that holds, now, a function with pure code for
-    /// the kinds of the call's arguments (declared in the function being built).
+    /// whose callee is a global, or a local, that holds now (`globals`,
+    /// `values`: the unit's entry values) a function with pure code for the
+    /// kinds of the call's arguments (declared in the function being built).
+    /// A local's callee is checked by its function, and only where the heap
+    /// layout says where a closure keeps it.
     fn direct_calls(
         &mut self,
         proto: &Proto,
         plan: &framed::plan::Plan,
+        values: &[Value],
         globals: &[Value],
     ) -> framed::emit::DirectCalls {
+        use framed::emit::CalleeFrom;
+        let proto_at = ruff_core::runtime::heap_layout::heap_layout().and_then(|l| l.closure_proto);
         let mut out = framed::emit::DirectCalls::new();
         for (pc, op) in proto.code.iter().enumerate() {
             let (ruff_core::bytecode::Op::Call(argc), framed::plan::How::Step) = (*op, plan.how[pc]) else { continue };
             let argc = argc as usize;
-            let Some(g) = framed::emit::callee_global(&proto.code, &plan.states, pc, argc) else { continue };
-            let Some(Value::Func(c)) = globals.get(g as usize) else { continue };
+            let (candidate, same_function) = match framed::emit::callee_from(&proto.code, &plan.states, pc, argc) {
+                Some(CalleeFrom::Global(g)) => (globals.get(g as usize), None),
+                Some(CalleeFrom::Local(s)) => match (values.get(s as usize), proto_at) {
+                    (Some(v @ Value::Func(c)), Some(at)) => {
+                        (Some(v), Some((ruff_core::runtime::heap_layout::proto_bits(&c.proto) as i64, at)))
+                    }
+                    _ => continue,
+                },
+                None => continue,
+            };
+            let Some(Value::Func(c)) = candidate else { continue };
             let Some(&i) = self.by_proto.get(&(Rc::as_ptr(&c.proto) as usize)) else { continue };
             let Some(st) = &plan.states[pc] else { continue };
             let variant = &self.variants[i];
@@ -647,7 +667,10 @@ impl Engine {
                 ret: variant.sig.ret,
                 guards: variant.guards.clone(),
                 captures: !c.proto.captures.is_empty(),
+                same_function,
             };
+            // The closure (and through it its function) stays alive, so no
+            // other can take the address the call site checks.
             self.keep_values.push(callee);
             out.insert(pc, call);
         }

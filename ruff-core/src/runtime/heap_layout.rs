@@ -46,6 +46,10 @@ pub struct HeapLayout {
     /// address [`closure_bits`] gives), when the probe found it (without it,
     /// pure code does not read captured values; the rest works as before).
     pub closure_captures: Option<i32>,
+    /// A closure's function: the word of its `Rc<Proto>` ([`proto_bits`]),
+    /// from the address [`closure_bits`] gives; found where `closure_captures`
+    /// is (the same `Rc` placement), `None` where that is not.
+    pub closure_proto: Option<i32>,
 }
 
 /// The word a value holding closure `c` stores as its payload (what compiled
@@ -54,6 +58,14 @@ pub fn closure_bits(c: &Rc<Closure>) -> u64 {
     const _: () = assert!(std::mem::size_of::<Rc<Closure>>() == 8);
     // SAFETY: an `Rc` of a sized type is one initialised pointer.
     unsafe { std::mem::transmute_copy::<Rc<Closure>, u64>(c) }
+}
+
+/// The word a closure of function `p` keeps for it (see
+/// [`HeapLayout::closure_proto`]).
+pub fn proto_bits(p: &Rc<crate::bytecode::Proto>) -> u64 {
+    const _: () = assert!(std::mem::size_of::<Rc<crate::bytecode::Proto>>() == 8);
+    // SAFETY: an `Rc` of a sized type is one initialised pointer.
+    unsafe { std::mem::transmute_copy::<Rc<crate::bytecode::Proto>, u64>(p) }
 }
 
 /// What one field-reading instruction of compiled code last found: the shape
@@ -152,6 +164,7 @@ fn probe() -> Option<HeapLayout> {
         .then(probe_captures)
         .flatten()
         .map(|at| (data_off + std::mem::offset_of!(Closure, captures) + at) as i32);
+    let closure_proto = closure_captures.map(|_| (data_off + std::mem::offset_of!(Closure, proto)) as i32);
     Some(HeapLayout {
         strong: (strong * 8) as i32,
         weak: (weak * 8) as i32,
@@ -166,6 +179,7 @@ fn probe() -> Option<HeapLayout> {
         struct_shape,
         struct_values,
         closure_captures,
+        closure_proto,
     })
 }
 
@@ -295,6 +309,10 @@ mod tests {
         assert!(matches!(seen, [Value::Int(7), Value::Float(f), Value::Str(_)] if *f == 2.5), "{seen:?}");
         c.captures.borrow_mut()[0] = Value::Int(8);
         assert!(matches!(unsafe { &*elems }, Value::Int(8)), "assigned in place");
+        let at = l.closure_proto.expect("function found on this platform");
+        // SAFETY: as above.
+        let word = unsafe { read_at(bits as usize + at as usize, 0) } as u64;
+        assert_eq!(word, proto_bits(&c.proto), "the closure's function");
     }
 
     #[test]

@@ -20,7 +20,7 @@ mod globals;
 mod lazy;
 mod shortcuts;
 
-pub use direct::{callee_global, kinds_fit, DirectCall, DirectCalls};
+pub use direct::{callee_from, kinds_fit, CalleeFrom, DirectCall, DirectCalls};
 
 use super::plan::{How, Plan};
 use super::{arrays, heap};

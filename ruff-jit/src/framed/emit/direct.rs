@@ -1,12 +1,20 @@
 //! Calls from framed code straight into pure code. When a call's callee was,
-//! at compile time, a global function with pure native code for the kinds of
-//! the call's arguments ([`DirectCall`], found by [`direct_calls`]), the call
-//! site checks that the callee is still that closure, that the globals the
-//! callee's code assumes still hold, and that each heap-kinded argument has the
-//! kind compiled for; then it calls the direct entry with unboxed arguments and
-//! writes the result over the callee. Anything else, and a callee that bailed
-//! out (pure code has no effects, so the VM can run the call again), takes the
-//! call helper, as before.
+//! at compile time, a function with pure native code for the kinds of the
+//! call's arguments ([`DirectCall`], found by the engine's `direct_calls`),
+//! the call site checks that the callee is still that function, that the
+//! globals the callee's code assumes still hold, and that each heap-kinded
+//! argument has the kind compiled for; then it calls the direct entry with
+//! unboxed arguments and writes the result over the callee. Anything else, and
+//! a callee that bailed out (pure code has no effects, so the VM can run the
+//! call again), takes the call helper, as before.
+//!
+//! A callee read from a global is checked to be the very closure the global
+//! held. One read from a local (a closure made in the function, or passed to
+//! it: `let add := make_adder(3)` before a loop calling `add(i)`) is checked
+//! to be a closure of the same function, since a local is often given a new
+//! closure of it each time; the call passes that closure, whose captured
+//! values the callee's code checks as it reads them (a failed guard, as for
+//! any other bail-out).
 
 use std::collections::HashMap;
 
@@ -36,12 +44,26 @@ pub struct DirectCall {
     /// The callee has captured variables: the call says which closure its
     /// code enters (`JitCtx::closure`).
     pub captures: bool,
+    /// For a callee read from a local: check the closure's function instead
+    /// of the closure, as its word ([`proto_bits`]) at this offset
+    /// ([`HeapLayout::closure_proto`]).
+    ///
+    /// [`proto_bits`]: ruff_core::runtime::heap_layout::proto_bits
+    /// [`HeapLayout::closure_proto`]: ruff_core::runtime::heap_layout::HeapLayout
+    pub same_function: Option<(i64, i32)>,
 }
 
-/// The global a `CALL argc` at `pc` calls, when the callee was pushed by a
-/// `LOAD_GLOBAL` that the stack depths show it has stayed from (a candidate:
-/// the call site checks the callee's identity at run time).
-pub fn callee_global(code: &[Op], states: &[Option<State>], pc: usize, argc: usize) -> Option<u32> {
+/// Where the callee of a `CALL argc` at `pc` comes from, when the stack depths
+/// show it was pushed by a `LOAD_GLOBAL` or a `LOAD_LOCAL` and has stayed (a
+/// candidate: the call site checks the callee at run time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CalleeFrom {
+    Global(u32),
+    Local(u16),
+}
+
+/// Where the callee of a `CALL argc` at `pc` was loaded from (see [`CalleeFrom`]).
+pub fn callee_from(code: &[Op], states: &[Option<State>], pc: usize, argc: usize) -> Option<CalleeFrom> {
     let d = states[pc].as_ref()?.stack.len();
     let want = d.checked_sub(argc + 1)?;
     let mut q = pc;
@@ -53,7 +75,8 @@ pub fn callee_global(code: &[Op], states: &[Option<State>], pc: usize, argc: usi
         }
         if depth == want {
             return match code[q] {
-                Op::LoadGlobal(g) => Some(g),
+                Op::LoadGlobal(g) => Some(CalleeFrom::Global(g)),
+                Op::LoadLocal(s) => Some(CalleeFrom::Local(s)),
                 _ => None,
             };
         }
@@ -80,7 +103,13 @@ impl Fx<'_, '_> {
         let helper = self.b.create_block();
         let fast = self.b.create_block();
         let closure = self.b.ins().load(types::I64, flags(), callee, PAYLOAD_OFFSET as i32);
-        let same = self.b.ins().icmp_imm_s(IntCC::Equal, closure, dc.closure);
+        let same = match dc.same_function {
+            Some((proto, at)) => {
+                let word = self.b.ins().load(types::I64, flags(), closure, at);
+                self.b.ins().icmp_imm_s(IntCC::Equal, word, proto)
+            }
+            None => self.b.ins().icmp_imm_s(IntCC::Equal, closure, dc.closure),
+        };
         self.b.ins().brif(same, fast, &[], helper, &[]);
         self.b.switch_to_block(fast);
         crate::wrapper::check_globals(&mut self.b, self.ctx, &dc.guards, helper);
