@@ -1,9 +1,11 @@
 //! Differential testing: random valid programs (int and float arithmetic near the
 //! overflow bounds, division by zero, loops, recursion, calls between functions,
 //! try/except around errors, arrays built with `push` and read by index (also out
-//! of range and from the end) in compiled functions, dicts and strings) must give
-//! byte-identical output and exit status under the VM alone and under the JIT
-//! (eager, auto, and eager with deopt stress).
+//! of range and from the end) in compiled functions, dicts and strings, closures
+//! capturing ints or floats, a closure assigning its captured variable, a closure
+//! passed to a function that calls it in a loop, and map/reduce with closures)
+//! must give byte-identical output and exit status under the VM alone and under
+//! the JIT (eager, auto, and eager with deopt stress).
 //!
 //! `RUFF_DIFF_SEED` picks the seed (default fixed), `RUFF_DIFF_PROGRAMS` the count
 //! (default 1000). A failing program is printed with its seed.
@@ -165,6 +167,20 @@ impl Gen {
             self.expr(&["acc".to_string(), "n".to_string()], 2, &[])
         );
         calls.push(("rec".to_string(), 2));
+        // Closures: one whose captured value is an argument of its maker (an
+        // int or a float, so closures of one function differ in kind), one
+        // that keeps a running value in its captured variable, and a function
+        // calling the closure it is given in a loop.
+        let (x, k, s, a, b) = (["x", "k"], ["s", "x"], "s", "a", "b");
+        let vars = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let _ = writeln!(src, "func adder(k) {{\n    return func(x) {{ return {} }}\n}}", self.expr(&vars(&x), 2, &[]));
+        let _ = writeln!(
+            src,
+            "func keeper(c) {{\n    mut {s} := c\n    return func(x) {{\n        {s} = {}\n        return {s}\n    }}\n}}",
+            self.expr(&vars(&k), 2, &[])
+        );
+        src.push_str("func apply(f, m) {\n    mut t := 0\n    for i in m { t = t + f(i) }\n    return t\n}\n");
+        let _ = writeln!(src, "let kept := keeper({})", self.atom(&[]));
         // VM-only values mixed in.
         src.push_str("mut log := []\nmut seen := {}\nmut text := \"\"\n");
         let reps = [1, 3, 1200][self.rng.below(3) as usize];
@@ -189,6 +205,16 @@ impl Gen {
                 &name[..1]
             );
         }
+        let made = self.expr(&["k".to_string()], 2, &[]);
+        let arg = self.expr(&["k".to_string()], 1, &[]);
+        let fold = self.expr(&vars(&[a, b]), 2, &[]);
+        let _ = writeln!(
+            src,
+            "    try {{\n        let add := adder({made})\n        let r := apply(add, k % 25) + kept({arg}) + \
+             reduce(map([k, 2, 3], add), 0, func({a}, {b}) {{ return {fold} }})\n        \
+             if k % 97 == 0 {{ log = push(log, r) }}\n        seen[\"c\" + to_string(k % 3)] = r\n    \
+             }} except e {{\n        if k % 97 == 0 {{ print(\"error: \" + e.message) }}\n    }}"
+        );
         src.push_str("}\nprint(log)\nprint(seen)\nprint(len(text))\n");
         src
     }
