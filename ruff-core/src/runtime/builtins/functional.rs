@@ -1,7 +1,9 @@
 //! Builtins that call back into Ruff (§8.3): `map`, `filter`, `reduce`, `find`,
 //! `any`, `all`. Callbacks are ordinary function values (closures or builtins)
-//! called through `Vm::call_value` with exactly one argument (`reduce`: two), so a
-//! wrong callback arity is the callee's usual arity error. All are registered
+//! called as `Vm::call_value` calls them (through a [`Callback`], which enters
+//! pure native code with less ceremony from the second element on) with exactly
+//! one argument (`reduce`: two), so a wrong callback arity is the callee's usual
+//! arity error. All are registered
 //! with `Builtin::with_callbacks` so the VM never moves a variable into them
 //! while Ruff code could still observe it.
 
@@ -11,7 +13,7 @@ use super::{Arity, Builtin};
 use crate::runtime::error::{fail, RuntimeError};
 use crate::runtime::value::Value;
 use crate::runtime::values::Values;
-use crate::runtime::vm::Vm;
+use crate::runtime::vm::{Callback, Vm};
 
 /// The functional library.
 pub static TABLE: &[Builtin] = &[
@@ -30,27 +32,27 @@ fn is_callable(v: &Value) -> bool {
 /// The array and callback at `args[a]` and `args[f]`, or `NAME expects an array
 /// and a function`. The array is a shared handle, so the callback may do
 /// anything without disturbing the iteration.
-fn array_and_fn(args: &[Value], a: usize, f: usize, name: &str) -> Result<(Rc<Values>, Value), RuntimeError> {
+fn array_and_fn(args: &[Value], a: usize, f: usize, name: &str) -> Result<(Rc<Values>, Callback), RuntimeError> {
     match (&args[a], &args[f]) {
-        (Value::Array(arr), func) if is_callable(func) => Ok((arr.clone(), func.clone())),
+        (Value::Array(arr), func) if is_callable(func) => Ok((arr.clone(), Callback::new(func.clone()))),
         _ => fail(format!("{name} expects an array and a function")),
     }
 }
 
 fn map(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
-    let (arr, f) = array_and_fn(args, 0, 1, "map")?;
+    let (arr, mut f) = array_and_fn(args, 0, 1, "map")?;
     let mut out = Vec::with_capacity(arr.len());
     for v in arr.iter() {
-        out.push(vm.call_value(&f, std::slice::from_ref(v))?);
+        out.push(f.call(vm, std::slice::from_ref(v))?);
     }
     Ok(Value::array(out))
 }
 
 fn filter(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
-    let (arr, f) = array_and_fn(args, 0, 1, "filter")?;
+    let (arr, mut f) = array_and_fn(args, 0, 1, "filter")?;
     let mut out = Vec::new();
     for v in arr.iter() {
-        if vm.call_value(&f, std::slice::from_ref(v))?.truthy() {
+        if f.call(vm, std::slice::from_ref(v))?.truthy() {
             out.push(v.clone());
         }
     }
@@ -59,10 +61,10 @@ fn filter(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
 
 /// `reduce(a, init, f)` calls `f(acc, x)` left to right.
 fn reduce(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
-    let (arr, f) = array_and_fn(args, 0, 2, "reduce")?;
+    let (arr, mut f) = array_and_fn(args, 0, 2, "reduce")?;
     let mut acc = std::mem::take(&mut args[1]);
     for v in arr.iter() {
-        acc = vm.call_value(&f, &[acc, v.clone()])?;
+        acc = f.call(vm, &[acc, v.clone()])?;
     }
     Ok(acc)
 }
@@ -70,9 +72,9 @@ fn reduce(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
 /// The first element whose callback result is truthy, or `0` (kept from
 /// upstream) when there is none.
 fn find(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
-    let (arr, f) = array_and_fn(args, 0, 1, "find")?;
+    let (arr, mut f) = array_and_fn(args, 0, 1, "find")?;
     for v in arr.iter() {
-        if vm.call_value(&f, std::slice::from_ref(v))?.truthy() {
+        if f.call(vm, std::slice::from_ref(v))?.truthy() {
             return Ok(v.clone());
         }
     }
@@ -80,9 +82,9 @@ fn find(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
 }
 
 fn any(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
-    let (arr, f) = array_and_fn(args, 0, 1, "any")?;
+    let (arr, mut f) = array_and_fn(args, 0, 1, "any")?;
     for v in arr.iter() {
-        if vm.call_value(&f, std::slice::from_ref(v))?.truthy() {
+        if f.call(vm, std::slice::from_ref(v))?.truthy() {
             return Ok(Value::Bool(true));
         }
     }
@@ -90,9 +92,9 @@ fn any(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
 }
 
 fn all(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
-    let (arr, f) = array_and_fn(args, 0, 1, "all")?;
+    let (arr, mut f) = array_and_fn(args, 0, 1, "all")?;
     for v in arr.iter() {
-        if !vm.call_value(&f, std::slice::from_ref(v))?.truthy() {
+        if !f.call(vm, std::slice::from_ref(v))?.truthy() {
             return Ok(Value::Bool(false));
         }
     }

@@ -6,6 +6,7 @@
 mod access;
 mod args;
 mod call;
+mod callback;
 mod dispatch;
 mod fused;
 mod iter;
@@ -26,6 +27,7 @@ use super::error::{fail, RuntimeError};
 use super::object::Closure;
 use super::value::Value;
 use crate::compile::GlobalNames;
+pub(crate) use callback::Callback;
 use module::Modules;
 use native::JitRt;
 
@@ -229,25 +231,31 @@ impl Vm {
                         return Ok(v);
                     }
                 }
-                let c = c.clone();
-                let height = self.stack.len();
-                self.stack.push(f.clone());
-                self.stack.extend_from_slice(args);
-                let depth = self.frames.len();
-                if let Err(e) = self.push_frame(c, height + 1, args.len(), height) {
-                    self.stack.truncate(height);
-                    return Err(e);
-                }
-                self.reentry += 1;
-                let r = self.run_pushed(depth);
-                self.reentry -= 1;
-                if r.is_err() {
-                    self.stack.truncate(height);
-                }
-                r
+                self.call_in_frame(c, f, args)
             }
             _ => fail(call::NOT_CALLABLE),
         }
+    }
+
+    /// [`Vm::call_value`] of closure `c` (the value `f`) in a frame of its own,
+    /// run by the dispatch loop (or its framed native code).
+    fn call_in_frame(&mut self, c: &Rc<Closure>, f: &Value, args: &[Value]) -> Result<Value, RuntimeError> {
+        let c = c.clone();
+        let height = self.stack.len();
+        self.stack.push(f.clone());
+        self.stack.extend_from_slice(args);
+        let depth = self.frames.len();
+        if let Err(e) = self.push_frame(c, height + 1, args.len(), height) {
+            self.stack.truncate(height);
+            return Err(e);
+        }
+        self.reentry += 1;
+        let r = self.run_pushed(depth);
+        self.reentry -= 1;
+        if r.is_err() {
+            self.stack.truncate(height);
+        }
+        r
     }
 
     /// Runs the frame just pushed above `depth` frames to its end; returns its

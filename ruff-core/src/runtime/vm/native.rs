@@ -419,7 +419,14 @@ impl Vm {
 
     /// What native code's status `st` means for the VM (`out` is the result on
     /// `status::DONE`), with the statistics and the bail-out policy.
-    fn settle(&mut self, proto: &Rc<Proto>, code: NativeCode, st: u32, osr: bool, out: Value) -> Option<Native> {
+    pub(super) fn settle(
+        &mut self,
+        proto: &Rc<Proto>,
+        code: NativeCode,
+        st: u32,
+        osr: bool,
+        out: Value,
+    ) -> Option<Native> {
         let native_counts = self.jit.as_ref()?.native_counts;
         let stats = &proto.jit.stats;
         let jit = self.jit.as_mut()?;
