@@ -18,7 +18,7 @@
 use std::rc::Rc;
 
 use super::{Vm, MAX_REENTRY};
-use crate::runtime::error::{fail, RuntimeError};
+use crate::runtime::error::RuntimeError;
 use crate::runtime::heap_layout::closure_bits;
 use crate::runtime::object::Closure;
 use crate::runtime::tier::{bail, status, JitCtx};
@@ -53,11 +53,11 @@ impl Callback {
             }
             return self.in_frame(vm, &c, args);
         }
-        let c = c.clone();
-        match vm.pure_again(&c, args) {
-            Some(v) => Ok(v),
-            None => self.in_frame(vm, &c, args),
+        if let Some(v) = vm.pure_again(c, args) {
+            return Ok(v);
         }
+        let c = c.clone();
+        self.in_frame(vm, &c, args)
     }
 
     /// The call run by the VM in a frame (after which the context must be
@@ -65,10 +65,7 @@ impl Callback {
     fn in_frame(&mut self, vm: &mut Vm, c: &Rc<Closure>, args: &[Value]) -> Result<Value, RuntimeError> {
         self.ready = false;
         if vm.reentry >= MAX_REENTRY {
-            return fail(format!(
-                "Maximum VM call stack depth of {} exceeded while calling {}",
-                vm.options.max_depth, c.proto.name
-            ));
+            return Err(vm.nested_too_deep(c));
         }
         vm.call_in_frame(c, &self.f, args)
     }

@@ -219,10 +219,7 @@ impl Vm {
             }
             Value::Func(c) => {
                 if self.reentry >= MAX_REENTRY {
-                    return fail(format!(
-                        "Maximum VM call stack depth of {} exceeded while calling {}",
-                        self.options.max_depth, c.proto.name
-                    ));
+                    return Err(self.nested_too_deep(c));
                 }
                 // A callback with pure native code (`filter(xs, func(x) { ... })`)
                 // runs it directly on the arguments, as a call from bytecode would.
@@ -235,6 +232,14 @@ impl Vm {
             }
             _ => fail(call::NOT_CALLABLE),
         }
+    }
+
+    /// The error of a call of `c` from a builtin nested [`MAX_REENTRY`] deep.
+    fn nested_too_deep(&self, c: &Closure) -> RuntimeError {
+        RuntimeError::new(format!(
+            "Maximum VM call stack depth of {} exceeded while calling {}",
+            self.options.max_depth, c.proto.name
+        ))
     }
 
     /// [`Vm::call_value`] of closure `c` (the value `f`) in a frame of its own,
