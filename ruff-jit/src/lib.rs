@@ -537,12 +537,11 @@ impl Engine {
     }
 
     /// Compiles a framed unit entered at `entry` with slots of these kinds; `params`
-    /// for a call entry (the arguments checked on entry). `tried_ns`: the time
+    /// for a call entry (the arguments checked on entry). `values`: what the
+    /// entry's slots hold now (a call entry's arguments, every slot of an OSR
+    /// entry), where `direct_calls` finds callees. `tried_ns`: the time
     /// already spent on this function in a failed attempt at pure code, which
     /// its compile time includes.
-    /// A framed unit of `proto` entered at instruction `entry` with slots of
-    /// kinds `slots`, holding `values` now (the arguments of a call entry,
-    /// which checks the first `params` slots; every slot of an OSR entry).
     #[allow(clippy::too_many_arguments, reason = "one unit's inputs, each used once")]
     fn compile_framed(
         &mut self,
