@@ -19,6 +19,7 @@ mod clock;
 mod divconst;
 mod framed;
 mod perfmap;
+mod ranges;
 mod scalar;
 mod trampoline;
 mod translate;

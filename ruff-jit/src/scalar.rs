@@ -11,6 +11,7 @@ use ruff_core::bytecode::{Cmp, Op};
 use ruff_core::runtime::tier::{JitCtx, Rejection};
 
 use crate::analyze::{Kind, State};
+use crate::ranges::{implied, Facts, Range};
 
 /// Memory flags for the VM's values and the context (aligned, never trapping).
 pub fn flags() -> MemFlagsData {
@@ -49,6 +50,27 @@ pub fn leaders<S>(code: &[Op], states: &[Option<S>], entry: usize, also: impl Fn
         }
     }
     leaders
+}
+
+/// How many edges of the bytecode enter each instruction: jumps to it, the
+/// instruction before it falling through, and the unit's entry. Every way an
+/// instruction may continue counts, so it never counts too few (facts are
+/// handed only to blocks one edge enters: `ranges`).
+pub fn entering_edges<S>(code: &[Op], states: &[Option<S>], entry: usize) -> Vec<u32> {
+    let mut n = vec![0u32; code.len() + 1];
+    n[entry] += 1;
+    for (pc, op) in code.iter().enumerate() {
+        if states[pc].is_none() {
+            continue;
+        }
+        if let Some(t) = op.target() {
+            n[t as usize] += 1;
+        }
+        if !matches!(op, Op::Jump(_) | Op::Loop(_) | Op::Return | Op::Throw | Op::Raise(_)) {
+            n[pc + 1] += 1;
+        }
+    }
+    n
 }
 
 /// Instructions in the basic block starting at `pc` (up to the next leader).
@@ -135,6 +157,71 @@ pub trait Scalar<'b> {
     fn error_if(&mut self, cond: Value);
     /// The `fmod` import.
     fn fmod_ref(&self) -> FuncRef;
+    /// The int ranges known where code is being emitted (`ranges`); `None`
+    /// for a translator that keeps none, which then checks every operation.
+    fn facts(&mut self) -> Option<&mut Facts> {
+        None
+    }
+    /// Called before emitting an edge into `to`, the block of instruction
+    /// `pc`, with what the branch taken implies.
+    fn edge(&mut self, _pc: usize, _to: Block, _implied: Vec<(Value, Range)>) {}
+    /// Called on switching to a block made on the spot, which the branch just
+    /// emitted is the only edge to enter.
+    fn entered_fresh(&mut self, _blk: Block) {}
+
+    /// What is known of the int `v`: a constant's value, else the facts'.
+    fn range(&mut self, v: Value) -> Range {
+        if let Some(k) = self.int_const(v) {
+            return Range::exactly(k);
+        }
+        self.facts().and_then(|f| f.get(v)).unwrap_or(Range::ALL)
+    }
+
+    /// Records that `v` lies in `r` (when facts are kept).
+    fn note(&mut self, v: Value, r: Range) {
+        if let Some(f) = self.facts() {
+            f.note(v, r);
+        }
+    }
+
+    /// What `cond` being `holds` implies about its operands.
+    fn branch_facts(&mut self, cond: Value, holds: bool) -> Vec<(Value, Range)> {
+        if self.facts().is_none() {
+            return Vec::new();
+        }
+        let Some((cc, x, y)) = crate::ranges::int_compare(self.fb(), cond) else {
+            return Vec::new();
+        };
+        let cc = if holds { cc } else { cc.complement() };
+        let (rx, ry) = (self.range(x), self.range(y));
+        implied(cc, rx, ry).map_or_else(Vec::new, |(nx, ny)| vec![(x, nx), (y, ny)])
+    }
+
+    /// A two-way branch out of instruction `pc` to `target` (instruction `t`)
+    /// when `leave` is true, else on to the next instruction, handing each
+    /// edge what it implies (see [`branch_in_line`]).
+    fn branch(&mut self, pc: usize, leave: Value, t: usize) -> Result<(), Rejection> {
+        let (target, next) = (self.block(t)?, self.block(pc + 1)?);
+        let (taken, not) = (self.branch_facts(leave, true), self.branch_facts(leave, false));
+        self.edge(t, target, taken);
+        self.edge(pc + 1, next, not);
+        branch_in_line(self.fb(), leave, target, next);
+        Ok(())
+    }
+
+    /// Arithmetic on two ints whose ranges say it cannot overflow, unchecked.
+    fn unchecked(&mut self, op: Op, a: Value, b: Value) -> Option<Value> {
+        self.facts()?;
+        let (ra, rb) = (self.range(a), self.range(b));
+        let (r, v) = match op {
+            Op::Add => (ra.add(rb)?, self.fb().ins().iadd(a, b)),
+            Op::Sub => (ra.sub(rb)?, self.fb().ins().isub(a, b)),
+            Op::Mul => (ra.mul(rb)?, self.fb().ins().imul(a, b)),
+            _ => return None,
+        };
+        self.note(v, r);
+        Some(v)
+    }
 
     /// An int or float operand as a float.
     fn as_float(&mut self, v: Value, k: Kind) -> Value {
@@ -148,6 +235,9 @@ pub trait Scalar<'b> {
     /// `a OP b` for arithmetic kinds; ints are checked (see [`Scalar::error_if`]).
     fn arith(&mut self, op: Op, a: Value, ka: Kind, b: Value, kb: Kind) -> (Value, Kind) {
         if ka == Kind::Int && kb == Kind::Int {
+            if let Some(v) = self.unchecked(op, a, b) {
+                return (v, Kind::Int);
+            }
             if let (Op::Add | Op::Sub, Some(k)) = (op, self.int_const(b)) {
                 return (self.add_const(op, a, b, k), Kind::Int);
             }
@@ -301,8 +391,10 @@ pub trait Scalar<'b> {
             Op::Neg => {
                 let a = self.get(top(1), kt(1));
                 let v = if kt(1) == Kind::Int {
-                    let min = self.fb().ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
-                    self.error_if(min);
+                    if self.range(a).lo == i64::MIN {
+                        let min = self.fb().ins().icmp_imm_s(IntCC::Equal, a, i64::MIN);
+                        self.error_if(min);
+                    }
                     self.fb().ins().ineg(a)
                 } else {
                     self.fb().ins().fneg(a)
@@ -339,19 +431,21 @@ pub trait Scalar<'b> {
             }
             Op::Jump(t) | Op::Loop(t) => {
                 let blk = self.block(t as usize)?;
+                self.edge(t as usize, blk, Vec::new());
                 self.fb().ins().jump(blk, &[]);
                 return Ok(Some(false));
             }
             Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => {
                 let v = self.get(top(1), kt(1));
                 let c = self.truthy(v, kt(1));
-                let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
                 let leave = if matches!(op, Op::JumpIfTrue(_)) { c } else { negate(self.fb(), c) };
-                branch_in_line(self.fb(), leave, target, next);
+                self.branch(pc, leave, t as usize)?;
                 return Ok(Some(false));
             }
             Op::JumpIfNotNull(t) => {
-                let blk = if kt(1) == Kind::Null { self.block(pc + 1)? } else { self.block(t as usize)? };
+                let to = if kt(1) == Kind::Null { pc + 1 } else { t as usize };
+                let blk = self.block(to)?;
+                self.edge(to, blk, Vec::new());
                 self.fb().ins().jump(blk, &[]);
                 return Ok(Some(false));
             }
@@ -359,9 +453,8 @@ pub trait Scalar<'b> {
                 let b = self.get(top(1), kt(1));
                 let a = self.get(top(2), kt(2));
                 let c = self.compare(cmp, a, kt(2), b, kt(1));
-                let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
                 let leave = negate(self.fb(), c);
-                branch_in_line(self.fb(), leave, target, next);
+                self.branch(pc, leave, t as usize)?;
                 return Ok(Some(false));
             }
             Op::IterPrepare => {
@@ -377,8 +470,18 @@ pub trait Scalar<'b> {
                 let exhausted = self.fb().ins().icmp(IntCC::SignedGreaterThanOrEqual, i, n);
                 let body = self.fb().create_block();
                 let done = self.block(t as usize)?;
+                self.edge(t as usize, done, Vec::new());
                 branch_in_line(self.fb(), exhausted, done, body);
                 self.fb().switch_to_block(body);
+                self.entered_fresh(body);
+                // In the body the counter is below the count, and it counts up
+                // from 0 (the VM's iterator state, which code cannot assign).
+                let below = self.branch_facts(exhausted, false);
+                for (v, r) in below {
+                    if v == i {
+                        self.note(i, Range { lo: 0, hi: r.hi });
+                    }
+                }
                 let i1 = self.fb().ins().iadd_imm_s(i, 1);
                 self.set(Loc::Slot(s + 1), Kind::Int, i1);
                 self.set(push, Kind::Int, i);

@@ -14,6 +14,7 @@ use ruff_core::runtime::tier::{bail, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OFFSET};
 
 use crate::analyze::{Analysis, Kind, State};
+use crate::ranges::{Facts, Range};
 use crate::scalar::{flags, Loc, Scalar};
 
 const VALUE_SIZE: i64 = 16;
@@ -145,6 +146,13 @@ struct Tx<'a, 'b> {
     u: &'a Unit<'a>,
     /// Block leaders of the unit's code.
     leaders: Vec<bool>,
+    /// How many edges enter each instruction (`scalar::entering_edges`).
+    entering: Vec<u32>,
+    /// Int ranges known where code is being emitted.
+    facts: Facts,
+    /// Blocks sealed as soon as they were entered, which must have exactly
+    /// one predecessor in the end (checked by `check_sealed_early`).
+    sealed_early: Vec<Block>,
     /// The copy of the body being emitted: 0 for the unit itself, k inside a
     /// self-call inlined k levels deep (see `inline_self_call`).
     frame: u16,
@@ -173,10 +181,14 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
     let a = u.analysis;
     let code = &u.proto.code;
     let leaders = crate::scalar::leaders(code, &a.states, a.entry, |_, op| matches!(op, Op::Return | Op::Call(_)));
+    let entering = crate::scalar::entering_edges(code, &a.states, a.entry);
     let mut tx = Tx {
         b,
         u,
         leaders,
+        entering,
+        facts: Facts::default(),
+        sealed_early: Vec::new(),
         frame: 0,
         inline_levels: 0,
         vars: HashMap::new(),
@@ -192,11 +204,31 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
     };
     tx.inline_levels = tx.inline_levels();
     tx.create_blocks();
-    tx.prologue()?;
-    tx.body()?;
+    let open = tx.prologue()?;
+    tx.body(open)?;
     tx.finish_exits();
     tx.b.seal_all_blocks();
+    let sealed_early = std::mem::take(&mut tx.sealed_early);
+    check_sealed_early(tx.b.func, &sealed_early)?;
     tx.b.finalize(u.target);
+    Ok(())
+}
+
+/// Refuses the unit if a block sealed on entry gained a second predecessor
+/// later: its variables would then read the first predecessor's values on
+/// every path. The translator hands facts (and seals) only where the bytecode
+/// has one entering edge, so this never fires; it keeps a mistake there from
+/// becoming wrong results.
+fn check_sealed_early(func: &cranelift_codegen::ir::Function, blocks: &[Block]) -> Result<(), Rejection> {
+    if blocks.is_empty() {
+        return Ok(());
+    }
+    let cfg = cranelift_codegen::flowgraph::ControlFlowGraph::with_function(func);
+    for &blk in blocks {
+        if cfg.pred_iter(blk).count() != 1 {
+            return Err(Rejection::new(format!("internal: {blk} was sealed early but has other predecessors")));
+        }
+    }
     Ok(())
 }
 
@@ -224,6 +256,20 @@ impl<'b> Scalar<'b> for Tx<'_, 'b> {
     fn fmod_ref(&self) -> FuncRef {
         self.u.fmod
     }
+
+    fn facts(&mut self) -> Option<&mut Facts> {
+        Some(&mut self.facts)
+    }
+
+    fn edge(&mut self, pc: usize, to: Block, implied: Vec<(Value, Range)>) {
+        if self.entering[pc] == 1 {
+            self.facts.hand_to(to, &implied);
+        }
+    }
+
+    fn entered_fresh(&mut self, blk: Block) {
+        self.seal_early(blk);
+    }
 }
 
 impl Tx<'_, '_> {
@@ -238,21 +284,31 @@ impl Tx<'_, '_> {
         }
     }
 
-    /// Emits the current copy of the body, block by block (the entry block was
-    /// jumped to already).
-    fn body(&mut self) -> Result<(), Rejection> {
+    /// Emits the current copy of the body, block by block; `open` when the
+    /// current block runs on into the body's entry (else the entry was jumped
+    /// to already).
+    fn body(&mut self, mut open: bool) -> Result<(), Rejection> {
         let (u, a) = (self.u, self.u.analysis);
         let code = &u.proto.code;
-        let mut open = false;
         for pc in 0..code.len() {
             let Some(st) = &a.states[pc] else {
                 continue;
             };
             if let Some(&blk) = self.blocks.get(&(self.frame, pc)) {
-                if open {
-                    self.b.ins().jump(blk, &[]);
+                // A block entered only by the code before it falling through
+                // is that code's block going on (`blk` stays unused): fewer
+                // blocks compile faster.
+                if !(open && self.entering[pc] == 1) {
+                    if open {
+                        self.b.ins().jump(blk, &[]);
+                    }
+                    self.b.switch_to_block(blk);
+                    // Facts were left only by the one edge that enters the
+                    // block, emitted already: its variables can be read there.
+                    if self.facts.enter(blk) {
+                        self.seal_early(blk);
+                    }
                 }
-                self.b.switch_to_block(blk);
                 open = true;
                 if u.stress {
                     let hit = crate::scalar::emit_stress_tick(&mut self.b, self.ctx);
@@ -327,21 +383,30 @@ impl Tx<'_, '_> {
         for (i, k) in kinds.clone().into_iter().enumerate() {
             self.set(Loc::Slot(i as u16), k, args[i]);
         }
-        let first = self.block(self.u.analysis.entry)?;
-        self.b.ins().jump(first, &[]);
-        self.body()?;
+        // What holds here holds after the copy returns: every path to `cont`
+        // passes through this call.
+        let known = self.facts.save();
+        self.body(true)?;
         self.frame -= 1;
         self.ret_to = outer_ret;
         self.callee_budget = outer_budget;
         self.b.switch_to_block(cont);
+        // The copy is complete, so are the returns into `cont`.
+        self.b.seal_block(cont);
+        self.facts.restore(known);
         let r = self.b.block_params(cont)[0];
         let st = self.u.analysis.states[pc].as_ref().expect("reachable call");
         let Op::Call(n) = self.u.proto.code[pc] else { unreachable!("inline_self_call at a call") };
         let at = Loc::Stack((st.stack.len() - n as usize - 1) as u16);
         self.set(at, self.u.analysis.results[pc], r);
-        let next = self.block(pc + 1)?;
-        self.b.ins().jump(next, &[]);
         Ok(())
+    }
+
+    /// Seals a block whose only predecessor is emitted already (reads of
+    /// variables then go straight to it, and facts about its values apply).
+    fn seal_early(&mut self, blk: Block) {
+        self.b.seal_block(blk);
+        self.sealed_early.push(blk);
     }
 
     fn var(&mut self, loc: Loc, ty: Type) -> Variable {
@@ -374,11 +439,14 @@ impl Tx<'_, '_> {
         self.blocks.get(&(self.frame, pc)).copied().ok_or_else(|| Rejection::new("jump into the middle of a block"))
     }
 
-    fn prologue(&mut self) -> Result<(), Rejection> {
+    /// The unit's entry block; returns whether it runs on into the body (else
+    /// it jumped to the body's first block).
+    fn prologue(&mut self) -> Result<bool, Rejection> {
         let a = self.u.analysis;
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);
         self.b.switch_to_block(entry);
+        self.b.seal_block(entry);
         let params = self.b.block_params(entry).to_vec();
         self.ctx = params[0];
         if !self.u.proto.captures.is_empty() {
@@ -387,7 +455,6 @@ impl Tx<'_, '_> {
             let elems = self.b.ins().load(types::I64, flags(), closure, at);
             self.closure = Some((closure, elems));
         }
-        let first = self.block(a.entry)?;
         match &self.u.kind {
             UnitKind::Call(kinds) => {
                 let budget = params[1];
@@ -406,6 +473,7 @@ impl Tx<'_, '_> {
                 }
             }
             UnitKind::Osr => {
+                let first = self.block(a.entry)?;
                 self.out = Some(params[2]);
                 let slots = params[1];
                 let st = a.states[a.entry].clone().expect("entry state");
@@ -430,11 +498,10 @@ impl Tx<'_, '_> {
                 self.b.switch_to_block(mismatch);
                 let one = self.b.ins().iconst(types::I32, 1);
                 self.b.ins().return_(&[one]);
-                return Ok(());
+                return Ok(false);
             }
         }
-        self.b.ins().jump(first, &[]);
-        Ok(())
+        Ok(true)
     }
 
     /// Continues in a new block when `cond` is false; bails out with `why` when true.
@@ -443,6 +510,7 @@ impl Tx<'_, '_> {
         let ok = self.b.create_block();
         self.b.ins().brif(cond, bail, &[], ok, &[]);
         self.b.switch_to_block(ok);
+        self.seal_early(ok);
     }
 
     /// The return sequence of an early exit (the bail reason is already set).
@@ -608,7 +676,7 @@ impl Tx<'_, '_> {
                 }
                 if self.frame < self.inline_levels && self.self_call(pc) {
                     self.inline_self_call(pc, &args[2..])?;
-                    return Ok(false);
+                    return Ok(true);
                 }
                 let callee = &self.u.analysis.callees[c as usize];
                 if callee.captures {
@@ -626,6 +694,7 @@ impl Tx<'_, '_> {
                 let prop = self.propagate_block();
                 let next = self.block(pc + 1)?;
                 self.set(Loc::Stack((d - n - 1) as u16), res, r);
+                self.edge(pc + 1, next, Vec::new());
                 self.b.ins().brif(flag, prop, &[], next, &[]);
                 return Ok(false);
             }

@@ -1,0 +1,154 @@
+//! Int arithmetic that range facts let pure code run unchecked (`ranges`):
+//! after `if n < 2 { return n }`, `n - 1` cannot overflow. A fact that is one
+//! off, that outlives a merge of paths, or that holds on the wrong side of a
+//! branch would skip a check the VM makes, and an overflow would go unseen. So
+//! every function here sits at the edge of what its comparison implies, with
+//! arguments on both sides of it, up to `i64::MIN` and `i64::MAX`; every tier
+//! must print what the VM prints.
+
+mod counted;
+
+use counted::agrees_with_vm;
+
+const PROGRAM: &str = r##"
+let MAX := 9223372036854775807
+let MIN := -9223372036854775807 - 1
+func below(n) {
+    if n < 9223372036854775807 { return n + 1 }
+    return n
+}
+func at_most(n) {
+    if n <= 9223372036854775806 { return n + 1 }
+    return 0 - 1
+}
+func at_most_max(n) {
+    if n <= 9223372036854775807 { return n + 1 }
+    return 0
+}
+func above(n) {
+    if n > -9223372036854775807 - 1 { return n - 1 }
+    return n
+}
+func at_least(n) {
+    if n >= -9223372036854775806 { return n - 2 }
+    return 7
+}
+func inverted(n) {
+    if n < 2 { return n - 5 }
+    return n - 1
+}
+func merged(n) {
+    mut m := n
+    if n < 0 { m = 0 }
+    return m + 1
+}
+func after_loop(n) {
+    mut i := n
+    while i < 10 { i = i + 1000000000000000000 }
+    return i + 1
+}
+func counted(n) {
+    mut s := 0
+    for i in n { s = s + (i - 1) * 2 }
+    return s
+}
+func equal(n) {
+    if n == 4611686018427387904 { return n * 2 }
+    if n == 3 { return n * 3074457345618258602 }
+    return n - 1
+}
+func negated(n) {
+    if n > -9223372036854775807 - 1 { return -n }
+    return -n
+}
+func product(a, b) {
+    if a < 3037000500 {
+        if a > -3037000500 {
+            if b <= 3037000499 {
+                if b > -3037000500 { return a * b }
+            }
+        }
+    }
+    return a * b
+}
+func chained(a, b) {
+    if a < b {
+        if b < 100 { return a + 9223372036854775707 }
+    }
+    return a - b
+}
+func rec(n, k) {
+    if n < -9223372036854775806 { return n }
+    if k < 1 { return n - 2 }
+    return rec(n, k - 1) - rec(n - 0, k - 2) + rec(n, k - 1)
+}
+let calls := [
+    ["below", below], ["at_most", at_most], ["at_most_max", at_most_max],
+    ["above", above], ["at_least", at_least], ["inverted", inverted],
+    ["merged", merged], ["after_loop", after_loop], ["equal", equal],
+    ["negated", negated]
+]
+let edges := [MAX, MAX - 1, MAX - 2, MIN, MIN + 1, MIN + 2, MIN + 3, 0, 1, 2, 3,
+    4611686018427387904, 4611686018427387903, -5]
+mut out := []
+for round in 150 {
+    for c in calls {
+        let f := c[1]
+        for n in edges {
+            try {
+                let r := f(n)
+                if round == 149 { out = push(out, c[0] + " " + to_string(n) + " = " + to_string(r)) }
+            } except e {
+                if round == 149 { out = push(out, c[0] + " " + to_string(n) + ": " + e.message) }
+            }
+        }
+    }
+    for p in [[3037000499, 3037000499], [-3037000499, 3037000499], [3037000499, 3037000500],
+              [-3037000499, -3037000499], [3037000500, 3037000500], [MIN, 1], [MIN, -1]] {
+        try {
+            let r := product(p[0], p[1])
+            if round == 149 { out = push(out, "product " + to_string(p) + " = " + to_string(r)) }
+        } except e {
+            if round == 149 { out = push(out, "product " + to_string(p) + ": " + e.message) }
+        }
+    }
+    for p in [[99, 100], [98, 99], [MIN, 99], [-101, 99], [-100, 99], [5, 5]] {
+        try {
+            let r := chained(p[0], p[1])
+            if round == 149 { out = push(out, "chained " + to_string(p) + " = " + to_string(r)) }
+        } except e {
+            if round == 149 { out = push(out, "chained " + to_string(p) + ": " + e.message) }
+        }
+    }
+    for n in [MIN + 2, MIN + 3, MIN + 1, 10] {
+        try {
+            let r := rec(n, 3)
+            if round == 149 { out = push(out, "rec " + to_string(n) + " = " + to_string(r)) }
+        } except e {
+            if round == 149 { out = push(out, "rec " + to_string(n) + ": " + e.message) }
+        }
+    }
+}
+for line in out { print(line) }
+print(counted(5), counted(0), counted(-3))
+"##;
+
+#[test]
+fn facts_skip_only_checks_that_cannot_fail() {
+    // A few lines the VM must print (the rest are compared whole).
+    let expect = "at_most_max 9223372036854775807: Integer overflow";
+    agrees_with_vm(PROGRAM, expect, 3, |_, _| {});
+    let (vm, _, _) = counted::run_source(PROGRAM, ruff_core::runtime::tier::JitMode::Off, 0);
+    for line in [
+        "below 9223372036854775806 = 9223372036854775807",
+        "at_least -9223372036854775806 = -9223372036854775808",
+        "rec -9223372036854775806 = -9223372036854775808",
+        "equal 4611686018427387904: Integer overflow",
+        "product [3037000500, 3037000500]: Integer overflow",
+        "chained [98, 99] = 9223372036854775805",
+        "rec -9223372036854775805 = -9223372036854775807",
+        "merged 9223372036854775807: Integer overflow",
+    ] {
+        assert!(vm.contains(line), "the VM did not print {line:?}:\n{vm}");
+    }
+}
