@@ -18,6 +18,7 @@ mod analyze;
 mod clock;
 mod divconst;
 mod framed;
+mod host;
 mod perfmap;
 mod ranges;
 mod scalar;
@@ -199,8 +200,7 @@ impl Engine {
         set(&mut flags, "opt_level", "none")?;
         set(&mut flags, "preserve_frame_pointers", "true")?;
         set(&mut flags, "enable_verifier", if options.verify { "true" } else { "false" })?;
-        let isa = cranelift_native::builder()
-            .map_err(|e| format!("this machine is not supported by Cranelift: {e}"))?
+        let isa = host::host()?
             .finish(settings::Flags::new(flags))
             .map_err(|e| format!("cannot configure Cranelift: {e}"))?;
         let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
