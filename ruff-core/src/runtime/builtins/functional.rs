@@ -42,8 +42,10 @@ fn array_and_fn(args: &[Value], a: usize, f: usize, name: &str) -> Result<(Rc<Va
 fn map(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
     let (arr, mut f) = array_and_fn(args, 0, 1, "map")?;
     let mut out = Vec::with_capacity(arr.len());
+    let mut r = Value::Null;
     for v in arr.iter() {
-        out.push(f.call(vm, std::slice::from_ref(v))?);
+        f.call_into(vm, std::slice::from_ref(v), &mut r)?;
+        out.push(std::mem::take(&mut r));
     }
     Ok(Value::array(out))
 }
@@ -52,7 +54,7 @@ fn filter(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
     let (arr, mut f) = array_and_fn(args, 0, 1, "filter")?;
     let mut out = Vec::new();
     for v in arr.iter() {
-        if f.call(vm, std::slice::from_ref(v))?.truthy() {
+        if f.call_truthy(vm, std::slice::from_ref(v))? {
             out.push(v.clone());
         }
     }
@@ -62,10 +64,14 @@ fn filter(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
 /// `reduce(a, init, f)` calls `f(acc, x)` left to right.
 fn reduce(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
     let (arr, mut f) = array_and_fn(args, 0, 2, "reduce")?;
-    let mut acc = std::mem::take(&mut args[1]);
+    let mut pair = [std::mem::take(&mut args[1]), Value::Null];
+    let mut r = Value::Null;
     for v in arr.iter() {
-        acc = f.call(vm, &[acc, v.clone()])?;
+        pair[1] = v.clone();
+        f.call_into(vm, &pair, &mut r)?;
+        pair[0] = std::mem::take(&mut r);
     }
+    let [acc, _] = pair;
     Ok(acc)
 }
 
@@ -74,7 +80,7 @@ fn reduce(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
 fn find(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
     let (arr, mut f) = array_and_fn(args, 0, 1, "find")?;
     for v in arr.iter() {
-        if f.call(vm, std::slice::from_ref(v))?.truthy() {
+        if f.call_truthy(vm, std::slice::from_ref(v))? {
             return Ok(v.clone());
         }
     }
@@ -84,7 +90,7 @@ fn find(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
 fn any(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
     let (arr, mut f) = array_and_fn(args, 0, 1, "any")?;
     for v in arr.iter() {
-        if f.call(vm, std::slice::from_ref(v))?.truthy() {
+        if f.call_truthy(vm, std::slice::from_ref(v))? {
             return Ok(Value::Bool(true));
         }
     }
@@ -94,7 +100,7 @@ fn any(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
 fn all(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
     let (arr, mut f) = array_and_fn(args, 0, 1, "all")?;
     for v in arr.iter() {
-        if !f.call(vm, std::slice::from_ref(v))?.truthy() {
+        if !f.call_truthy(vm, std::slice::from_ref(v))? {
             return Ok(Value::Bool(false));
         }
     }

@@ -37,27 +37,47 @@ impl Callback {
         Callback { f, ready: false }
     }
 
-    /// Calls it with `args`, as [`Vm::call_value`] would.
-    pub(crate) fn call(&mut self, vm: &mut Vm, args: &[Value]) -> Result<Value, RuntimeError> {
-        let Value::Func(c) = &self.f else { return vm.call_value(&self.f, args) };
-        if !self.ready {
-            // The first call (or the first after the VM ran one): the full
-            // path, which also compiles the function when it becomes hot, and
-            // prepares the context when it enters pure code.
-            let c = c.clone();
-            if vm.jit.is_some() && vm.reentry < MAX_REENTRY {
-                if let Some(v) = vm.native_call_with(&c, args) {
-                    self.ready = true;
-                    return Ok(v);
-                }
+    /// Calls it with `args`, as [`Vm::call_value`] would, and puts the result
+    /// in `out` (its old value dropped first). Pure native code stores its
+    /// result straight into `out`, in one 16-byte store: returned through a
+    /// `Result<Value, _>` instead, the value was copied in pieces (its tag,
+    /// its padding, its payload) into a slot that was then read back whole,
+    /// and each such read waited for the pieces to reach memory (a failed
+    /// store forward: most of `map`'s time per element).
+    pub(crate) fn call_into(&mut self, vm: &mut Vm, args: &[Value], out: &mut Value) -> Result<(), RuntimeError> {
+        let Value::Func(c) = &self.f else {
+            *out = vm.call_value(&self.f, args)?;
+            return Ok(());
+        };
+        if self.ready {
+            *out = Value::Null;
+            if vm.pure_again(c, args, out) {
+                return Ok(());
             }
-            return self.in_frame(vm, &c, args);
+            let c = c.clone();
+            *out = self.in_frame(vm, &c, args)?;
+            return Ok(());
         }
-        if let Some(v) = vm.pure_again(c, args) {
-            return Ok(v);
-        }
+        // The first call (or the first after the VM ran one): the full path,
+        // which also compiles the function when it becomes hot, and prepares
+        // the context when it enters pure code.
         let c = c.clone();
-        self.in_frame(vm, &c, args)
+        if vm.jit.is_some() && vm.reentry < MAX_REENTRY {
+            if let Some(v) = vm.native_call_with(&c, args) {
+                self.ready = true;
+                *out = v;
+                return Ok(());
+            }
+        }
+        *out = self.in_frame(vm, &c, args)?;
+        Ok(())
+    }
+
+    /// Calls it with `args` and says whether the result is truthy.
+    pub(crate) fn call_truthy(&mut self, vm: &mut Vm, args: &[Value]) -> Result<bool, RuntimeError> {
+        let mut out = Value::Null;
+        self.call_into(vm, args, &mut out)?;
+        Ok(out.truthy())
     }
 
     /// The call run by the VM in a frame (after which the context must be
@@ -73,33 +93,34 @@ impl Callback {
 
 impl Vm {
     /// Enters closure `c`'s pure code on `args` with the context prepared by
-    /// the callback's call before; `None` when it has none (any more) for
-    /// these arguments, or the code bailed out or did not match (settled).
+    /// the callback's call before, which stores the result over `out` (a
+    /// scalar, so nothing is released); `false` when it has none (any more)
+    /// for these arguments, or the code bailed out or did not match (settled).
     #[inline]
-    fn pure_again(&mut self, c: &Rc<Closure>, args: &[Value]) -> Option<Value> {
+    fn pure_again(&mut self, c: &Rc<Closure>, args: &[Value], out: &mut Value) -> bool {
         let proto = &c.proto;
+        debug_assert!(!crate::runtime::values::is_counted(out), "pure code overwrites the result slot");
         let code = match proto.jit.call.get() {
             Some(code) if !code.framed && args.len() == proto.nparams as usize => code,
-            _ => return None,
+            _ => return false,
         };
-        let jit = self.jit.as_mut()?;
+        let Some(jit) = self.jit.as_mut() else { return false };
         jit.ctx.bail = bail::NONE;
         jit.ctx.stress = jit.stress;
         jit.ctx.closure = closure_bits(c);
         let ctx: *mut JitCtx = &mut *jit.ctx;
-        let mut out = Value::Null;
         // SAFETY: as in `Vm::run_entry`: pure code compiled for `proto` reads
         // the arguments and the context, which the previous entry prepared for
         // this depth (see the module notes), and writes `out` only when done.
-        let st = unsafe { (code.entry)(ctx, args.as_ptr(), &mut out, code.data) };
+        let st = unsafe { (code.entry)(ctx, args.as_ptr(), out, code.data) };
         if st == status::DONE {
             if !jit.native_counts {
                 let calls = &proto.jit.stats.native_calls;
                 calls.set(calls.get() + 1);
             }
-            return Some(out);
+            return true;
         }
-        let _ = self.settle(proto, code, st, false, out);
-        None
+        let _ = self.settle(proto, code, st, false, Value::Null);
+        false
     }
 }
