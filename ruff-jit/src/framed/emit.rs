@@ -188,7 +188,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
             continue;
         }
         fx.deferring = lazy::scalar_only(u.proto, op, plan.how[pc], st);
-        if !fx.deferring {
+        if !fx.deferring && !lazy::kept_past_fast_path(op, plan.how[pc]) {
             fx.flush_below(usize::MAX);
         } else if let Some(t) = op.target() {
             // What the instructions a branch goes to need, written before it

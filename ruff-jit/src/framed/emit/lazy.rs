@@ -11,7 +11,9 @@
 //! the frame gets them only where something may look:
 //!
 //! - before any other instruction (a helper, a step, a heap operation, a
-//!   fused sequence), all of them;
+//!   fused sequence), all of them, except that an instruction whose native
+//!   common case reads only variables and the heap ([`kept_past_fast_path`])
+//!   writes them on its cold way to the helper and the step;
 //! - before a branch, those the instructions it goes to start with, and before
 //!   falling through into a block that jumps may reach, all of them (a block
 //!   starts with the frame complete unless the instruction before it falls
@@ -84,6 +86,16 @@ pub(super) fn scalar_only(proto: &Proto, op: Op, how: How, st: &State) -> bool {
         },
         How::Step | How::Exit => false,
     }
+}
+
+/// Whether stepped instruction `op` has a native common case that reads its
+/// scalar operands from their variables, and writes the pending positions
+/// into the frame only on its way to the helper or the step
+/// (`Fx::inline_then_helper`): `local[i] = v` (a sieve's `flags[j] = false`
+/// stored the index and the value into the frame on every iteration, for the
+/// helper's sake).
+pub(super) fn kept_past_fast_path(op: Op, how: How) -> bool {
+    how == How::Step && matches!(op, Op::SetPath(ruff_core::bytecode::Var::Local(_), 1, 0))
 }
 
 /// The instructions a jump may reach (every target of a reachable

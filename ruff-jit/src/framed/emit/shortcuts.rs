@@ -230,6 +230,11 @@ impl Fx<'_, '_> {
             }
         }
         self.b.switch_to_block(by_helper);
+        // The helper and the step read the frame: what the common case kept
+        // pending (see `lazy::kept_past_fast_path`) is written here. It stays
+        // pending on the common path, which never wrote it.
+        let pending = self.lazy.clone();
+        self.write_pending(&pending);
         self.helper_or(slow, helper, args, done);
         done
     }
