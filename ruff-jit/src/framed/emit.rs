@@ -110,6 +110,10 @@ struct Fx<'a, 'b> {
     /// that address while the frame runs: nothing adds or removes captured
     /// values once a closure is made, and STORE_CAPTURE rebinds one in place.
     captures: Option<Value>,
+    /// The instructions being emitted are the way out of `local_append`'s
+    /// inline append, which failed: CALL_UPDATE's own inline append would
+    /// fail on the same state, so it goes straight to the helper.
+    append_failed: bool,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature);
@@ -140,6 +144,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
         deferring: false,
         known_int: None,
         captures: None,
+        append_failed: false,
     };
     for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
         if *leader && plan.states[pc].is_some() {

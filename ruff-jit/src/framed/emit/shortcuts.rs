@@ -159,13 +159,18 @@ impl Fx<'_, '_> {
         arrays::append(&mut self.b, l, arr, 1, item, slow);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(slow);
+        // Nothing the five instructions do before CALL_UPDATE changes what
+        // the inline append checked.
+        self.append_failed = true;
         for p in pc..pc + N {
             let st = u.plan.states[p].as_ref().expect("checked above");
             self.at = (p, st.stack.len());
             if !self.op(p, u.proto.code[p], st)? {
+                self.append_failed = false;
                 return Err(Rejection::new("an append's instructions end a block"));
             }
         }
+        self.append_failed = false;
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(Some(N))
@@ -208,10 +213,12 @@ impl Fx<'_, '_> {
 
     /// The common case of a stepped instruction emitted by `inline` (given the
     /// heap layout and the block to leave to, unchanged, when it does not
-    /// apply), then `helper` called on `args` (0: done, otherwise `slow`, the
-    /// step). Returns the block where both continue.
+    /// apply; skipped unless `try_inline`), then `helper` called on `args` (0:
+    /// done, otherwise `slow`, the step). Returns the block where both
+    /// continue.
     fn inline_then_helper(
         &mut self,
+        try_inline: bool,
         slow: Block,
         helper: FuncRef,
         args: &[Value],
@@ -220,7 +227,7 @@ impl Fx<'_, '_> {
         let done = self.b.create_block();
         let by_helper = self.b.create_block();
         self.b.set_cold_block(by_helper);
-        match self.u.layout {
+        match self.u.layout.filter(|_| try_inline) {
             Some(l) => {
                 inline(&mut self.b, l, by_helper);
                 self.b.ins().jump(done, &[]);
@@ -290,7 +297,7 @@ impl Fx<'_, '_> {
                 // frame: used from there, not read back.
                 let index = (st.stack[d - 2] == Kind::Int).then(|| self.get(top(2), Kind::Int));
                 let value = self.scalar_parts(top(1), st.stack[d - 1]);
-                Some(self.inline_then_helper(slow, self.u.helpers.set_index, &args, |b, l, helper| {
+                Some(self.inline_then_helper(true, slow, self.u.helpers.set_index, &args, |b, l, helper| {
                     let i = index.unwrap_or_else(|| heap::payload_if(b, args[1], TAG_INT, helper));
                     let may_count = value.is_none();
                     let parts = value.unwrap_or_else(|| heap::parts(b, args[2]));
@@ -317,7 +324,8 @@ impl Fx<'_, '_> {
                     item: self.addr(top(1)),
                 };
                 let args = [at.var, at.callee];
-                Some(self.inline_then_helper(slow, self.u.helpers.push_update, &args, |b, l, helper| {
+                let try_inline = !self.append_failed;
+                Some(self.inline_then_helper(try_inline, slow, self.u.helpers.push_update, &args, |b, l, helper| {
                     arrays::append_in_place(b, l, &at, helper);
                 }))
             }
