@@ -162,15 +162,16 @@ impl Fx<'_, '_> {
         // Nothing the five instructions do before CALL_UPDATE changes what
         // the inline append checked.
         self.append_failed = true;
-        for p in pc..pc + N {
+        let emitted = (pc..pc + N).try_for_each(|p| {
             let st = u.plan.states[p].as_ref().expect("checked above");
             self.at = (p, st.stack.len());
-            if !self.op(p, u.proto.code[p], st)? {
-                self.append_failed = false;
-                return Err(Rejection::new("an append's instructions end a block"));
+            match self.op(p, u.proto.code[p], st)? {
+                true => Ok(()),
+                false => Err(Rejection::new("an append's instructions end a block")),
             }
-        }
+        });
         self.append_failed = false;
+        emitted?;
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(Some(N))
