@@ -156,3 +156,91 @@ fn struct_literals_are_made_natively_with_the_type_declared_now() {
         assert!(why.is_none() && guards < 10, "{mode:?}: S.sum left native code {guards} times: {why:?}");
     });
 }
+
+const FIELD_KINDS: &str = r#"
+struct V {
+    x: float,
+    y: float
+    func dot(o) { return x * o.x + y * o.y }
+}
+struct W {
+    y: float,
+    x: float
+}
+struct I { n: int }
+func total(vs, o, n) {
+    mut t := 0.0
+    for i in n { t = t + vs[i % len(vs)].dot(o) }
+    return t
+}
+func scaled(ps, n) {
+    mut t := 0.0
+    for i in n {
+        let p := ps[i % len(ps)]
+        t = t + p.x * 2.0 + p.y
+    }
+    return t
+}
+func count(ps, n) {
+    mut t := 0
+    for i in n { t = t + ps[i % len(ps)].n * 3 }
+    return t
+}
+let a := V { x: 1.5, y: 2.0 }
+let o := V { x: 0.5, y: 0.25 }
+print(total([a], o, 3000))
+print(total([a, V { x: 2, y: 1.0 }], o, 3000))
+print(total([a], W { y: 4.0, x: 8.0 }, 3000))
+try { print(total([a], W { y: 1.0, x: "s" }, 3000)) } except e { print(e.message) }
+print(total([a, V { x: "s", y: 1.0 }], o, 1))
+print(scaled([V { x: 1.0, y: 0.5 }], 3000))
+print(scaled([V { x: 1.0, y: 0.5 }, {"x": 2.5, "y": 1.0}], 3000))
+print(scaled([W { y: 1.0, x: 3 }, V { x: 1.0, y: 0.5 }], 3000))
+try { print(scaled([V { x: 1.0, y: 0.5 }, {"x": "a", "y": 1.0}], 3000)) } except e { print(e.message) }
+print(count([I { n: 3 }, I { n: 5 }], 3000))
+try { print(count([I { n: 3 }, I { n: 4000000000000000000 }], 3000)) } except e { print(e.message) }
+print(count([I { n: 3 }, I { n: 2.5 }], 3000))
+print(count([I { n: 3 }, {"n": 7}], 3000))
+try { print(count([I { n: 3 }, W { y: 1.0, x: 2.0 }], 3000)) } except e { print(e.message) }
+"#;
+
+/// Field reads whose values the VM only ever saw as floats (or ints) are
+/// speculated to stay so, unboxed into the arithmetic; a value of another
+/// kind, found inline (a struct of the cached shape) or by the helper (another
+/// shape, a dict), leaves to the VM with its exact result or error, and the
+/// function is compiled again without that guess instead of leaving every time.
+#[test]
+fn field_reads_speculated_as_numbers_agree_with_the_vm() {
+    agrees_with_vm(FIELD_KINDS, "Field not found: n", 3, |mode, protos| {
+        for (name, min_native) in [("V.dot", 50_000), ("scaled", 50_000), ("count", 30_000)] {
+            let (native, _, _) = stats_of(protos, name);
+            assert!(native > min_native, "{mode:?}: {name} ran {native} instructions natively");
+        }
+        if mode != JitMode::Auto {
+            return;
+        }
+        // In `auto` the VM's feedback is there to speculate on: the guesses
+        // fail when the kinds change, then no more than a recompile needs
+        // (`scaled` finds an int field of another shape every other
+        // iteration, through the helper).
+        for name in ["V.dot", "scaled", "count"] {
+            let f = protos.iter().find_map(|p| counted::find(p, name)).expect(name);
+            let guards = f.jit.stats.bails[bail::GUARD as usize].get();
+            assert!(guards > 0, "{name}: no failed guess");
+            assert!(guards < 400, "{name} left native code {guards} times");
+        }
+    });
+}
+
+/// What the VM notes at a field read, for the speculation above: the kinds of
+/// the values it read.
+#[test]
+fn the_vm_notes_the_kinds_of_the_fields_it_reads() {
+    use ruff_core::bytecode::{proto::feedback, Op};
+    let source = "struct P { a: float, b: int, c: string }\nfunc f(p) { return [p.a, p.b, p.c] }\nfor i in 3 { f(P { a: 1.5, b: i, c: \"s\" }) }\nf({\"a\": 2.5, \"b\": 2, \"c\": [1]})\n";
+    let (_, _, protos) = counted::run_source(source, JitMode::Off, 0);
+    let f = protos.iter().find_map(|p| counted::find(p, "f")).expect("f");
+    let seen: Vec<u8> =
+        (0..f.code.len()).filter(|&pc| matches!(f.code[pc], Op::Field(_))).map(|pc| f.feedback[pc].get()).collect();
+    assert_eq!(seen, [feedback::FLOAT, feedback::INT, feedback::STR | feedback::OTHER]);
+}

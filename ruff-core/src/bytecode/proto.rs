@@ -30,7 +30,8 @@ pub enum Const {
     StructDecl { name: Rc<str>, fields: Rc<[Rc<str>]>, methods: Rc<[Rc<str>]> },
 }
 
-/// Operand kinds seen by an instruction (bit set, recorded by the VM).
+/// Operand kinds seen by an instruction (bit set, recorded by the VM). For a
+/// field read (FIELD, KEY_OR_NULL) the bits are the kinds of the values read.
 pub mod feedback {
     /// Both operands were ints.
     pub const INT: u8 = 1;

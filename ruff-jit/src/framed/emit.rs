@@ -16,6 +16,7 @@ use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::{MethodCache, STEP_RAISED};
 
 mod direct;
+mod fields;
 mod globals;
 mod lazy;
 mod shortcuts;
@@ -641,6 +642,7 @@ impl Fx<'_, '_> {
                 crate::scalar::branch_in_line(&mut self.b, leave, target, next);
                 return Ok(false);
             }
+            Op::Field(k) | Op::KeyOrNull(k) => self.guarded_field(pc, op, k, d, want)?,
             _ if want == Kind::Float => return Err(Rejection::new(format!("no float speculation for {}", op.name()))),
             Op::IncLocal(s, k) | Op::LocalAddInt(s, k) | Op::LocalSubInt(s, k) => {
                 let a = self.number_at(Loc::Slot(s), st.slots[s as usize], Kind::Int);
@@ -839,47 +841,10 @@ impl Fx<'_, '_> {
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(done);
             }
-            Op::Field(k) | Op::KeyOrNull(k) => {
-                let name = self.name_const(k)?;
-                let target = self.addr(top(1));
-                let cache = Box::<FieldCache>::default();
-                let done = self.b.create_block();
-                if let Some(l) = self.u.layout {
-                    let slow = self.b.create_block();
-                    self.b.set_cold_block(slow);
-                    let part = heap::field(&mut self.b, l, target, &cache, slow);
-                    heap::replace_with_part(&mut self.b, l, self.u.helpers.drop, target, part);
-                    self.b.ins().jump(done, &[]);
-                    self.b.switch_to_block(slow);
-                }
-                self.field_by_helper(name, matches!(op, Op::KeyOrNull(_)), target, cache);
-                self.b.ins().jump(done, &[]);
-                self.b.switch_to_block(done);
-            }
+            Op::Field(k) | Op::KeyOrNull(k) => self.field(op, k, d)?,
             other => return Err(Rejection::new(format!("{} planned as native", other.name()))),
         }
         Ok(true)
-    }
-
-    /// The name constant `k` of a field instruction.
-    fn name_const(&self, k: u32) -> Result<*const std::rc::Rc<str>, Rejection> {
-        match &self.u.proto.consts[k as usize] {
-            Const::Name(name) => Ok(name as *const _),
-            _ => Err(Rejection::new("field without a name constant")),
-        }
-    }
-
-    /// A field read by the helper (`or_null`: KEY_OR_NULL), which replaces the
-    /// value at `target` by the field and fills the instruction's `cache`;
-    /// raising as the VM would at the current instruction.
-    fn field_by_helper(&mut self, name: *const std::rc::Rc<str>, or_null: bool, target: Value, cache: Box<FieldCache>) {
-        let name = self.b.ins().iconst(types::I64, name as i64);
-        let or_null = self.b.ins().iconst(types::I32, or_null as i64);
-        let at = self.b.ins().iconst(types::I64, &*cache as *const FieldCache as i64);
-        self.caches.fields.push(cache);
-        let failed = self.call(self.u.helpers.field, &[target, name, or_null, at]).expect("field result");
-        let (pc, d) = self.at;
-        self.exit_if(failed, pc, d, bail::ERROR);
     }
 
     /// Releases the heap-kinded value at `a` (inline when the layout is known).

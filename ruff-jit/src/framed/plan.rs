@@ -182,6 +182,17 @@ fn floats_only(proto: &Proto, pc: usize) -> bool {
     proto.feedback.get(pc).is_some_and(|c| c.get() == feedback::FLOAT)
 }
 
+/// The kind a field read at `pc` is speculated to give: the one kind of
+/// number the VM read there, every time (`None` when it read anything else,
+/// or nothing yet).
+fn field_guess(proto: &Proto, pc: usize) -> Option<Kind> {
+    match proto.feedback.get(pc).map(|c| c.get()) {
+        Some(feedback::INT) => Some(Kind::Int),
+        Some(feedback::FLOAT) => Some(Kind::Float),
+        _ => None,
+    }
+}
+
 /// Operands a float speculation takes: numbers, at least one heap-kinded
 /// (checked to be a float at run time).
 fn float_operands(ks: &[Kind]) -> bool {
@@ -364,10 +375,18 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
             pops(&mut st, 2)?;
             st.stack.push(Kind::Top);
         }
-        // A field read through a helper (the VM raises its errors).
+        // A field read, inline or through a helper (the VM raises its
+        // errors); speculated to be an int or a float when the VM only ever
+        // read one kind of number there.
         Op::Field(_) | Op::KeyOrNull(_) => {
+            let guess = if top(&st, 1)? == Kind::Top { field_guess(proto, pc) } else { None };
             pops(&mut st, 1)?;
-            st.stack.push(Kind::Top);
+            st.stack.push(guess.unwrap_or(Kind::Top));
+            match guess {
+                Some(Kind::Int) => return Ok((How::GuardInt, vec![(pc + 1, st)])),
+                Some(_) => return Ok((How::GuardFloat, vec![(pc + 1, st)])),
+                None => {}
+            }
         }
         // A copy of the global's value, inline (a step when it holds null: that
         // is also how an undefined global looks, whose error the VM raises).
@@ -534,6 +553,27 @@ func f(n) {
         // A heap-kinded parameter is not checked at the entry.
         let (call, _) = plain(source, &[Kind::Top], &at_loop);
         assert!(!call[0], "a heap-kinded parameter: {call:?}");
+    }
+
+    #[test]
+    fn field_reads_are_speculated_on_the_kinds_the_vm_read() {
+        use super::How;
+        use ruff_core::bytecode::proto::feedback;
+        let p = proto("func f(p) {\n    return p.x * p.y + p.z\n}\n");
+        let fields: Vec<usize> = (0..p.code.len()).filter(|&pc| matches!(p.code[pc], Op::Field(_))).collect();
+        assert_eq!(fields.len(), 3, "{:?}", p.code);
+        // x read only floats, y only ints, z both (and a string).
+        p.feedback[fields[0]].set(feedback::FLOAT);
+        p.feedback[fields[1]].set(feedback::INT);
+        p.feedback[fields[2]].set(feedback::FLOAT | feedback::STR);
+        let call = plan(&p, 0, vec![Kind::Top], false).expect("call plan");
+        let after = |pc: usize| call.states[pc + 1].as_ref().expect("reached").stack.last().copied();
+        assert_eq!((call.how[fields[0]], after(fields[0])), (How::GuardFloat, Some(Kind::Float)));
+        assert_eq!((call.how[fields[1]], after(fields[1])), (How::GuardInt, Some(Kind::Int)));
+        assert_eq!((call.how[fields[2]], after(fields[2])), (How::Native, Some(Kind::Top)));
+        // The product of the two guesses is native float arithmetic.
+        let mul = p.code.iter().position(|op| matches!(op, Op::Mul)).expect("a MUL");
+        assert_eq!((call.how[mul], after(mul)), (How::Native, Some(Kind::Float)));
     }
 
     #[test]

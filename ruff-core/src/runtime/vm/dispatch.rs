@@ -94,6 +94,17 @@ fn kind_bits(a: &Value, b: &Value) -> u8 {
     }
 }
 
+/// The kind of a value an instruction produced (a field read): what the JIT
+/// may speculate the next one to be.
+fn value_bits(v: &Value) -> u8 {
+    match v {
+        Value::Int(_) => feedback::INT,
+        Value::Float(_) => feedback::FLOAT,
+        Value::Str(_) => feedback::STR,
+        _ => feedback::OTHER,
+    }
+}
+
 impl Vm {
     /// Runs until the frame at index `stop_depth` returns; catches errors with
     /// handlers above `stop_depth`.
@@ -827,6 +838,7 @@ impl Vm {
                     Op::Field(k) => {
                         let target = pop!();
                         let v = tri!(access::field(&target, name_const(proto, k)));
+                        note!(value_bits(&v));
                         self.stack.push(v);
                     }
                     Op::OptField(k) => {
@@ -1044,8 +1056,10 @@ impl Vm {
                         self.stack.push(iter::rest_from(&v, i as usize));
                     }
                     Op::KeyOrNull(k) => {
-                        let v = pop!();
-                        self.stack.push(access::key_or_null(&v, name_const(proto, k)));
+                        let target = pop!();
+                        let v = access::key_or_null(&target, name_const(proto, k));
+                        note!(value_bits(&v));
+                        self.stack.push(v);
                     }
                     Op::RestWithout(k) => {
                         let Const::Names(names) = &proto.consts[k as usize] else {

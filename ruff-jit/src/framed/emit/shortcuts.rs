@@ -7,7 +7,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
 use ruff_core::bytecode::{Const, Op, Var};
-use ruff_core::runtime::heap_layout::{FieldCache, HeapLayout};
+use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::tier::{bail, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_FUNC, TAG_INT, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::STEP_RAISED;
@@ -175,41 +175,6 @@ impl Fx<'_, '_> {
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(Some(N))
-    }
-
-    /// `local.name` (LOAD_LOCAL of a heap value, then FIELD or KEY_OR_NULL, not
-    /// a jump target): a struct of the shape the instruction's cache remembers
-    /// is read in place, as `local_element` reads an array. Anything else
-    /// copies the local and takes FIELD's own path. Returns how many
-    /// instructions it emitted, `None` when the sequence is not there.
-    pub(super) fn local_field(&mut self, pc: usize, st: &State, leaders: &[bool]) -> Option<usize> {
-        let (code, how) = (&self.u.proto.code, &self.u.plan.how);
-        let l = self.u.layout?;
-        let (Op::LoadLocal(a), Some(&op @ (Op::Field(k) | Op::KeyOrNull(k)))) = (code[pc], code.get(pc + 1)) else {
-            return None;
-        };
-        let plain = (pc..pc + 2).all(|p| how[p] == How::Native) && !leaders[pc + 1];
-        if !plain || st.slots[a as usize] != Kind::Top {
-            return None;
-        }
-        let name = self.name_const(k).ok()?;
-        self.flush_below(usize::MAX);
-        let d = st.stack.len();
-        let (src, dst) = (self.addr(Loc::Slot(a)), self.addr(Loc::Stack(d as u16)));
-        let cache = Box::<FieldCache>::default();
-        let (slow, done) = (self.b.create_block(), self.b.create_block());
-        self.b.set_cold_block(slow);
-        let part = heap::field(&mut self.b, l, src, &cache, slow);
-        heap::new_ref_into(&mut self.b, l, dst, part);
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(slow);
-        self.copy(Loc::Slot(a), Kind::Top, Loc::Stack(d as u16));
-        self.at = (pc + 1, d + 1);
-        let target = self.addr(Loc::Stack(d as u16));
-        self.field_by_helper(name, matches!(op, Op::KeyOrNull(_)), target, cache);
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(done);
-        Some(2)
     }
 
     /// The common case of a stepped instruction emitted by `inline` (given the
