@@ -10,6 +10,7 @@
 //! Divisors 0 and -1 never come here: they can raise, and `Scalar::arith`
 //! emits the VM's checks and a hardware divide for them.
 
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
 
@@ -94,59 +95,130 @@ fn magic(d: i64) -> (i64, u32) {
     (if d < 0 { m.wrapping_neg() } else { m }, p - 64)
 }
 
+/// The multiplier and shift for dividing dividends in `0 <= n < 2^63` by a
+/// positive `d` that is not a power of two, unsigned: `n / d` is
+/// `umulhi(n, m) >> s`, with no correction (one bit of the dividend to spare
+/// leaves room for the multiplier in 64 bits). With `l = ceil(log2 d)`,
+/// `p = 63 + l` and `m = ceil(2^p / d)`, the error `e = m d - 2^p` is below
+/// `d <= 2^(p - 63)`, so `n e < 2^p` for every such `n`, and then
+/// `n m / 2^p = n / d + n e / (d 2^p)` has the floor of `n / d` (the remainder
+/// part `r / d` stays below `(d - 1) / d`, and the error part below `1 / d`).
+/// `None` if `m` does not fit in 64 bits (never, for `d < 2^63`: the check is
+/// the proof's margin).
+fn unsigned_magic(d: i64) -> Option<(u64, u32)> {
+    debug_assert!(d >= 3 && !d.unsigned_abs().is_power_of_two());
+    let d = d as u128;
+    let l = 128 - (d - 1).leading_zeros();
+    let p = 63 + l;
+    let m = (1u128 << p).div_ceil(d);
+    (m >> 64 == 0).then_some((m as u64, p - 64))
+}
+
 /// `n / d` (truncating) when `rem` is false, `n % d` when it is; `d` is not 0
-/// or -1.
-pub fn emit(b: &mut FunctionBuilder<'_>, n: Value, d: i64, rem: bool) -> Value {
+/// or -1. `nonneg`: `n` is known not to be negative.
+///
+/// A positive divisor that needs a magic multiplier divides a non-negative
+/// dividend the unsigned way ([`unsigned_magic`]): a multiply-high and a shift,
+/// two operations fewer on the dependency chain from `n` to the result than the
+/// signed way (fib_iterative's `b = (a + b) % 1000000007`, where the chain is
+/// the loop's whole latency). When the dividend is not known to be
+/// non-negative, a branch on its sign picks the way, the signed one out of line.
+pub fn emit(b: &mut FunctionBuilder<'_>, n: Value, d: i64, rem: bool, nonneg: bool) -> Value {
     let q = match method(d) {
         Method::One if rem => return b.ins().iconst(types::I64, 0),
         Method::One => n,
-        Method::Shift { k, negative } => {
-            // Add 2^k - 1 to negative dividends first, so the shift truncates
-            // toward zero instead of rounding down.
-            let sign = b.ins().sshr_imm_s(n, 63);
-            let bias = b.ins().ushr_imm_s(sign, 64 - k as i64);
-            let biased = b.ins().iadd(n, bias);
+        Method::Shift { k, negative: false } if nonneg => {
             if rem {
-                // `q * d` is `biased` with its low k bits cleared, whichever
-                // the sign of `d`.
-                let qd = b.ins().band_imm_s(biased, (-1i64) << k);
-                return b.ins().isub(n, qd);
+                return b.ins().band_imm_s(n, (1i64 << k) - 1);
             }
-            let q = b.ins().sshr_imm_s(biased, k as i64);
-            if negative {
-                b.ins().ineg(q)
-            } else {
-                q
-            }
+            b.ins().sshr_imm_s(n, k as i64)
         }
-        Method::Magic { m, s, fixup } => {
-            let mc = b.ins().iconst(types::I64, m);
-            let mut q = b.ins().smulhi(n, mc);
-            q = match fixup {
-                Fixup::AddN => b.ins().iadd(q, n),
-                Fixup::SubN => b.ins().isub(q, n),
-                Fixup::None => q,
-            };
-            if s > 0 {
-                q = b.ins().sshr_imm_s(q, s as i64);
+        Method::Shift { k, negative } => match shift_quotient(b, n, k, negative, rem) {
+            Ok(q) => q,
+            Err(r) => return r,
+        },
+        Method::Magic { m, s, fixup } => match (d > 0).then(|| unsigned_magic(d)).flatten() {
+            Some((um, us)) if nonneg => unsigned_quotient(b, n, um, us),
+            Some((um, us)) => {
+                let negative = b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
+                let (fast, slow, join) = (b.create_block(), b.create_block(), b.create_block());
+                b.append_block_param(join, types::I64);
+                b.set_cold_block(slow);
+                b.ins().brif(negative, slow, &[], fast, &[]);
+                b.seal_block(fast);
+                b.seal_block(slow);
+                b.switch_to_block(fast);
+                let q = unsigned_quotient(b, n, um, us);
+                b.ins().jump(join, &[q.into()]);
+                b.switch_to_block(slow);
+                let q = signed_quotient(b, n, d, m, s, fixup);
+                b.ins().jump(join, &[q.into()]);
+                b.seal_block(join);
+                b.switch_to_block(join);
+                b.block_params(join)[0]
             }
-            if d > 0 {
-                // q is negative exactly when n is: take the sign from n, which
-                // is ready before the multiply ends, off the dependency chain
-                // through q (fib_iterative's `b = (a + b) % p`: 7% faster).
-                let sign = b.ins().sshr_imm_s(n, 63);
-                b.ins().isub(q, sign)
-            } else {
-                let up = b.ins().ushr_imm_s(q, 63);
-                b.ins().iadd(q, up)
-            }
-        }
+            None => signed_quotient(b, n, d, m, s, fixup),
+        },
     };
     if !rem {
         return q;
     }
     let qd = b.ins().imul_imm_s(q, d);
     b.ins().isub(n, qd)
+}
+
+/// `n / 2^k` (negated for a negative divisor), or, for `rem`, the remainder
+/// itself (`Err`).
+fn shift_quotient(b: &mut FunctionBuilder<'_>, n: Value, k: u32, negative: bool, rem: bool) -> Result<Value, Value> {
+    // Add 2^k - 1 to negative dividends first, so the shift truncates
+    // toward zero instead of rounding down.
+    let sign = b.ins().sshr_imm_s(n, 63);
+    let bias = b.ins().ushr_imm_s(sign, 64 - k as i64);
+    let biased = b.ins().iadd(n, bias);
+    if rem {
+        // `q * d` is `biased` with its low k bits cleared, whichever
+        // the sign of `d`.
+        let qd = b.ins().band_imm_s(biased, (-1i64) << k);
+        return Err(b.ins().isub(n, qd));
+    }
+    let q = b.ins().sshr_imm_s(biased, k as i64);
+    Ok(if negative { b.ins().ineg(q) } else { q })
+}
+
+/// The quotient of a non-negative `n` by the divisor of [`unsigned_magic`]'s
+/// `(m, s)`.
+fn unsigned_quotient(b: &mut FunctionBuilder<'_>, n: Value, m: u64, s: u32) -> Value {
+    let mc = b.ins().iconst(types::I64, m as i64);
+    let q = b.ins().umulhi(n, mc);
+    if s > 0 {
+        b.ins().ushr_imm_s(q, s as i64)
+    } else {
+        q
+    }
+}
+
+/// The quotient of any `n` by `d`, with [`Method::Magic`]'s `(m, s, fixup)`.
+fn signed_quotient(b: &mut FunctionBuilder<'_>, n: Value, d: i64, m: i64, s: u32, fixup: Fixup) -> Value {
+    let mc = b.ins().iconst(types::I64, m);
+    let mut q = b.ins().smulhi(n, mc);
+    q = match fixup {
+        Fixup::AddN => b.ins().iadd(q, n),
+        Fixup::SubN => b.ins().isub(q, n),
+        Fixup::None => q,
+    };
+    if s > 0 {
+        q = b.ins().sshr_imm_s(q, s as i64);
+    }
+    if d > 0 {
+        // q is negative exactly when n is: take the sign from n, which
+        // is ready before the multiply ends, off the dependency chain
+        // through q (fib_iterative's `b = (a + b) % p`: 7% faster).
+        let sign = b.ins().sshr_imm_s(n, 63);
+        b.ins().isub(q, sign)
+    } else {
+        let up = b.ins().ushr_imm_s(q, 63);
+        b.ins().iadd(q, up)
+    }
 }
 
 #[cfg(test)]
@@ -228,6 +300,46 @@ mod tests {
                 let (q, r) = divide(n, d);
                 assert_eq!(q, n / d, "{n} / {d} with {:?}", method(d));
                 assert_eq!(r, n % d, "{n} % {d} with {:?}", method(d));
+            }
+        }
+    }
+
+    /// What the emitted code computes for a dividend known not to be
+    /// negative, or on the branch taken when it is not (`None`: the signed
+    /// way, as for any dividend).
+    fn divide_nonneg(n: i64, d: i64) -> Option<(i64, i64)> {
+        let q = match method(d) {
+            Method::Shift { k, negative: false } => return Some((n >> k, n & ((1i64 << k) - 1))),
+            Method::Magic { .. } if d > 0 => {
+                let (m, s) = unsigned_magic(d)?;
+                (((n as u128 * m as u128) >> 64) as u64 >> s) as i64
+            }
+            _ => return None,
+        };
+        Some((q, n - q * d))
+    }
+
+    #[test]
+    fn non_negative_dividends_divide_the_unsigned_way_for_every_divisor_tried() {
+        let mut ns: Vec<i64> = dividends().into_iter().map(|n| n & i64::MAX).collect();
+        ns.extend(numbers(77, 400).into_iter().map(|n| n & i64::MAX));
+        for d in divisors().into_iter().filter(|&d| d > 1) {
+            // The edges of the quotients: just below and at multiples of `d`,
+            // the largest included.
+            let top = i64::MAX / d;
+            let mut around = Vec::new();
+            for q in [1, 2, 3, top / 2, top - 1, top] {
+                if let Some(x) = q.checked_mul(d) {
+                    around.extend([x - 1, x, x.saturating_add(1)].into_iter().filter(|&v| v >= 0));
+                }
+            }
+            if matches!(method(d), Method::Magic { .. }) {
+                assert!(unsigned_magic(d).is_some(), "{d}: no unsigned multiplier");
+            }
+            for &n in ns.iter().chain(&around) {
+                if let Some((q, r)) = divide_nonneg(n, d) {
+                    assert_eq!((q, r), (n / d, n % d), "{n} by {d} the unsigned way");
+                }
             }
         }
     }

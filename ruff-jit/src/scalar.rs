@@ -255,7 +255,13 @@ pub trait Scalar<'b> {
             // nor overflow: no checks, and multiplications and shifts instead
             // of a divide.
             if let Some(k) = self.int_const(b).filter(|&k| k != 0 && k != -1) {
-                return (crate::divconst::emit(self.fb(), a, k, matches!(op, Op::Mod)), Kind::Int);
+                let (nonneg, rem) = (self.range(a).lo >= 0, matches!(op, Op::Mod));
+                let v = crate::divconst::emit(self.fb(), a, k, rem, nonneg);
+                if rem && k > 0 {
+                    // A remainder has the dividend's sign and is smaller than the divisor.
+                    self.note(v, Range { lo: if nonneg { 0 } else { 1 - k }, hi: k - 1 });
+                }
+                return (v, Kind::Int);
             }
             let zero = self.fb().ins().icmp_imm_s(IntCC::Equal, b, 0);
             self.error_if(zero);

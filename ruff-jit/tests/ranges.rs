@@ -138,17 +138,95 @@ fn facts_skip_only_checks_that_cannot_fail() {
     // A few lines the VM must print (the rest are compared whole).
     let expect = "at_most_max 9223372036854775807: Integer overflow";
     agrees_with_vm(PROGRAM, expect, 3, |_, _| {});
-    let (vm, _, _) = counted::run_source(PROGRAM, ruff_core::runtime::tier::JitMode::Off, 0);
-    for line in [
-        "below 9223372036854775806 = 9223372036854775807",
-        "at_least -9223372036854775806 = -9223372036854775808",
-        "rec -9223372036854775806 = -9223372036854775808",
-        "equal 4611686018427387904: Integer overflow",
-        "product [3037000500, 3037000500]: Integer overflow",
-        "chained [98, 99] = 9223372036854775805",
-        "rec -9223372036854775805 = -9223372036854775807",
-        "merged 9223372036854775807: Integer overflow",
-    ] {
+    vm_prints(
+        PROGRAM,
+        &[
+            "below 9223372036854775806 = 9223372036854775807",
+            "at_least -9223372036854775806 = -9223372036854775808",
+            "rec -9223372036854775806 = -9223372036854775808",
+            "equal 4611686018427387904: Integer overflow",
+            "product [3037000500, 3037000500]: Integer overflow",
+            "chained [98, 99] = 9223372036854775805",
+            "rec -9223372036854775805 = -9223372036854775807",
+            "merged 9223372036854775807: Integer overflow",
+        ],
+    );
+}
+
+/// The VM's output of `source` has each of `lines` (checked by hand: every
+/// tier must print the same, and these keep the VM itself honest).
+fn vm_prints(source: &str, lines: &[&str]) {
+    let (vm, _, _) = counted::run_source(source, ruff_core::runtime::tier::JitMode::Off, 0);
+    for line in lines {
         assert!(vm.contains(line), "the VM did not print {line:?}:\n{vm}");
     }
+}
+
+/// Division and remainder by constants (`divconst`): a dividend known not to
+/// be negative (a loop counter, a remainder) divides the unsigned way, any
+/// other one after a branch on its sign; a remainder's range then skips
+/// checks on what is added to it, exactly as far as the divisor allows.
+const BY_CONSTANTS: &str = r##"
+let MAX := 9223372036854775807
+let MIN := -9223372036854775807 - 1
+func mix(n) {
+    return [n % 1000000007, n / 1000000007, n % 7, n / 7, n % 10, n / -3, n % -1000, n % 8, n / 8, n % 641]
+}
+func counted(m) {
+    mut t := 0
+    for i in m { t = (t + i % 1000000007 + i / 7 + i % 8) % 1000000007 }
+    return t
+}
+func fib(steps) {
+    mut a := 0
+    mut b := 1
+    for i in steps {
+        let t := b
+        b = (a + b) % 1000000007
+        a = t
+    }
+    return b
+}
+func near(n) {
+    // The remainder is at most 999 away from zero: this overflows for a
+    // remainder of 999 and not for 998 (and `near_low` for -999, not -998).
+    return n % 1000 + 9223372036854774809
+}
+func near_low(n) {
+    return n % 1000 - 9223372036854774810
+}
+let picks := [0, 1, -1, 6, 7, -7, 8, -8, 998, -998, 999, -999, 1999, -1999, 1000000006, 1000000007, -1000000007, 2000000014, MAX, MIN, MAX - 1, MIN + 1, 4611686018427387904, -4611686018427387904]
+mut out := []
+for round in 300 {
+    for n in picks {
+        let r := mix(n)
+        if round == 299 { out = push(out, to_string(n) + " " + to_string(r)) }
+        for f in [near, near_low] {
+            try {
+                let v := f(n)
+                if round == 299 { out = push(out, "near " + to_string(n) + " = " + to_string(v)) }
+            } except e {
+                if round == 299 { out = push(out, "near " + to_string(n) + ": " + e.message) }
+            }
+        }
+    }
+}
+for line in out { print(line) }
+print(counted(300000), fib(100000))
+"##;
+
+#[test]
+fn division_by_constants_agrees_with_the_vm_on_both_signs() {
+    agrees_with_vm(BY_CONSTANTS, "near 999: Integer overflow", 3, |_, _| {});
+    vm_prints(
+        BY_CONSTANTS,
+        &[
+            "near 998 = 9223372036854775807",
+            "near -998 = -9223372036854775808",
+            "near 1999: Integer overflow",
+            "near -1999: Integer overflow",
+            "1000000006 [1000000006, 0, 5, 142857143, 6, -333333335, 6, 6, 125000000, 264]",
+            "-1000000007 [0, -1, -6, -142857143, -7, 333333335, -7, -7, -125000000, -265]",
+        ],
+    );
 }
