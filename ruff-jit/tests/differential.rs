@@ -3,7 +3,8 @@
 //! try/except around errors, arrays built with `push` and read by index (also out
 //! of range and from the end) in compiled functions, dicts and strings, closures
 //! capturing ints or floats, a closure assigning its captured variable, a closure
-//! passed to a function that calls it in a loop, and map/reduce with closures)
+//! passed to a function that calls it in a loop, map/reduce with closures, and
+//! struct fields read in a method and in a loop, holding ints or floats)
 //! must give byte-identical output and exit status under the VM alone and under
 //! the JIT (eager, auto, and eager with deopt stress).
 //!
@@ -181,6 +182,17 @@ impl Gen {
         );
         src.push_str("func apply(f, m) {\n    mut t := 0\n    for i in m { t = t + f(i) }\n    return t\n}\n");
         let _ = writeln!(src, "let kept := keeper({})", self.atom(&[]));
+        // A struct with a method (its fields bound as locals), and a function
+        // reading the fields of what it is given, a struct or now and then a
+        // dict: the fields hold ints or floats as the values of `k` make them,
+        // so reads speculated on one kind meet the other.
+        let method = self.expr(&vars(&["a", "b", "k"]), 2, &[]);
+        let _ = writeln!(src, "struct Pt {{\n    a: int,\n    b: float\n    func m(k) {{ return {method} }}\n}}");
+        let body = self.expr(&vars(&["p.a", "p.b", "i"]), 2, &[]);
+        let _ = writeln!(
+            src,
+            "func use_pt(p, n) {{\n    mut t := 0\n    for i in n {{ t = t + {body} }}\n    return t\n}}"
+        );
         // VM-only values mixed in.
         src.push_str("mut log := []\nmut seen := {}\nmut text := \"\"\n");
         let reps = [1, 3, 1200][self.rng.below(3) as usize];
@@ -213,6 +225,14 @@ impl Gen {
             "    try {{\n        let add := adder({made})\n        let r := apply(add, k % 25) + kept({arg}) + \
              reduce(map([k, 2, 3], add), 0, func({a}, {b}) {{ return {fold} }})\n        \
              if k % 97 == 0 {{ log = push(log, r) }}\n        seen[\"c\" + to_string(k % 3)] = r\n    \
+             }} except e {{\n        if k % 97 == 0 {{ print(\"error: \" + e.message) }}\n    }}"
+        );
+        let (fa, fb) = (self.expr(&["k".to_string()], 1, &[]), self.expr(&["k".to_string()], 1, &[]));
+        let _ = writeln!(
+            src,
+            "    try {{\n        let p := Pt {{ a: {fa}, b: {fb} }}\n        mut q := p\n        \
+             if k % 7 == 3 {{ q = {{\"a\": {fb}, \"b\": 0.5}} }}\n        let r := use_pt(q, k % 20) + p.m(k)\n        \
+             if k % 97 == 0 {{ log = push(log, r) }}\n        seen[\"p\" + to_string(k % 3)] = r\n    \
              }} except e {{\n        if k % 97 == 0 {{ print(\"error: \" + e.message) }}\n    }}"
         );
         src.push_str("}\nprint(log)\nprint(seen)\nprint(len(text))\n");
