@@ -28,8 +28,9 @@ pub struct HeapLayout {
     /// An array's flag byte saying whether an element may be a counted
     /// reference (`Values::counted`): compiled code that stores one sets it.
     pub array_counted: i32,
-    /// An array's byte saying its elements are plain ints (`Values`'s
-    /// compact form), whose pointer, length and capacity are the next three.
+    /// An array's byte saying its elements are plain ints or bools (`Values`'s
+    /// compact form: the elements' tag, 0 for boxed values), whose pointer,
+    /// length and capacity are the next three.
     pub array_compact: i32,
     /// A compact array's `i64` element pointer.
     pub ints_ptr: i32,
@@ -209,7 +210,7 @@ fn vec_fields(fields: Vec<usize>, ptr: usize) -> Option<[usize; 3]> {
 
 /// The offsets from the start of a `Values` of a compact buffer's element
 /// pointer, length and capacity, checked on a real one (whose compact byte
-/// must read 1, and a boxed one's 0).
+/// must read `TAG_INT`, and a boxed one's 0).
 fn probe_ints() -> Option<[usize; 3]> {
     let mut ints = Vec::with_capacity(7);
     ints.extend([1i64, 2, 3]);
@@ -222,7 +223,7 @@ fn probe_ints() -> Option<[usize; 3]> {
         let flag = |p: usize| *((p + Values::COMPACT_OFFSET as usize) as *const u8);
         (words(at + Values::INTS_OFFSET as usize, 3), flag(at), flag(&boxed as *const Values as usize))
     };
-    if (compact, not) != (1, 0) {
+    if (compact, not) != (crate::runtime::value::TAG_INT, 0) {
         return None;
     }
     let found = vec_fields(fields, ptr)?;
@@ -281,7 +282,7 @@ mod tests {
         let base = compact.payload_bits().unwrap() as usize;
         // SAFETY: as above.
         unsafe {
-            assert_eq!(*((base + l.array_compact as usize) as *const u8), 1, "compact");
+            assert_eq!(*((base + l.array_compact as usize) as *const u8), crate::runtime::value::TAG_INT, "compact");
             assert_eq!(read_at(base + l.ints_len as usize, 0), 2);
             assert_eq!(read_at(base + l.ints_cap as usize, 0), 5);
             assert_eq!(read_at(base + l.ints_ptr as usize, 0), ptr);

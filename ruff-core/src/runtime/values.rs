@@ -7,12 +7,15 @@
 //!   ints built by `push` touches 8 MiB instead of 16 (a C program building
 //!   and summing one took 12.9 ms with 16-byte elements, 7.4 ms with 8-byte
 //!   ones; medians of 21 runs). In Ruff the gain is smaller, as the rest of
-//!   the work is a larger share: README, "Memory".
+//!   the work is a larger share: README, "Memory". A buffer that has only
+//!   ever held bools keeps them the same way, as 0 and 1 (a sieve's flags).
 //! - **boxed**: a `Vec<Value>`, for everything else.
 //!
-//! Every buffer starts compact when it starts empty. It is widened to boxed
-//! values once and for good, the first time anything but an int is stored or
-//! anything asks for the elements as a `Vec<Value>` (`Deref`, `DerefMut`).
+//! Every buffer starts compact when it starts empty, and the kind of its
+//! first element (an int or a bool) is then the kind of all. It is widened
+//! to boxed values once and for good, the first time anything of another
+//! kind is stored or anything asks for the elements as a `Vec<Value>`
+//! (`Deref`, `DerefMut`).
 //! The methods of [`Values`] itself (`len`, `push`, `pop`, [`Values::at`],
 //! [`Values::set`]) work on either without widening; the VM's element read
 //! and append, and compiled code's inline ones, use only those.
@@ -29,7 +32,7 @@ use std::ops::{Deref, DerefMut};
 use std::ptr;
 
 use super::heap_layout::counted;
-use super::value::{Value, TAG_OFFSET};
+use super::value::{Value, TAG_BOOL, TAG_INT, TAG_OFFSET};
 
 /// Elements of an array, set or stack; a `Vec<Value>` to every reader, kept as
 /// plain ints while it holds nothing else (see the module's documentation).
@@ -49,7 +52,8 @@ use super::value::{Value, TAG_OFFSET};
 #[repr(C)]
 pub struct Values {
     vec: UnsafeCell<Vec<Value>>,
-    /// The elements while the buffer is compact; empty otherwise.
+    /// The elements while the buffer is compact (ints, or bools as 0 and 1);
+    /// empty otherwise.
     ints: UnsafeCell<Vec<i64>>,
     /// False only while no element is a counted reference. Every way in keeps
     /// it so: a fresh buffer scans its elements once, [`Values::push`] and
@@ -58,9 +62,10 @@ pub struct Values {
     /// mutable access (`DerefMut`) sets it, since it could store anything.
     /// Always false while compact.
     counted: bool,
-    /// True while the elements are the ints of `ints` (see the module's
-    /// documentation); once false, false for good.
-    compact: Cell<bool>,
+    /// While the buffer is compact, the tag of every element
+    /// ([`TAG_INT`] or [`TAG_BOOL`], kept in `ints`); 0 once it is boxed, for
+    /// good (see the module's documentation).
+    compact: Cell<u8>,
 }
 
 /// True when dropping or cloning `v` touches a reference count.
@@ -73,7 +78,8 @@ impl Values {
     /// Offset of the flag that says whether an element may be counted (a
     /// byte, 0 or 1) from the start of a `Values`.
     pub const COUNTED_OFFSET: i32 = std::mem::offset_of!(Values, counted) as i32;
-    /// Offset of the byte that says the buffer is compact (1) or boxed (0).
+    /// Offset of the byte that says the buffer is compact (the tag of its
+    /// elements, [`TAG_INT`] or [`TAG_BOOL`]) or boxed (0).
     pub const COMPACT_OFFSET: i32 = std::mem::offset_of!(Values, compact) as i32;
     /// Offset of the `Vec<i64>` that holds a compact buffer's elements.
     pub const INTS_OFFSET: i32 = std::mem::offset_of!(Values, ints) as i32;
@@ -85,17 +91,22 @@ impl Values {
 
     /// A compact buffer of these ints.
     pub const fn from_ints(ints: Vec<i64>) -> Values {
+        Values::compact_of(ints, TAG_INT)
+    }
+
+    /// A compact buffer of these payloads, the elements' tag `tag`.
+    const fn compact_of(ints: Vec<i64>, tag: u8) -> Values {
         Values {
             vec: UnsafeCell::new(Vec::new()),
             ints: UnsafeCell::new(ints),
             counted: false,
-            compact: Cell::new(true),
+            compact: Cell::new(tag),
         }
     }
 
     /// A boxed buffer of these elements; `counted` as for the flag.
     const fn boxed(vec: Vec<Value>, counted: bool) -> Values {
-        Values { vec: UnsafeCell::new(vec), ints: UnsafeCell::new(Vec::new()), counted, compact: Cell::new(false) }
+        Values { vec: UnsafeCell::new(vec), ints: UnsafeCell::new(Vec::new()), counted, compact: Cell::new(0) }
     }
 
     /// The elements as a plain vector.
@@ -110,15 +121,15 @@ impl Values {
         self.counted
     }
 
-    /// True while the elements are kept as plain ints.
+    /// True while the elements are kept as plain ints (or bools).
     pub fn is_compact(&self) -> bool {
-        self.compact.get()
+        self.compact.get() != 0
     }
 
     /// The number of elements.
     #[inline]
     pub fn len(&self) -> usize {
-        if self.compact.get() {
+        if self.is_compact() {
             self.ints().len()
         } else {
             // SAFETY: as in `ints`.
@@ -147,8 +158,8 @@ impl Values {
     /// A copy of element `i`, or `None` past the end.
     #[inline]
     pub fn at(&self, i: usize) -> Option<Value> {
-        if self.compact.get() {
-            return self.ints().get(i).map(|&x| Value::Int(x));
+        if self.is_compact() {
+            return self.ints().get(i).map(|&x| self.element(x));
         }
         Some(match self.deref().get(i)? {
             Value::Int(x) => Value::Int(*x),
@@ -163,8 +174,8 @@ impl Values {
         if i >= self.len() {
             return Err(v);
         }
-        if self.compact.get() {
-            if let Value::Int(x) = v {
+        if self.is_compact() {
+            if let Some(x) = self.payload_of(&v) {
                 self.ints.get_mut()[i] = x;
                 return Ok(());
             }
@@ -178,8 +189,16 @@ impl Values {
     /// Appends `v`, noting whether it is a counted reference.
     #[inline]
     pub fn push(&mut self, v: Value) {
-        if self.compact.get() {
-            if let Value::Int(x) = v {
+        if self.is_compact() {
+            if self.ints().is_empty() {
+                // The first element sets the kind.
+                match v {
+                    Value::Int(_) => self.compact.set(TAG_INT),
+                    Value::Bool(_) => self.compact.set(TAG_BOOL),
+                    _ => {}
+                }
+            }
+            if let Some(x) = self.payload_of(&v) {
                 self.ints.get_mut().push(x);
                 return;
             }
@@ -192,10 +211,32 @@ impl Values {
     /// Removes and returns the last element.
     #[inline]
     pub fn pop(&mut self) -> Option<Value> {
-        if self.compact.get() {
-            return self.ints.get_mut().pop().map(Value::Int);
+        if self.is_compact() {
+            let x = self.ints.get_mut().pop()?;
+            return Some(self.element(x));
         }
         self.vec.get_mut().pop()
+    }
+
+    /// The value a compact buffer's payload `x` stands for.
+    #[inline(always)]
+    fn element(&self, x: i64) -> Value {
+        if self.compact.get() == TAG_BOOL {
+            Value::Bool(x != 0)
+        } else {
+            Value::Int(x)
+        }
+    }
+
+    /// What a compact buffer keeps for `v`: its payload when it is of the
+    /// buffer's kind, `None` otherwise.
+    #[inline(always)]
+    fn payload_of(&self, v: &Value) -> Option<i64> {
+        match (v, self.compact.get()) {
+            (Value::Int(x), TAG_INT) => Some(*x),
+            (Value::Bool(b), TAG_BOOL) => Some(i64::from(*b)),
+            _ => None,
+        }
     }
 
     /// Makes a compact buffer boxed, through a shared reference.
@@ -204,27 +245,33 @@ impl Values {
     fn widen(&self) {
         // SAFETY: the buffer is compact, so no reference into either vector is
         // alive (the rule on the type); nothing here calls out.
-        unsafe { widen_into(&mut *self.ints.get(), &mut *self.vec.get()) };
-        self.compact.set(false);
+        unsafe { widen_into(&mut *self.ints.get(), &mut *self.vec.get(), self.compact.get()) };
+        self.compact.set(0);
     }
 
     /// Makes a compact buffer boxed.
     fn widen_mut(&mut self) {
-        if self.compact.get() {
-            widen_into(self.ints.get_mut(), self.vec.get_mut());
-            self.compact.set(false);
+        if self.is_compact() {
+            widen_into(self.ints.get_mut(), self.vec.get_mut(), self.compact.get());
+            self.compact.set(0);
         }
     }
 }
 
-/// Moves the ints of a compact buffer, as values, into its empty `vec`.
-fn widen_into(ints: &mut Vec<i64>, vec: &mut Vec<Value>) {
+/// Moves the payloads of a compact buffer whose elements have tag `tag`, as
+/// values, into its empty `vec`.
+fn widen_into(ints: &mut Vec<i64>, vec: &mut Vec<Value>, tag: u8) {
     debug_assert!(vec.is_empty(), "a compact buffer's boxed vector is empty");
     // The same capacity, so that widening half-way through a run of pushes
     // does not change when the buffer grows next; allocated before the ints
     // are taken, so that nothing is lost if it cannot be.
     let mut out = Vec::with_capacity(ints.capacity());
-    out.extend(std::mem::take(ints).into_iter().map(Value::Int));
+    let ints = std::mem::take(ints).into_iter();
+    if tag == TAG_BOOL {
+        out.extend(ints.map(|x| Value::Bool(x != 0)));
+    } else {
+        out.extend(ints.map(Value::Int));
+    }
     *vec = out;
 }
 
@@ -248,7 +295,7 @@ impl Deref for Values {
     type Target = Vec<Value>;
     #[inline]
     fn deref(&self) -> &Vec<Value> {
-        if self.compact.get() {
+        if self.is_compact() {
             self.widen();
         }
         // SAFETY: boxed now, so the only `&mut` to `vec` ever made through a
@@ -283,8 +330,8 @@ impl FromIterator<Value> for Values {
 
 impl Clone for Values {
     fn clone(&self) -> Values {
-        if self.compact.get() {
-            return Values::from_ints(self.ints().clone());
+        if self.is_compact() {
+            return Values::compact_of(self.ints().clone(), self.compact.get());
         }
         let this = self.deref();
         let n = this.len();
@@ -437,5 +484,44 @@ mod tests {
         assert!(!Values::from(vec![Value::Int(1)]).is_compact(), "a vector of values stays as it is");
         let mut empty = Values::from_ints(vec![4]);
         assert_eq!(format!("{:?}", (empty.pop(), empty.pop())), "(Some(Int(4)), None)");
+    }
+
+    #[test]
+    fn bools_stay_compact_like_ints_and_keep_their_kind() {
+        let mut v = Values::default();
+        for i in 0..6 {
+            v.push(Value::Bool(i % 3 == 0));
+        }
+        assert!(v.is_compact() && !v.counted(), "the first element, a bool, sets the kind");
+        assert_eq!(format!("{:?}", (v.at(0), v.at(1), v.at(6))), "(Some(Bool(true)), Some(Bool(false)), None)");
+        assert!(v.set(1, Value::Bool(true)).is_ok() && v.is_compact());
+        assert_eq!(format!("{:?}", v.pop()), "Some(Bool(false))");
+        let c = v.clone();
+        assert!(c.is_compact());
+        let shown = "[Bool(true), Bool(true), Bool(false), Bool(true), Bool(false)]";
+        assert_eq!(format!("{c:?}"), shown);
+        // An int is another kind: stored or pushed, it widens, the bools kept.
+        let mut s = c.clone();
+        assert!(s.set(2, Value::Int(1)).is_ok());
+        assert!(!s.is_compact());
+        assert_eq!(format!("{s:?}"), "[Bool(true), Bool(true), Int(1), Bool(true), Bool(false)]");
+        let mut p = c.clone();
+        p.push(Value::Int(0));
+        assert!(!p.is_compact() && p.len() == 6);
+        assert_eq!(format!("{:?}", (p.at(4), p.at(5))), "(Some(Bool(false)), Some(Int(0)))");
+        // Reading the elements as a vector widens them as bools.
+        assert_eq!(format!("{:?}", &**v), shown);
+        assert!(!v.is_compact());
+        // Emptied, a buffer takes the kind of what comes next.
+        let mut e = Values::default();
+        e.push(Value::Bool(false));
+        assert_eq!(format!("{:?}", e.pop()), "Some(Bool(false))");
+        e.push(Value::Int(5));
+        assert!(e.is_compact());
+        assert_eq!(format!("{e:?}"), "[Int(5)]");
+        // And an int buffer does not take a bool.
+        e.push(Value::Bool(true));
+        assert!(!e.is_compact());
+        assert_eq!(format!("{e:?}"), "[Int(5), Bool(true)]");
     }
 }

@@ -1,18 +1,20 @@
 //! Arrays handled inline by framed code, in either of their two forms (see
 //! `ruff_core::runtime::values`): an element read by int index, an append in
 //! place and an element store, each branching on the array's compact byte.
-//! A compact array's elements are plain ints (8 bytes each; what is read from
-//! one is an int, and only an int is stored into one); a boxed array's are
-//! values. Anything else (a shared array, a full one, an index out of range,
-//! a non-int stored into a compact array, which widens it) goes to the slow
-//! path the caller provides, changing nothing.
+//! A compact array's elements are plain payloads, 8 bytes each, of the kind
+//! the compact byte names (it is their tag: ints, or bools as 0 and 1; what
+//! is read from one is of that kind, and only that kind is stored into one);
+//! a boxed array's are values. Anything else (a shared array, a full one, an
+//! index out of range, a value of another kind stored into a compact array,
+//! which widens it) goes to the slow path the caller provides, changing
+//! nothing.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
 use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::heap_layout::HeapLayout;
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_ARRAY, TAG_INT, TAG_NATIVE, TAG_NULL, TAG_OFFSET};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_ARRAY, TAG_BOOL, TAG_INT, TAG_NATIVE, TAG_NULL, TAG_OFFSET};
 
 use super::heap::{counted, parts, payload_if, retain, value_at, write};
 use crate::scalar::{const_of, flags};
@@ -29,15 +31,16 @@ pub struct Item {
 }
 
 /// The two blocks that go on from here for the array `arr`, compact and
-/// boxed (the current block ends in the branch between them). A branch, not
-/// `select`s: with the offsets picked by `select`, every address depended on
-/// the compact byte, and array_sum's build and sum loops ran 34% and 21%
-/// slower than with this branch, which is always predicted.
-fn forms(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value) -> (Block, Block) {
+/// boxed (the current block ends in the branch between them), and the
+/// compact byte (the compact elements' tag). A branch, not `select`s: with
+/// the offsets picked by `select`, every address depended on the compact
+/// byte, and array_sum's build and sum loops ran 34% and 21% slower than with
+/// this branch, which is always predicted.
+fn forms(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value) -> (Block, Block, Value) {
     let compact = b.ins().load(types::I8, flags(), arr, l.array_compact);
     let (ints, boxed) = (b.create_block(), b.create_block());
     b.ins().brif(compact, ints, &[], boxed, &[]);
-    (ints, boxed)
+    (ints, boxed, compact)
 }
 
 /// The address of element `index` of a compact array whose elements start at
@@ -54,11 +57,10 @@ pub fn element(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, index: Val
     let join = b.create_block();
     let tag = b.append_block_param(join, types::I8);
     let payload = b.append_block_param(join, types::I64);
-    each_form(b, l, at, index, slow, |b, el, compact| {
-        let (t, p) = if compact {
-            (b.ins().iconst(types::I8, TAG_INT as i64), b.ins().load(types::I64, flags(), el, 0))
-        } else {
-            parts(b, el)
+    each_form(b, l, at, index, slow, |b, el, form| {
+        let (t, p) = match form {
+            Some(tag) => (tag, b.ins().load(types::I64, flags(), el, 0)),
+            None => parts(b, el),
         };
         b.ins().jump(join, &[t.into(), p.into()]);
     });
@@ -68,8 +70,8 @@ pub fn element(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, index: Val
 
 /// Element `index` of the array at `at` when it is an int, in a new block: as
 /// [`element`], with `not_int` (changing nothing) for an element of another
-/// kind, which only a boxed array can hold. A compact array's elements need no
-/// check at all.
+/// kind. A compact array's elements are all of the kind its compact byte
+/// says.
 pub fn int_element(
     b: &mut FunctionBuilder<'_>,
     l: HeapLayout,
@@ -80,15 +82,13 @@ pub fn int_element(
 ) -> Value {
     let join = b.create_block();
     let payload = b.append_block_param(join, types::I64);
-    each_form(b, l, at, index, slow, |b, el, compact| {
-        if compact {
-            let p = b.ins().load(types::I64, flags(), el, 0);
-            b.ins().jump(join, &[p.into()]);
-        } else {
-            let (t, p) = parts(b, el);
-            let is_int = b.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
-            b.ins().brif(is_int, join, &[p.into()], not_int, &[]);
-        }
+    each_form(b, l, at, index, slow, |b, el, form| {
+        let (t, p) = match form {
+            Some(tag) => (tag, b.ins().load(types::I64, flags(), el, 0)),
+            None => parts(b, el),
+        };
+        let is_int = b.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
+        b.ins().brif(is_int, join, &[p.into()], not_int, &[]);
     });
     b.switch_to_block(join);
     payload
@@ -96,18 +96,18 @@ pub fn int_element(
 
 /// Branches on the form of the array at `at` and, in each form's block once
 /// `0 <= index < len` is checked (`slow` otherwise, as for anything but an
-/// array), calls `read` with the element's address and whether the form is
-/// compact; `read` ends the block.
+/// array), calls `read` with the element's address and, for the compact form,
+/// its elements' tag; `read` ends the block.
 fn each_form(
     b: &mut FunctionBuilder<'_>,
     l: HeapLayout,
     at: Value,
     index: Value,
     slow: Block,
-    mut read: impl FnMut(&mut FunctionBuilder<'_>, Value, bool),
+    mut read: impl FnMut(&mut FunctionBuilder<'_>, Value, Option<Value>),
 ) {
     let arr = payload_if(b, at, TAG_ARRAY, slow);
-    let (ints, boxed) = forms(b, l, arr);
+    let (ints, boxed, form) = forms(b, l, arr);
     for (block, len_at, ptr_at) in [(ints, l.ints_len, l.ints_ptr), (boxed, l.array_len, l.array_ptr)] {
         b.switch_to_block(block);
         let len = b.ins().load(types::I64, flags(), arr, len_at);
@@ -120,7 +120,7 @@ fn each_form(
         let elems = b.ins().load(types::I64, flags(), arr, ptr_at);
         let compact = block == ints;
         let el = if compact { int_at(b, elems, index) } else { value_at(b, elems, index) };
-        read(b, el, compact);
+        read(b, el, compact.then_some(form));
     }
 }
 
@@ -187,21 +187,22 @@ fn appending_builtin(b: &mut FunctionBuilder<'_>, at: Value, slow: Block) {
 /// Appends `item` to the array `arr` in place, in a new block reached only
 /// when the array's strong count is `strong`, it has no weak reference (what
 /// `Rc::make_mut` needs to change it in place), it has room for one more
-/// element and, when it is compact, the item is an int; `slow` (changing
-/// nothing) otherwise.
+/// element and, when it is compact, the item is of its elements' kind; `slow`
+/// (changing nothing) otherwise.
 pub fn append(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i64, item: Item, slow: Block) {
-    let (ints, boxed) = forms(b, l, arr);
+    let (ints, boxed, form) = forms(b, l, arr);
     let done = b.create_block();
     let (tag, payload) = item.parts;
     b.switch_to_block(ints);
     let len = b.ins().load(types::I64, flags(), arr, l.ints_len);
     let cap = b.ins().load(types::I64, flags(), arr, l.ints_cap);
     let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
-    let refuse = or_not_int(b, full, tag);
+    let refuse = or_other_kind(b, full, tag, form);
     refuse_shared_or(b, l, arr, strong, refuse, slow);
     let elems = b.ins().load(types::I64, flags(), arr, l.ints_ptr);
     let el = int_at(b, elems, len);
-    b.ins().store(flags(), payload, el, 0);
+    let word = compact_payload(b, tag, payload);
+    b.ins().store(flags(), word, el, 0);
     let len1 = b.ins().iadd_imm_s(len, 1);
     b.ins().store(flags(), len1, arr, l.ints_len);
     b.ins().jump(done, &[]);
@@ -223,14 +224,28 @@ pub fn append(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i6
     b.switch_to_block(done);
 }
 
-/// `cond` (an `i8` condition) or'ed with "`tag` is not an int's", folded
-/// when `tag` is a constant (an item the code pushes is often an int).
-fn or_not_int(b: &mut FunctionBuilder<'_>, cond: Value, tag: Value) -> Value {
+/// `cond` (an `i8` condition) or'ed with "`tag` is not `form`", the compact
+/// elements' tag (compared with a constant when `tag` is one: an item the
+/// code pushes is often an int).
+fn or_other_kind(b: &mut FunctionBuilder<'_>, cond: Value, tag: Value, form: Value) -> Value {
+    let other = match const_of(b, tag) {
+        Some(t) => b.ins().icmp_imm_s(IntCC::NotEqual, form, t),
+        None => b.ins().icmp(IntCC::NotEqual, tag, form),
+    };
+    b.ins().bor(cond, other)
+}
+
+/// The word a compact array keeps for a value of its kind with these parts.
+/// A bool's payload is one byte: read from the frame, the rest of its word
+/// may be anything, and is cleared (one built by compiled code, whose tag is
+/// a constant, is 0 or 1 already).
+fn compact_payload(b: &mut FunctionBuilder<'_>, tag: Value, payload: Value) -> Value {
     match const_of(b, tag) {
-        Some(t) if t == TAG_INT as i64 => cond,
-        _ => {
-            let not_int = b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_INT as i64);
-            b.ins().bor(cond, not_int)
+        Some(_) => payload,
+        None => {
+            let is_bool = b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_BOOL as i64);
+            let byte = b.ins().band_imm_s(payload, 0xff);
+            b.ins().select(is_bool, byte, payload)
         }
     }
 }
@@ -260,22 +275,23 @@ fn refuse_shared_or(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, stro
 /// of an unshared array, an index in range), for an element that holds no
 /// reference (nothing to release): reached only when `local` holds an array
 /// that is its own alone, `0 <= index < len`, the element's kind is not
-/// counted and, when the array is compact, `value` is an int; `slow`
-/// (changing nothing) otherwise. `value` moves into the array.
+/// counted and, when the array is compact, `value` is of its elements' kind;
+/// `slow` (changing nothing) otherwise. `value` moves into the array.
 pub fn set_element(b: &mut FunctionBuilder<'_>, l: HeapLayout, local: Value, index: Value, value: Item, slow: Block) {
     let arr = payload_if(b, local, TAG_ARRAY, slow);
-    let (ints, boxed) = forms(b, l, arr);
+    let (ints, boxed, form) = forms(b, l, arr);
     let done = b.create_block();
     let (tag, payload) = value.parts;
     b.switch_to_block(ints);
     let len = b.ins().load(types::I64, flags(), arr, l.ints_len);
     // Unsigned: a negative index (counted from the end) is the VM's to place.
     let outside = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
-    let refuse = or_not_int(b, outside, tag);
+    let refuse = or_other_kind(b, outside, tag, form);
     refuse_shared_or(b, l, arr, 1, refuse, slow);
     let elems = b.ins().load(types::I64, flags(), arr, l.ints_ptr);
     let el = int_at(b, elems, index);
-    b.ins().store(flags(), payload, el, 0);
+    let word = compact_payload(b, tag, payload);
+    b.ins().store(flags(), word, el, 0);
     b.ins().jump(done, &[]);
 
     b.switch_to_block(boxed);
