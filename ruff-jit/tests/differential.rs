@@ -3,8 +3,9 @@
 //! try/except around errors, arrays built with `push` and read by index (also out
 //! of range and from the end) in compiled functions, dicts and strings, closures
 //! capturing ints or floats, a closure assigning its captured variable, a closure
-//! passed to a function that calls it in a loop, map/reduce with closures, and
-//! struct fields read in a method and in a loop, holding ints or floats)
+//! passed to a function that calls it in a loop, map/reduce with closures,
+//! struct fields read in a method and in a loop, holding ints or floats, and
+//! arrays of bools, now and then widened by an int)
 //! must give byte-identical output and exit status under the VM alone and under
 //! the JIT (eager, auto, and eager with deopt stress).
 //!
@@ -91,7 +92,7 @@ impl Gen {
     fn block(&mut self, vars: &mut Vec<String>, depth: u32, calls: &[(String, usize)], out: &mut String, ind: &str) {
         let n = 1 + self.rng.below(4);
         for _ in 0..n {
-            match self.rng.below(7) {
+            match self.rng.below(8) {
                 0 | 1 if !vars.is_empty() => {
                     let v = vars[self.rng.below(vars.len() as u64) as usize].clone();
                     let e = self.expr(vars, 3, calls);
@@ -130,6 +131,28 @@ impl Gen {
                     let _ = writeln!(out, "{ind}for {j} in {count} {{ {a} = push({a}, {e}) }}");
                     let _ = writeln!(out, "{ind}for {j} in len({a}) {{ {v} = {v} + {a}[{j}] }}");
                     let _ = writeln!(out, "{ind}if len({a}) > 0 {{ {v} = {v} - {a}[({idx}) % 40] }}");
+                }
+                7 if depth > 0 && !vars.is_empty() => {
+                    // Bools built by `push` (a compact array), tested and
+                    // replaced by index, and now and then an int stored
+                    // among them (which widens the array).
+                    let n = vars.len();
+                    let (f, j) = (format!("b{n}"), format!("j{n}"));
+                    let v = vars[self.rng.below(n as u64) as usize].clone();
+                    let count = self.rng.below(30);
+                    vars.push(j.clone());
+                    let (made, next) = (self.cond(vars, calls), self.cond(vars, calls));
+                    vars.pop();
+                    let _ = writeln!(out, "{ind}mut {f} := []");
+                    let _ = writeln!(out, "{ind}for {j} in {count} {{ {f} = push({f}, {made}) }}");
+                    let _ = writeln!(out, "{ind}for {j} in len({f}) {{");
+                    let _ = writeln!(out, "{ind}    if {f}[{j}] {{ {v} = {v} + 1 }}");
+                    let _ = writeln!(out, "{ind}    {f}[{j}] = {next}");
+                    let _ = writeln!(out, "{ind}}}");
+                    if self.rng.below(3) == 0 {
+                        let _ = writeln!(out, "{ind}if len({f}) > 1 {{ {f}[1] = {v} }}");
+                        let _ = writeln!(out, "{ind}for {j} in len({f}) {{ if {f}[{j}] == true {{ {v} = {v} - 1 }} }}");
+                    }
                 }
                 4 if depth > 0 && !vars.is_empty() => {
                     let c = self.cond(vars, calls);
