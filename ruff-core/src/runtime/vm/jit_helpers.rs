@@ -369,8 +369,20 @@ pub unsafe extern "C" fn ruff_jit_make_struct(ctx: *mut JitCtx, shape: *const Co
     // SAFETY: as for `ruff_jit_step`.
     let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
     let Const::Shape { name, fields } = (unsafe { &*shape }) else { unreachable!("MAKE_STRUCT without a shape") };
-    // SAFETY: the values are moved out once; their positions are dead after.
-    let values = (0..fields.len()).map(|i| unsafe { std::ptr::read(at.add(i)) }).collect();
+    // Each value moves as tag byte + payload word (`value::copy_split`):
+    // native code has just stored them that way, and a 16-byte read of each
+    // missed store forwarding (most of this helper's time on a loop making
+    // one small struct per iteration).
+    let n = fields.len();
+    let mut values: Vec<Value> = Vec::with_capacity(n);
+    // SAFETY: the values are moved out once, their positions dead after; the
+    // vector has room for `n` and owns them once all are written.
+    unsafe {
+        for i in 0..n {
+            crate::runtime::value::copy_split(at.add(i), values.as_mut_ptr().add(i));
+        }
+        values.set_len(n);
+    }
     let v = vm.structs.instance(name, fields, values);
     unsafe { std::ptr::write(at, v) }
 }
