@@ -141,10 +141,24 @@ impl Vm {
         depth: usize,
         fast: impl FnOnce(&mut Vm) -> Option<Result<usize, RuntimeError>>,
     ) -> Result<usize, RuntimeError> {
+        let nslots = self.frames.last().expect("frame").closure.proto.nslots as usize;
+        self.step_above_slots(pc, nslots + depth, fast)
+    }
+
+    /// [`Vm::step_with`] given the frame's slots plus the operand stack's
+    /// depth (`above`), which compiled code knows: no load through the frame's
+    /// closure and function for it.
+    #[inline(always)]
+    pub(crate) fn step_above_slots(
+        &mut self,
+        pc: usize,
+        above: usize,
+        fast: impl FnOnce(&mut Vm) -> Option<Result<usize, RuntimeError>>,
+    ) -> Result<usize, RuntimeError> {
         let d = self.frames.len();
         let frame = self.frames.last_mut().expect("frame");
         frame.pc = pc;
-        let top = frame.base + frame.closure.proto.nslots as usize + depth;
+        let top = frame.base + above;
         // SAFETY: framed code keeps the operand stack below `depth` initialised and
         // within the room reserved for it.
         unsafe { self.stack.set_len(top) };

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use super::call::Called;
-use super::jit_helpers::back_to_native;
+use super::jit_helpers::{back_to_native, back_to_native_above_slots};
 use super::Vm;
 use crate::bytecode::Op;
 use crate::runtime::object::{Closure, StructType};
@@ -137,28 +137,34 @@ impl MethodCache {
     }
 }
 
-/// `CALL_METHOD name argc` at `pc` with `depth` operand stack values, as
-/// [`super::jit_helpers::ruff_jit_step`] runs it (same arguments and result),
-/// except that a struct receiver's method closure comes from `cache` (filled
-/// here the first time, and again when the receiver's type changes) instead
-/// of a search by name. Anything but a struct type's closure method (a
-/// function-valued field, a dict entry, a builtin called as a method, a
-/// struct made before its type was declared) is the VM's ordinary step.
+/// `CALL_METHOD name argc` at `pc`, as [`super::jit_helpers::ruff_jit_step`]
+/// runs it (same result), except that a struct receiver's method closure
+/// comes from `cache` (filled here the first time, and again when the
+/// receiver's type changes) instead of a search by name. Anything but a
+/// struct type's closure method (a function-valued field, a dict entry, a
+/// builtin called as a method, a struct made before its type was declared) is
+/// the VM's ordinary step. Compiled code passes what it knows of the frame
+/// and the instruction: the frame's slots plus the operand stack's depth
+/// (`above`), the slots plus the room it needs after the call (`room`), and
+/// the argument count, so that the common case reads neither the running
+/// function nor its code.
 ///
 /// # Safety
-/// As for `ruff_jit_step`; `cache` is the instruction's live cache.
+/// As for `ruff_jit_step`; `cache` is the instruction's live cache, and the
+/// three counts are those of the running frame and instruction.
 pub unsafe extern "C" fn ruff_jit_call_method(
     ctx: *mut JitCtx,
     pc: u32,
-    depth: u32,
-    need: u32,
+    above: u32,
+    room: u32,
     cache: *mut MethodCache,
+    argc: u32,
 ) -> u32 {
     // SAFETY: as for `ruff_jit_step`.
     let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
     let cache = unsafe { &mut *cache };
-    let pc = pc as usize;
-    let r = vm.step_with(pc, depth as usize, |vm| match vm.cached_method(pc, cache) {
+    let (pc, argc) = (pc as usize, argc as usize);
+    let r = vm.step_above_slots(pc, above as usize, |vm| match vm.cached_method(pc, argc, cache) {
         Some((closure, recv_at, argc)) => {
             vm.frames.last_mut()?.pc = pc + 1;
             let called = vm.push_frame(closure, recv_at, argc + 1, recv_at).map(|()| Called::Frame);
@@ -173,25 +179,25 @@ pub unsafe extern "C" fn ruff_jit_call_method(
         }
     });
     // SAFETY: as this function's.
-    unsafe { back_to_native(ctx, vm, r, need) }
+    unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
 }
 
 impl Vm {
-    /// The method closure CALL_METHOD at `pc` calls, with its receiver's stack
-    /// position and argument count, when the receiver is a struct whose type
-    /// has a closure method of that name (as `Vm::call_method` finds it);
-    /// `None` otherwise.
+    /// The method closure CALL_METHOD at `pc` (of `argc` arguments) calls,
+    /// with its receiver's stack position and argument count, when the
+    /// receiver is a struct whose type has a closure method of that name (as
+    /// `Vm::call_method` finds it); `None` otherwise.
     #[inline(always)]
-    fn cached_method(&self, pc: usize, cache: &mut MethodCache) -> Option<(Rc<Closure>, usize, usize)> {
-        let proto = &self.frames.last()?.closure.proto;
-        let Op::CallMethod(k, argc) = proto.code[pc] else { return None };
-        let argc = argc as usize;
+    fn cached_method(&self, pc: usize, argc: usize, cache: &mut MethodCache) -> Option<(Rc<Closure>, usize, usize)> {
         let recv_at = self.stack.len() - argc - 1;
         let Value::Struct(s) = &self.stack[recv_at] else { return None };
         let ty = s.ty.as_ref()?;
         if let Some(c) = cache.get(ty) {
             return Some((c.clone(), recv_at, argc));
         }
+        let proto = &self.frames.last()?.closure.proto;
+        let Op::CallMethod(k, n) = proto.code[pc] else { return None };
+        debug_assert_eq!(n as usize, argc, "compiled code passes the instruction's count");
         let name = super::dispatch::name_const(proto, k);
         let Some(Value::Func(c)) = ty.method(name) else { return None };
         cache.0 = Some((ty.clone(), c.clone()));

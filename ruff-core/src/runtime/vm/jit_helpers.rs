@@ -66,10 +66,26 @@ pub unsafe extern "C" fn ruff_jit_step(ctx: *mut JitCtx, pc: u32, depth: u32, ne
 /// # Safety
 /// As for [`ruff_jit_step`]; `vm` is `ctx`'s VM.
 pub(super) unsafe fn back_to_native(ctx: *mut JitCtx, vm: &mut Vm, r: Result<usize, RuntimeError>, need: u32) -> u32 {
-    let frame = vm.frames.last().expect("frame");
-    let (base, top) = (frame.base, frame.base + frame.closure.proto.nslots as usize);
+    let nslots = vm.frames.last().expect("frame").closure.proto.nslots as usize;
+    // SAFETY: as this function's.
+    unsafe { back_to_native_above_slots(ctx, vm, r, nslots + need as usize) }
+}
+
+/// [`back_to_native`] given the frame's slots plus `need` (`room`), which
+/// compiled code knows.
+///
+/// # Safety
+/// As for [`back_to_native`].
+#[inline(always)]
+pub(super) unsafe fn back_to_native_above_slots(
+    ctx: *mut JitCtx,
+    vm: &mut Vm,
+    r: Result<usize, RuntimeError>,
+    room: usize,
+) -> u32 {
+    let base = vm.frames.last().expect("frame").base;
     let len = vm.stack.len();
-    vm.stack.reserve((top + need as usize + 1).saturating_sub(len));
+    vm.stack.reserve((base + room + 1).saturating_sub(len));
     // SAFETY: `base` is within the stack.
     unsafe {
         (*ctx).base = vm.stack.as_mut_ptr().add(base);
