@@ -548,18 +548,15 @@ impl Fx<'_, '_> {
     /// Runs instruction `pc` in the VM; returns the next instruction's index.
     /// A method call is the same step with the instruction's method cache.
     fn step(&mut self, pc: usize, depth: usize) -> Value {
+        // Both helpers take the counts with the frame's slots added in.
+        let nslots = self.u.proto.nslots as i64;
         let mut args = vec![
             self.ctx,
             self.b.ins().iconst(types::I32, pc as i64),
-            self.b.ins().iconst(types::I32, depth as i64),
-            self.b.ins().iconst(types::I32, self.u.plan.stack_need as i64),
+            self.b.ins().iconst(types::I32, nslots + depth as i64),
+            self.b.ins().iconst(types::I32, nslots + self.u.plan.stack_need as i64),
         ];
         let helper = if let Op::CallMethod(_, argc) = self.u.proto.code[pc] {
-            // The method call's helper takes the counts above the frame's
-            // slots, and the instruction's argument count.
-            let nslots = self.u.proto.nslots as i64;
-            args[2] = self.b.ins().iconst(types::I32, nslots + depth as i64);
-            args[3] = self.b.ins().iconst(types::I32, nslots + self.u.plan.stack_need as i64);
             let cache = Box::<MethodCache>::default();
             args.push(self.b.ins().iconst(types::I64, &*cache as *const MethodCache as i64));
             args.push(self.b.ins().iconst(types::I32, argc as i64));

@@ -124,16 +124,11 @@ impl Vm {
 
     /// Runs the single instruction at `pc` of the top frame, whose operand stack
     /// holds `depth` values (for framed native code, which keeps the frame
-    /// complete). A call runs to its end; errors are caught by handlers of the
-    /// frames it pushed, and otherwise returned with the top frame back on top.
-    /// Returns the next instruction's index.
-    pub(crate) fn step(&mut self, pc: usize, depth: usize) -> Result<usize, RuntimeError> {
-        self.step_with(pc, depth, |vm| vm.step_fast(pc))
-    }
-
-    /// [`Vm::step`] with `fast` tried before the dispatch loop (as
-    /// [`Vm::step_fast`]: `None` leaves the instruction, or the rest of a
-    /// call it made, to the loop).
+    /// complete), with `fast` tried before the dispatch loop (as
+    /// [`Vm::step_fast`]: `None` leaves the instruction, or the rest of a call
+    /// it made, to the loop). A call runs to its end; errors are caught by
+    /// handlers of the frames it pushed, and otherwise returned with the top
+    /// frame back on top. Returns the next instruction's index.
     #[inline(always)]
     pub(crate) fn step_with(
         &mut self,

@@ -39,14 +39,17 @@ use std::rc::Rc;
 /// the VM until native code has returned [`crate::runtime::tier::status::RAISED`]).
 pub const STEP_RAISED: u32 = u32::MAX;
 
-/// Runs the instruction at `pc` of the running frame with `depth` operand stack
-/// values; afterwards the stack has room for `need` more values above the frame's
-/// slots. Returns the next instruction's index or [`STEP_RAISED`].
+/// Runs the instruction at `pc` of the running frame, whose slots plus operand
+/// stack depth are `above`; afterwards the stack has room for `room` values
+/// from the frame's base (its slots plus what compiled code needs). Returns
+/// the next instruction's index or [`STEP_RAISED`]. Compiled code passes the
+/// two counts with its slots added in (it knows them), so that a step reads
+/// nothing through the frame's closure and function for them.
 ///
 /// # Safety
 /// `ctx` is the context of a framed entry that is running, and the frame
-/// invariant of this module holds.
-pub unsafe extern "C" fn ruff_jit_step(ctx: *mut JitCtx, pc: u32, depth: u32, need: u32) -> u32 {
+/// invariant of this module holds; the counts are the running frame's.
+pub unsafe extern "C" fn ruff_jit_step(ctx: *mut JitCtx, pc: u32, above: u32, room: u32) -> u32 {
     // SAFETY: the VM set `ctx.vm` to itself before entering the native code that
     // calls us, and holds no reference into itself across that call.
     let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
@@ -54,9 +57,10 @@ pub unsafe extern "C" fn ruff_jit_step(ctx: *mut JitCtx, pc: u32, depth: u32, ne
         let stats = &vm.frames.last().expect("frame").closure.proto.jit.stats;
         stats.stepped_insns.set(stats.stepped_insns.get() + 1);
     }
-    let r = vm.step(pc as usize, depth as usize);
+    let pc = pc as usize;
+    let r = vm.step_above_slots(pc, above as usize, |vm| vm.step_fast(pc));
     // SAFETY: as this function's.
-    unsafe { back_to_native(ctx, vm, r, need) }
+    unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
 }
 
 /// Native code's side of a step (or of a call the VM made for it): points `ctx`
