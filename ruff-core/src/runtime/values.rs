@@ -35,7 +35,8 @@ use super::heap_layout::counted;
 use super::value::{Value, TAG_BOOL, TAG_INT, TAG_OFFSET};
 
 /// Elements of an array, set or stack; a `Vec<Value>` to every reader, kept as
-/// plain ints while it holds nothing else (see the module's documentation).
+/// plain ints (or bools) while it holds nothing else (see the module's
+/// documentation).
 ///
 /// `repr(C)` so that compiled code finds the flags at fixed offsets
 /// ([`Values::COUNTED_OFFSET`], [`Values::COMPACT_OFFSET`]); the two vectors'

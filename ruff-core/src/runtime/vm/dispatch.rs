@@ -326,7 +326,7 @@ impl Vm {
 
     /// The dispatch loop; `COUNT` (`--jit-stats`) counts executed instructions per
     /// function, and is a type parameter so the uncounted loop pays nothing for it.
-    /// `SINGLE` ([`Vm::step`]) returns after one instruction of the frame above
+    /// `SINGLE` ([`Vm::step_with`]) returns after one instruction of the frame above
     /// `stop_depth` (calls it makes run to their end); that instruction is counted
     /// by the native code that asked for it, not here.
     fn execute<const COUNT: bool, const SINGLE: bool>(&mut self, stop_depth: usize) -> Result<Value, RuntimeError> {
