@@ -191,17 +191,22 @@ impl Values {
     #[inline]
     pub fn push(&mut self, v: Value) {
         if self.is_compact() {
-            if self.ints().is_empty() {
-                // The first element sets the kind.
-                match v {
-                    Value::Int(_) => self.compact.set(TAG_INT),
-                    Value::Bool(_) => self.compact.set(TAG_BOOL),
-                    _ => {}
-                }
-            }
             if let Some(x) = self.payload_of(&v) {
                 self.ints.get_mut().push(x);
                 return;
+            }
+            // An empty buffer takes the kind of its first element.
+            if self.ints().is_empty() {
+                let (tag, x) = match v {
+                    Value::Int(x) => (TAG_INT, x),
+                    Value::Bool(b) => (TAG_BOOL, i64::from(b)),
+                    _ => (0, 0),
+                };
+                if tag != 0 {
+                    self.compact.set(tag);
+                    self.ints.get_mut().push(x);
+                    return;
+                }
             }
             self.widen_mut();
         }

@@ -64,10 +64,8 @@ impl Fx<'_, '_> {
         if let Some(l) = self.u.layout {
             let slow = self.b.create_block();
             self.b.set_cold_block(slow);
-            let (tag, payload) = heap::field(&mut self.b, l, target, &cache, slow);
-            let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(want) as i64);
-            self.exit_if(other, pc, d, bail::GUARD);
-            let v = self.unboxed(payload, want);
+            let part = heap::field(&mut self.b, l, target, &cache, slow);
+            let v = self.unboxed_or_exit(part, want, pc, d);
             // The struct's reference goes with the position.
             self.release(target);
             self.b.ins().jump(done, &[v.into()]);
@@ -108,7 +106,7 @@ impl Fx<'_, '_> {
             self.flush_below(usize::MAX);
         }
         let d = st.stack.len();
-        let (src, dst) = (self.addr(Loc::Slot(a)), self.addr(Loc::Stack(d as u16)));
+        let src = self.addr(Loc::Slot(a));
         let cache = Box::<FieldCache>::default();
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
@@ -116,12 +114,11 @@ impl Fx<'_, '_> {
         match want {
             Some(want) => {
                 self.b.append_block_param(done, cl_type(want));
-                let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, part.0, tag_of(want) as i64);
-                self.exit_if(other, pc, d, bail::GUARD);
-                let v = self.unboxed(part.1, want);
+                let v = self.unboxed_or_exit(part, want, pc, d);
                 self.b.ins().jump(done, &[v.into()]);
             }
             None => {
+                let dst = self.addr(Loc::Stack(d as u16));
                 heap::new_ref_into(&mut self.b, l, dst, part);
                 self.b.ins().jump(done, &[]);
             }
@@ -196,8 +193,12 @@ impl Fx<'_, '_> {
         self.b.ins().load(cl_type(want), flags(), at, PAYLOAD_OFFSET as i32)
     }
 
-    /// A payload word as a value of scalar kind `want` (int or float).
-    fn unboxed(&mut self, payload: Value, want: Kind) -> Value {
+    /// The payload of a field read inline (`part`, tag and payload) as a
+    /// value of scalar kind `want` (int or float); a field of another kind
+    /// leaves to the VM at `pc` with `d` operands, before anything changed.
+    fn unboxed_or_exit(&mut self, (tag, payload): (Value, Value), want: Kind, pc: usize, d: usize) -> Value {
+        let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(want) as i64);
+        self.exit_if(other, pc, d, bail::GUARD);
         match want {
             Kind::Float => self.b.ins().bitcast(types::F64, MemFlagsData::new(), payload),
             _ => payload,
