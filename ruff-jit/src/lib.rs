@@ -20,6 +20,7 @@ mod divconst;
 mod framed;
 mod host;
 mod perfmap;
+mod rangeflow;
 mod ranges;
 mod scalar;
 mod trampoline;
@@ -135,7 +136,8 @@ impl Tier for Jit {
         let t0 = Instant::now();
         let kinds = analyze::kinds_of(&slots[..proto.nslots as usize]);
         let captured = analyze::kinds_of(captures);
-        match engine.timed(|e, t0| e.compile_osr(proto, pc, kinds.clone(), &captured, globals, t0)) {
+        let values = &slots[..proto.nslots as usize];
+        match engine.timed(|e, t0| e.compile_osr(proto, pc, values, &captured, globals, t0)) {
             Ok(entry) => Ok(NativeCode::pure(entry)),
             Err(_) => {
                 let tried = engine.clock.own_ns(t0);
@@ -516,18 +518,20 @@ impl Engine {
         &mut self,
         proto: &Rc<Proto>,
         pc: u32,
-        kinds: Vec<Kind>,
+        values: &[Value],
         captures: &[Kind],
         globals: &[Value],
         t0: Instant,
     ) -> Result<NativeEntry, Rejection> {
+        let kinds = analyze::kinds_of(values);
         let a = self.analyze_with_callees(proto, &Start::Loop(pc, kinds), captures, globals, 0)?;
+        let assumed = osr_assumptions(proto, &a, values);
         let cc = self.module.isa().default_call_conv();
         let name = self.name(proto, &format!("osr@{pc}"));
         let sig = entry_signature(cc);
         let id = self.module.declare_function(&name, Linkage::Local, &sig).map_err(err)?;
         self.ctx.func.signature = sig;
-        self.translate_unit(proto, &a, UnitKind::Osr, None)?;
+        self.translate_unit(proto, &a, UnitKind::Osr(assumed), None)?;
         let size = self.define(id)?;
         let entry = self.finalized_entry(id)?;
         if let Some(p) = &mut self.perf {
@@ -676,4 +680,29 @@ impl Engine {
         }
         out
     }
+}
+
+/// The ranges an OSR unit of `proto` (analysed in `a`) assumes its slots
+/// enter in, given the values they hold now (see `rangeflow`): a guess from
+/// each int slot the unit assigns, none for the others. A function recompiled
+/// (after entries that did not match, among other reasons) assumes nothing,
+/// so that a wrong guess cannot keep its loops out of native code.
+fn osr_assumptions(proto: &Proto, a: &analyze::Analysis, values: &[Value]) -> Vec<ranges::Range> {
+    let mut out = vec![ranges::Range::ALL; values.len()];
+    if proto.jit.stats.recompiles.get() > 0 {
+        return out;
+    }
+    let assigned = rangeflow::assigned_slots(&proto.code, a, values.len());
+    let guessed: Vec<(usize, i64)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(s, v)| match v {
+            Value::Int(x) if assigned[s] => Some((s, *x)),
+            _ => None,
+        })
+        .collect();
+    for ((s, _), r) in guessed.iter().zip(rangeflow::entry_guess(proto, guessed.iter().map(|g| g.1))) {
+        out[*s] = r;
+    }
+    out
 }

@@ -223,6 +223,40 @@ pub trait Scalar<'b> {
         Some(v)
     }
 
+    /// `a / k` or `a % k` for a positive constant `k` when `a`'s range lies in
+    /// `[0, 2k)`: the quotient is 0 or 1, so one compare gives it, and the
+    /// remainder is `a` less `k` at most once (a loop keeping `x = (x + y) % k`
+    /// with both below `k` pays a compare and a select instead of two
+    /// multiplications in a row).
+    fn small_quotient(&mut self, op: Op, a: Value, k: i64) -> Option<Value> {
+        let r = self.range(a);
+        if k <= 0 || r.lo < 0 || r.hi / 2 >= k {
+            return None;
+        }
+        let b = self.fb();
+        let v = if r.hi < k {
+            match op {
+                Op::Div => b.ins().iconst(types::I64, 0),
+                _ => a,
+            }
+        } else {
+            let over = b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, a, k);
+            match op {
+                Op::Div => b.ins().uextend(types::I64, over),
+                _ => {
+                    let less = b.ins().iadd_imm_s(a, -k);
+                    b.ins().select(over, less, a)
+                }
+            }
+        };
+        let out = match op {
+            Op::Div => Range { lo: 0, hi: i64::from(r.hi >= k) },
+            _ => Range { lo: if r.hi < k { r.lo } else { 0 }, hi: r.hi.min(k - 1) },
+        };
+        self.note(v, out);
+        Some(v)
+    }
+
     /// An int or float operand as a float.
     fn as_float(&mut self, v: Value, k: Kind) -> Value {
         if k == Kind::Int {
@@ -238,8 +272,18 @@ pub trait Scalar<'b> {
             if let Some(v) = self.unchecked(op, a, b) {
                 return (v, Kind::Int);
             }
+            // A checked result that is not an overflow lies where the
+            // operands' ranges say, clamped at the extremes (`rangeflow`).
+            let clamped = if self.facts().is_some() {
+                let (ra, rb) = (self.range(a), self.range(b));
+                crate::rangeflow::arith(op, ra, rb)
+            } else {
+                Range::ALL
+            };
             if let (Op::Add | Op::Sub, Some(k)) = (op, self.int_const(b)) {
-                return (self.add_const(op, a, b, k), Kind::Int);
+                let v = self.add_const(op, a, b, k);
+                self.note(v, clamped);
+                return (v, Kind::Int);
             }
             let r = match op {
                 Op::Add => Some(self.fb().ins().sadd_overflow(a, b)),
@@ -249,12 +293,16 @@ pub trait Scalar<'b> {
             };
             if let Some((v, of)) = r {
                 self.error_if(of);
+                self.note(v, clamped);
                 return (v, Kind::Int);
             }
             // A constant divisor other than 0 and -1 can neither divide by zero
             // nor overflow: no checks, and multiplications and shifts instead
             // of a divide.
             if let Some(k) = self.int_const(b).filter(|&k| k != 0 && k != -1) {
+                if let Some(v) = self.small_quotient(op, a, k) {
+                    return (v, Kind::Int);
+                }
                 let (nonneg, rem) = (self.range(a).lo >= 0, matches!(op, Op::Mod));
                 let v = crate::divconst::emit(self.fb(), a, k, rem, nonneg);
                 if rem && k > 0 {

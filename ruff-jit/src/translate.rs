@@ -88,8 +88,9 @@ pub fn entry_signature(cc: CallConv) -> Signature {
 pub enum UnitKind {
     /// A direct entry taking unboxed arguments of these kinds.
     Call(Vec<Kind>),
-    /// An OSR entry (ctx, slots, out) -> status.
-    Osr,
+    /// An OSR entry (ctx, slots, out) -> status, assuming its slots enter in
+    /// these ranges (see `rangeflow`; `Range::ALL` for no assumption).
+    Osr(Vec<Range>),
 }
 
 /// Everything the translator needs besides the builder.
@@ -150,6 +151,8 @@ struct Tx<'a, 'b> {
     entering: Vec<u32>,
     /// Int ranges known where code is being emitted.
     facts: Facts,
+    /// The slots' ranges before each instruction (`rangeflow`), when found.
+    flow: Option<crate::rangeflow::SlotRanges>,
     /// Blocks sealed as soon as they were entered, which must have exactly
     /// one predecessor in the end (checked by `check_sealed_early`).
     sealed_early: Vec<Block>,
@@ -188,6 +191,7 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         leaders,
         entering,
         facts: Facts::default(),
+        flow: None,
         sealed_early: Vec::new(),
         frame: 0,
         inline_levels: 0,
@@ -203,6 +207,11 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         closure: None,
     };
     tx.inline_levels = tx.inline_levels();
+    let entry = match &u.kind {
+        UnitKind::Call(_) => vec![Range::ALL; u.proto.nslots as usize],
+        UnitKind::Osr(r) => r.clone(),
+    };
+    tx.flow = crate::rangeflow::slot_ranges(u.proto, a, entry);
     tx.create_blocks();
     let open = tx.prologue()?;
     tx.body(open)?;
@@ -308,6 +317,7 @@ impl Tx<'_, '_> {
                     if self.facts.enter(blk) {
                         self.seal_early(blk);
                     }
+                    self.note_flow(pc, st);
                 }
                 open = true;
                 if u.stress {
@@ -402,6 +412,19 @@ impl Tx<'_, '_> {
         Ok(())
     }
 
+    /// Notes what `rangeflow` found of the int slots before instruction `pc`
+    /// (with kinds `st`), where a block starts. A block with several entering
+    /// edges learns its loop-carried facts only here.
+    fn note_flow(&mut self, pc: usize, st: &State) {
+        let Some(at) = self.flow.as_ref().and_then(|f| f[pc].clone()) else { return };
+        for (s, r) in at.into_iter().enumerate() {
+            if r != Range::ALL && st.slots.get(s) == Some(&Kind::Int) {
+                let v = self.get(Loc::Slot(s as u16), Kind::Int);
+                self.facts.note(v, r);
+            }
+        }
+    }
+
     /// Seals a block whose only predecessor is emitted already (reads of
     /// variables then go straight to it, and facts about its values apply).
     fn seal_early(&mut self, blk: Block) {
@@ -472,7 +495,7 @@ impl Tx<'_, '_> {
                     self.set(Loc::Slot(i as u16), k, params[i + 2]);
                 }
             }
-            UnitKind::Osr => {
+            UnitKind::Osr(_) => {
                 let first = self.block(a.entry)?;
                 self.out = Some(params[2]);
                 let slots = params[1];
@@ -487,13 +510,18 @@ impl Tx<'_, '_> {
                     fails.tag_differs(&mut self.b, slots, i as i32 * VALUE_SIZE as i32, tag_of(*k));
                 }
                 fails.branch(&mut self.b, mismatch);
+                let mut outside = crate::wrapper::AnyFails::default();
                 for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| k.scalar()) {
                     let off = i as i32 * VALUE_SIZE as i32;
                     if *k != Kind::Null {
                         let v = self.b.ins().load(cl_type(*k), flags(), slots, off + PAYLOAD_OFFSET as i32);
                         self.set(Loc::Slot(i as u16), *k, v);
+                        if let Some(r) = self.assumed_on_entry(i) {
+                            outside.outside(&mut self.b, v, r.lo, r.hi);
+                        }
                     }
                 }
+                outside.branch(&mut self.b, mismatch);
                 self.b.ins().jump(first, &[]);
                 self.b.switch_to_block(mismatch);
                 let one = self.b.ins().iconst(types::I32, 1);
@@ -502,6 +530,18 @@ impl Tx<'_, '_> {
             }
         }
         Ok(true)
+    }
+
+    /// The range an OSR unit's code assumes slot `s` in when it enters: the
+    /// loop invariant `rangeflow` found from the entry's assumed range, which
+    /// the entry then checks (`None`: nothing assumed).
+    fn assumed_on_entry(&self, s: usize) -> Option<Range> {
+        let UnitKind::Osr(assumed) = &self.u.kind else { return None };
+        if *assumed.get(s)? == Range::ALL {
+            return None;
+        }
+        let r = *self.flow.as_ref()?[self.u.analysis.entry].as_ref()?.get(s)?;
+        (r != Range::ALL).then_some(r)
     }
 
     /// Continues in a new block when `cond` is false; bails out with `why` when true.
@@ -521,7 +561,7 @@ impl Tx<'_, '_> {
                 let bailed = self.b.ins().iconst(types::I64, 1);
                 self.b.ins().return_(&[z, bailed]);
             }
-            UnitKind::Osr => {
+            UnitKind::Osr(_) => {
                 let two = self.b.ins().iconst(types::I32, 2);
                 self.b.ins().return_(&[two]);
             }
@@ -587,7 +627,7 @@ impl Tx<'_, '_> {
                 let ok = self.b.ins().iconst(types::I64, 0);
                 self.b.ins().return_(&[v, ok]);
             }
-            UnitKind::Osr => {
+            UnitKind::Osr(_) => {
                 let out = self.out.expect("osr out");
                 store_boxed(&mut self.b, out, k, v);
                 let z = self.b.ins().iconst(types::I32, 0);

@@ -38,6 +38,18 @@ impl AnyFails {
         self.add(b, bad);
     }
 
+    /// Adds "the int `v` lies outside `lo..=hi`".
+    pub fn outside(&mut self, b: &mut FunctionBuilder<'_>, v: Value, lo: i64, hi: i64) {
+        if lo > i64::MIN {
+            let below = b.ins().icmp_imm_s(IntCC::SignedLessThan, v, lo);
+            self.add(b, below);
+        }
+        if hi < i64::MAX {
+            let above = b.ins().icmp_imm_s(IntCC::SignedGreaterThan, v, hi);
+            self.add(b, above);
+        }
+    }
+
     /// Branches to `fail` when any flag is set; continues in a new block.
     pub fn branch(self, b: &mut FunctionBuilder<'_>, fail: Block) {
         if let Some(c) = self.0 {

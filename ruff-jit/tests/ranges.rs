@@ -230,3 +230,123 @@ fn division_by_constants_agrees_with_the_vm_on_both_signs() {
         ],
     );
 }
+
+/// Ranges carried around loops (`rangeflow`): a value kept by a remainder
+/// stays below the divisor at the loop header, so what is added to it goes
+/// unchecked exactly as far as that allows, and a remainder of a sum of two
+/// such values is one conditional subtraction. `edge` overflows when `x`
+/// is 999 at the loop header and not before, `late` when `z` is (7 × 857
+/// is 5999); `pair` runs the quotient and remainder of a
+/// sum at both ends of `[0, 2k)`; `walk` enters its loop (by OSR, in `auto`)
+/// first with values inside the range its code assumes, then outside it.
+const LOOP_CARRIED: &str = r##"
+func edge(n) {
+    mut x := 0
+    mut y := 0
+    for i in n {
+        y = x + 9223372036854774809
+        x = (x + 1) % 1000
+    }
+    return y
+}
+func late(n) {
+    mut x := 0
+    mut y := 0
+    mut z := 0
+    for i in n {
+        y = z + 9223372036854774809
+        z = (x * 7) % 1000
+        x = x + 1
+    }
+    return y
+}
+func pair(n) {
+    mut a := 6
+    mut b := 6
+    mut q := 0
+    mut r := 0
+    for i in n {
+        q = q + (a + b) / 7
+        r = r + (a + b) % 7
+        let t := b
+        b = (a + b + i) % 7
+        a = t
+    }
+    return [q, r, a, b]
+}
+func walk(start, n) {
+    mut a := 0
+    mut b := start
+    for i in n {
+        let t := b
+        b = (a + b) % 1000000007
+        a = t
+    }
+    return b
+}
+func total(start, n) {
+    mut s := start
+    for i in n { s = s + i }
+    return s
+}
+mut out := []
+for round in 150 {
+    for n in [998, 999, 1000] {
+        try {
+            let y := edge(n)
+            if round == 149 { out = push(out, "edge " + to_string(n) + " = " + to_string(y)) }
+        } except e {
+            if round == 149 { out = push(out, "edge " + to_string(n) + ": " + e.message) }
+        }
+    }
+    for n in [858, 859] {
+        try {
+            let y := late(n)
+            if round == 149 { out = push(out, "late " + to_string(n) + " = " + to_string(y)) }
+        } except e {
+            if round == 149 { out = push(out, "late " + to_string(n) + ": " + e.message) }
+        }
+    }
+    if round == 149 { out = push(out, "pair " + to_string(pair(1000))) }
+}
+out = push(out, "walk " + to_string(walk(1, 300000)))
+out = push(out, "walk " + to_string(walk(-5, 300000)))
+out = push(out, "walk " + to_string(walk(1000000006, 300000)))
+for start in [0, 9223372036854775807 - 499500, 9223372036854775807 - 499499] {
+    try {
+        out = push(out, "total " + to_string(total(start, 1000)))
+    } except e {
+        out = push(out, "total " + to_string(start) + ": " + e.message)
+    }
+}
+for line in out { print(line) }
+"##;
+
+#[test]
+fn loop_carried_ranges_skip_only_checks_that_cannot_fail() {
+    agrees_with_vm(LOOP_CARRIED, "edge 1000: Integer overflow", 3, |mode, protos| {
+        if mode != ruff_core::runtime::tier::JitMode::Auto {
+            return;
+        }
+        // `walk`'s loop code assumed ranges that the second call's values
+        // are outside: its entries were refused, then it was compiled again
+        // assuming nothing, and ran natively.
+        let walk = protos.iter().find_map(|p| counted::find(p, "walk")).expect("walk");
+        let s = &walk.jit.stats;
+        assert!(s.mismatches.get() >= 8, "refused entries: {}", s.mismatches.get());
+        assert!(s.recompiles.get() >= 1, "walk was not compiled again");
+        let (native, vm, _) = counted::stats_of(protos, "walk");
+        assert!(native > 10 * vm, "walk ran {native} instructions natively, {vm} in the VM");
+    });
+    vm_prints(
+        LOOP_CARRIED,
+        &[
+            "edge 998 = 9223372036854775806",
+            "edge 999 = 9223372036854775807",
+            "late 858 = 9223372036854775801",
+            "late 859: Integer overflow",
+            "total 9223372036854775807",
+            "total 9223372036854276308: Integer overflow",
+        ],
+    );
+}

@@ -277,6 +277,8 @@ pub struct JitSlot {
     pub osr_ready: Cell<bool>,
     /// Failed guards of framed code since it was last compiled or dropped.
     pub guard_bails: Cell<u32>,
+    /// Entries pure OSR code refused since it was last dropped.
+    pub osr_refused: Cell<u32>,
     /// Statistics.
     pub stats: FnStats,
 }
@@ -314,6 +316,7 @@ impl JitSlot {
         s.compiles.set(0);
         s.recompiles.set(0);
         self.guard_bails.set(0);
+        self.osr_refused.set(0);
         *s.rejection.borrow_mut() = None;
     }
 

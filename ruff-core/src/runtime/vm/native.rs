@@ -39,6 +39,12 @@ const RECOMPILE_AFTER: u32 = 100;
 /// Recompiles a function's framed code gets (see [`RECOMPILE_AFTER`]).
 const MAX_RECOMPILES: u32 = 2;
 
+/// Entries refused by a function's pure OSR code (its slots had other kinds,
+/// or ints outside the ranges it assumes) after which that code is dropped,
+/// so that the next hot loop compiles it again for the values then at hand
+/// (counted as a recompile, at most [`MAX_RECOMPILES`] times).
+const REMATCH_AFTER: u32 = 8;
+
 /// Native stack kept free below the limit compiled code checks (helpers and the
 /// VM's own frames need some).
 const STACK_MARGIN: usize = 256 * 1024;
@@ -417,6 +423,21 @@ impl Vm {
         }
     }
 
+    /// Counts an entry `proto`'s pure OSR code refused, and drops that code
+    /// once they reach [`REMATCH_AFTER`] (see there).
+    fn osr_refused(proto: &Proto) {
+        let slot = &proto.jit;
+        let refused = slot.osr_refused.get() + 1;
+        slot.osr_refused.set(refused);
+        let stats = &slot.stats;
+        if refused < REMATCH_AFTER || stats.recompiles.get() >= MAX_RECOMPILES {
+            return;
+        }
+        slot.osr_refused.set(0);
+        stats.recompiles.set(stats.recompiles.get() + 1);
+        slot.osr.borrow_mut().retain(|(_, e)| !e.is_some_and(|c| !c.framed));
+    }
+
     /// What native code's status `st` means for the VM (`out` is the result on
     /// `status::DONE`), with the statistics and the bail-out policy.
     pub(super) fn settle(
@@ -442,6 +463,9 @@ impl Vm {
             status::MISMATCH => {
                 stats.mismatches.set(stats.mismatches.get() + 1);
                 proto.jit.osr_ready.set(false);
+                if osr && !code.framed {
+                    Self::osr_refused(proto);
+                }
                 None
             }
             status::RAISED => {
