@@ -405,14 +405,9 @@ impl Vm {
     /// as a caller deeper in the native stack may still be running it.
     fn guard_failed(proto: &Proto, osr: bool) {
         let slot = &proto.jit;
-        let failed = slot.guard_bails.get() + 1;
-        slot.guard_bails.set(failed);
-        let stats = &slot.stats;
-        if failed < RECOMPILE_AFTER || stats.recompiles.get() >= MAX_RECOMPILES {
+        if !Self::recompile_due(slot, &slot.guard_bails, RECOMPILE_AFTER) {
             return;
         }
-        slot.guard_bails.set(0);
-        stats.recompiles.set(stats.recompiles.get() + 1);
         if osr {
             // Pure entries and the loops refused stay as they are.
             slot.osr.borrow_mut().retain(|(_, e)| !e.is_some_and(|c| c.framed));
@@ -427,15 +422,24 @@ impl Vm {
     /// once they reach [`REMATCH_AFTER`] (see there).
     fn osr_refused(proto: &Proto) {
         let slot = &proto.jit;
-        let refused = slot.osr_refused.get() + 1;
-        slot.osr_refused.set(refused);
-        let stats = &slot.stats;
-        if refused < REMATCH_AFTER || stats.recompiles.get() >= MAX_RECOMPILES {
-            return;
+        if Self::recompile_due(slot, &slot.osr_refused, REMATCH_AFTER) {
+            slot.osr.borrow_mut().retain(|(_, e)| !e.is_some_and(|c| !c.framed));
         }
-        slot.osr_refused.set(0);
-        stats.recompiles.set(stats.recompiles.get() + 1);
-        slot.osr.borrow_mut().retain(|(_, e)| !e.is_some_and(|c| !c.framed));
+    }
+
+    /// Counts one more event on `counter`; once it reaches `after`, and while
+    /// the function has recompiles left ([`MAX_RECOMPILES`]), restarts the
+    /// count, counts a recompile and returns true (the caller drops the code).
+    fn recompile_due(slot: &JitSlot, counter: &std::cell::Cell<u32>, after: u32) -> bool {
+        let n = counter.get() + 1;
+        counter.set(n);
+        let recompiles = &slot.stats.recompiles;
+        if n < after || recompiles.get() >= MAX_RECOMPILES {
+            return false;
+        }
+        counter.set(0);
+        recompiles.set(recompiles.get() + 1);
+        true
     }
 
     /// What native code's status `st` means for the VM (`out` is the result on
