@@ -235,6 +235,7 @@ impl Engine {
             declare("ruff_jit_make_struct", &[i64t, i64t, i64t], None)?,
             declare("ruff_jit_add_local", &[i64t, i64t], Some(i32t))?,
             declare("ruff_jit_store_capture", &[i64t, i32t, i64t], None)?,
+            declare("ruff_jit_method_bailed", &[i64t, i32t, i32t, i32t, i64t, i32t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -571,6 +572,12 @@ impl Engine {
             refs.push(self.module.declare_func_in_func(*h, &mut self.ctx.func));
         }
         let direct = self.direct_calls(proto, &plan, values, globals);
+        let calls_methods = proto
+            .code
+            .iter()
+            .zip(&plan.states)
+            .any(|(op, st)| st.is_some() && matches!(op, ruff_core::bytecode::Op::CallMethod(..)));
+        let stack_need = plan.stack_need + if calls_methods { framed::emit::CALLEE_ROOM } else { 0 };
         let helpers = framed::emit::Helpers {
             step: refs[0],
             clone: refs[1],
@@ -586,7 +593,8 @@ impl Engine {
             make_struct: refs[11],
             add_local: refs[12],
             store_capture: refs[13],
-            fmod: refs[14],
+            method_bailed: refs[14],
+            fmod: refs[15],
         };
         let unit = framed::emit::FramedUnit {
             proto,
@@ -598,17 +606,18 @@ impl Engine {
             target: self.module.target_config(),
             layout: ruff_core::runtime::heap_layout::heap_layout(),
             direct,
+            stack_need,
         };
         let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-        let caches = match framed::emit::emit(b, &unit) {
-            Ok(caches) => caches,
+        let made = match framed::emit::emit(b, &unit) {
+            Ok(made) => made,
             Err(r) => {
                 self.module.clear_context(&mut self.ctx);
                 self.fctx = FunctionBuilderContext::new();
                 return Err(r);
             }
         };
-        self.keep_caches.push(caches);
+        self.keep_caches.push(made.caches);
         let size = self.define(id)?;
         let entry_fn = self.finalized_entry(id)?;
         if let Some(p) = &mut self.perf {
@@ -619,7 +628,7 @@ impl Engine {
         s.compiles.set(s.compiles.get() + 1);
         s.compile_ns.set(s.compile_ns.get() + tried_ns + t0.elapsed().as_nanos() as u64);
         s.code_bytes.set(s.code_bytes.get() + size as u64);
-        Ok(NativeCode { entry: entry_fn, data: std::ptr::null(), framed: true, stack_need: plan.stack_need })
+        Ok(NativeCode { entry: entry_fn, data: std::ptr::null(), framed: true, stack_need, frameless: made.frameless })
     }
 
     /// The calls of a framed unit that can go straight into pure code: those

@@ -7,7 +7,7 @@
 use std::rc::Rc;
 use std::sync::OnceLock;
 
-use super::object::{Closure, StructObj};
+use super::object::{Closure, StructObj, StructType};
 use super::value::{Value, TAG_NATIVE};
 use super::values::Values;
 
@@ -43,6 +43,9 @@ pub struct HeapLayout {
     pub struct_shape: i32,
     /// A struct's field values: their `Vec`'s element pointer.
     pub struct_values: i32,
+    /// A struct's type: the word of its `Option<Rc<StructType>>`, 0 for none
+    /// and otherwise what [`type_bits`] gives for that type.
+    pub struct_ty: i32,
     /// A closure's captured values: their `Vec`'s element pointer (from the
     /// address [`closure_bits`] gives), when the probe found it (without it,
     /// pure code does not read captured values; the rest works as before).
@@ -59,6 +62,13 @@ pub fn closure_bits(c: &Rc<Closure>) -> u64 {
     const _: () = assert!(std::mem::size_of::<Rc<Closure>>() == 8);
     // SAFETY: an `Rc` of a sized type is one initialised pointer.
     unsafe { std::mem::transmute_copy::<Rc<Closure>, u64>(c) }
+}
+
+/// The word a struct of type `t` keeps for it (see [`HeapLayout::struct_ty`]).
+pub fn type_bits(t: &Rc<StructType>) -> u64 {
+    const _: () = assert!(std::mem::size_of::<Option<Rc<StructType>>>() == 8);
+    // SAFETY: an `Rc` of a sized type is one initialised pointer.
+    unsafe { std::mem::transmute_copy::<Rc<StructType>, u64>(t) }
 }
 
 /// The word a closure of function `p` keeps for it (see
@@ -158,7 +168,7 @@ fn probe() -> Option<HeapLayout> {
     // the `repr(C)` `Values`.
     let [ptr, len, cap] = vec_fields(unsafe { words(data, 3) }, rc.as_ptr() as usize)?;
     drop(value);
-    let (struct_shape, struct_values) = probe_struct(ptr * 8)?;
+    let (struct_shape, struct_values, struct_ty) = probe_struct(ptr * 8)?;
     let [ints_ptr, ints_len, ints_cap] = probe_ints()?;
     // A closure's `Rc` puts it where it puts a `Values`, when they are aligned alike.
     let closure_captures = (std::mem::align_of::<Closure>() == std::mem::align_of::<Values>())
@@ -179,6 +189,7 @@ fn probe() -> Option<HeapLayout> {
         ints_cap: (data_off + ints_cap) as i32,
         struct_shape,
         struct_values,
+        struct_ty,
         closure_captures,
         closure_proto,
     })
@@ -230,25 +241,39 @@ fn probe_ints() -> Option<[usize; 3]> {
     Some(found.map(|i| Values::INTS_OFFSET as usize + 8 * i))
 }
 
-/// The offsets of a struct's shape words and of its values' element pointer
-/// (`vec_ptr`: where a `Vec` keeps that pointer), checked on a real struct.
-fn probe_struct(vec_ptr: usize) -> Option<(i32, i32)> {
+/// The offsets of a struct's shape words, of its values' element pointer
+/// (`vec_ptr`: where a `Vec` keeps that pointer) and of its type's word,
+/// checked on a real struct (of a real type, whose word must be the pointer
+/// [`type_bits`] gives, and on one without, whose word must be 0).
+fn probe_struct(vec_ptr: usize) -> Option<(i32, i32, i32)> {
     let names: Rc<[Rc<str>]> = vec![Rc::from("a"), Rc::from("b")].into();
-    let obj = Rc::new(StructObj {
-        name: Rc::from("Probe"),
-        ty: None,
-        shape: names,
-        values: vec![Value::Int(1), Value::Int(2)],
-    });
+    let ty = Rc::new(StructType { name: Rc::from("Probe"), fields: names.to_vec(), methods: Vec::new() });
+    let make = |ty: Option<Rc<StructType>>| {
+        Rc::new(StructObj {
+            name: Rc::from("Probe"),
+            ty,
+            shape: names.clone(),
+            values: vec![Value::Int(1), Value::Int(2)],
+        })
+    };
+    let (obj, untyped) = (make(Some(ty.clone())), make(None));
     let value = Value::Struct(obj.clone());
     let base = value.payload_bits()? as usize;
     let data_off = (Rc::as_ptr(&obj) as usize).checked_sub(base).filter(|o| *o <= 64)?;
     let shape = data_off + std::mem::offset_of!(StructObj, shape);
     let values = data_off + std::mem::offset_of!(StructObj, values) + vec_ptr;
-    // SAFETY: both offsets lie inside the live `Rc` allocation of `obj`.
-    let (found_shape, found_values) = unsafe { (words(base + shape, 2), read_at(base + values, 0)) };
-    let ok = found_shape == shape_words(&obj).map(|w| w as usize) && found_values == obj.values.as_ptr() as usize;
-    ok.then_some((shape as i32, values as i32))
+    let typed = data_off + std::mem::offset_of!(StructObj, ty);
+    let other = Value::Struct(untyped.clone()).payload_bits()? as usize;
+    // SAFETY: the offsets lie inside the live `Rc` allocations of `obj` and
+    // `untyped` (laid out alike).
+    let (found_shape, found_values, found_ty, none) = unsafe {
+        (words(base + shape, 2), read_at(base + values, 0), read_at(base + typed, 0), read_at(other + typed, 0))
+    };
+    let ok = found_shape == shape_words(&obj).map(|w| w as usize)
+        && found_values == obj.values.as_ptr() as usize
+        && found_ty as u64 == type_bits(&ty)
+        && none == 0;
+    ok.then_some((shape as i32, values as i32, typed as i32))
 }
 
 #[cfg(test)]
@@ -330,7 +355,13 @@ mod tests {
         unsafe {
             assert_eq!(words(base + l.struct_shape as usize, 2), cache.shape.map(|w| w as usize));
             assert_eq!(read_at(base + l.struct_values as usize, 0), obj.values.as_ptr() as usize);
+            assert_eq!(read_at(base + l.struct_ty as usize, 0), 0, "made before its type");
         }
         assert_eq!(cache.index, 1);
+        let ty = Rc::new(StructType { name: Rc::from("P"), fields: obj.shape.to_vec(), methods: Vec::new() });
+        let typed = Value::Struct(Rc::new(StructObj { ty: Some(ty.clone()), ..(*obj).clone() }));
+        let base = typed.payload_bits().unwrap() as usize;
+        // SAFETY: as above.
+        assert_eq!(unsafe { read_at(base + l.struct_ty as usize, 0) } as u64, type_bits(&ty), "its type");
     }
 }

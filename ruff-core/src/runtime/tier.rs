@@ -216,6 +216,12 @@ pub struct NativeCode {
     /// Framed code: operand stack slots it may write above the frame's slots (the
     /// VM keeps that much room in its stack while the code runs).
     pub stack_need: u32,
+    /// A framed call entry that never consults the VM's frame record: it calls
+    /// no helper that steps, calls or reads captured variables, so until it
+    /// leaves to the VM it needs only its values in place. Compiled callers may
+    /// then run it with the values of a frame not pushed yet, pushing the
+    /// frame record only when it leaves (see `jit_methods`).
+    pub frameless: bool,
 }
 
 impl NativeCode {
@@ -226,7 +232,7 @@ impl NativeCode {
 
     /// A pure entry that reads `data`.
     pub fn pure_with(entry: NativeEntry, data: *const c_void) -> NativeCode {
-        NativeCode { entry, data, framed: false, stack_need: 0 }
+        NativeCode { entry, data, framed: false, stack_need: 0, frameless: false }
     }
 }
 

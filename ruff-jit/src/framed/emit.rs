@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, StackSlot, Type, Value};
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
@@ -19,9 +19,11 @@ mod direct;
 mod fields;
 mod globals;
 mod lazy;
+mod methods;
 mod shortcuts;
 
 pub use direct::{callee_from, kinds_fit, CalleeFrom, DirectCall, DirectCalls};
+pub use methods::CALLEE_ROOM;
 
 use super::plan::{How, Plan};
 use super::{arrays, heap};
@@ -48,6 +50,7 @@ pub struct Helpers {
     pub make_struct: FuncRef,
     pub add_local: FuncRef,
     pub store_capture: FuncRef,
+    pub method_bailed: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -76,6 +79,18 @@ pub struct FramedUnit<'a> {
     pub layout: Option<HeapLayout>,
     /// Calls made straight into pure code, by instruction.
     pub direct: DirectCalls,
+    /// The operand stack room the VM keeps for the unit: the plan's, and
+    /// [`CALLEE_ROOM`] more when it calls methods.
+    pub stack_need: u32,
+}
+
+/// What [`emit`] made besides the code.
+pub struct Emitted {
+    /// The caches the code refers to, which must live as long as the code.
+    pub caches: Caches,
+    /// A call entry that never consults the VM's frame record
+    /// (`NativeCode::frameless`).
+    pub frameless: bool,
 }
 
 struct Fx<'a, 'b> {
@@ -115,11 +130,15 @@ struct Fx<'a, 'b> {
     /// inline append, which failed: CALL_UPDATE's own inline append would
     /// fail on the same state, so it goes straight to the helper.
     append_failed: bool,
+    /// Where the frameless methods called write their results (`methods`).
+    method_out: Option<StackSlot>,
+    /// The code calls a helper that consults the VM's frame record (a step,
+    /// a call, a captured variable) or may raise: it is not frameless.
+    uses_frame: bool,
 }
 
-/// Translates the unit into `b` (which has the `NativeEntry` signature);
-/// returns the caches its code refers to, which must live as long as the code.
-pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Rejection> {
+/// Translates the unit into `b` (which has the `NativeEntry` signature).
+pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejection> {
     let plan = u.plan;
     let code = &u.proto.code;
     let leaders = crate::scalar::leaders(code, &plan.states, plan.entry, |pc, op| {
@@ -146,6 +165,8 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
         known_int: None,
         captures: None,
         append_failed: false,
+        method_out: None,
+        uses_frame: !u.proto.captures.is_empty(),
     };
     for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
         if *leader && plan.states[pc].is_some() {
@@ -216,7 +237,8 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Caches, Reject
     fx.finish_exits();
     fx.b.seal_all_blocks();
     fx.b.finalize(u.target);
-    Ok(fx.caches)
+    let frameless = u.params.is_some() && !fx.uses_frame;
+    Ok(Emitted { caches: fx.caches, frameless })
 }
 
 impl<'b> Scalar<'b> for Fx<'_, 'b> {
@@ -425,6 +447,10 @@ impl Fx<'_, '_> {
     }
 
     fn call(&mut self, f: FuncRef, args: &[Value]) -> Option<Value> {
+        let h = &self.u.helpers;
+        if [h.step, h.call, h.call_method, h.method_bailed, h.capture, h.store_capture].contains(&f) {
+            self.uses_frame = true;
+        }
         let inst = self.b.ins().call(f, args);
         self.b.inst_results(inst).first().copied()
     }
@@ -464,6 +490,15 @@ impl Fx<'_, '_> {
             fails.tag_differs(&mut self.b, params[1], i as i32 * VALUE_SIZE as i32, tag_of(*k));
         }
         fails.branch(&mut self.b, mismatch);
+        if let Some(n) = self.u.params {
+            // A call's other slots start null. The VM's frame push has written
+            // them already; a compiled caller running this code without one
+            // has not (see `methods`).
+            let null = self.b.ins().iconst(types::I8, TAG_NULL as i64);
+            for i in n..self.u.proto.nslots as usize {
+                self.b.ins().store(flags(), null, params[1], i as i32 * VALUE_SIZE as i32 + TAG_OFFSET as i32);
+            }
+        }
         for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| k.scalar()) {
             let off = i as i32 * VALUE_SIZE as i32;
             if *k != Kind::Null {
@@ -511,6 +546,7 @@ impl Fx<'_, '_> {
     }
 
     fn raised_block(&mut self) -> Block {
+        self.uses_frame = true;
         if let Some(b) = self.raised {
             return b;
         }
@@ -548,24 +584,16 @@ impl Fx<'_, '_> {
     /// Runs instruction `pc` in the VM; returns the next instruction's index.
     /// A method call is the same step with the instruction's method cache.
     fn step(&mut self, pc: usize, depth: usize) -> Value {
-        // Both helpers take the counts with the frame's slots added in.
-        let nslots = self.u.proto.nslots as i64;
-        let mut args = vec![
-            self.ctx,
-            self.b.ins().iconst(types::I32, pc as i64),
-            self.b.ins().iconst(types::I32, nslots + depth as i64),
-            self.b.ins().iconst(types::I32, nslots + self.u.plan.stack_need as i64),
-        ];
-        let helper = if let Op::CallMethod(_, argc) = self.u.proto.code[pc] {
+        let r = if let Op::CallMethod(_, argc) = self.u.proto.code[pc] {
             let cache = Box::<MethodCache>::default();
-            args.push(self.b.ins().iconst(types::I64, &*cache as *const MethodCache as i64));
-            args.push(self.b.ins().iconst(types::I32, argc as i64));
+            let at = &*cache as *const MethodCache as i64;
             self.caches.methods.push(cache);
-            self.u.helpers.call_method
+            self.uses_frame = true;
+            self.method_call(pc, depth, argc as usize, at)
         } else {
-            self.u.helpers.step
+            let args = self.step_args(pc, depth);
+            self.call(self.u.helpers.step, &args).expect("step result")
         };
-        let r = self.call(helper, &args).expect("step result");
         self.reload_base();
         let raised = self.b.ins().icmp_imm_s(IntCC::Equal, r, STEP_RAISED as i64);
         let rb = self.raised_block();
@@ -573,6 +601,19 @@ impl Fx<'_, '_> {
         self.b.ins().brif(raised, rb, &[], ok, &[]);
         self.b.switch_to_block(ok);
         r
+    }
+
+    /// The arguments every step helper takes: the context, the instruction,
+    /// and the counts with the frame's slots added in (the operand stack's
+    /// depth there, the room the unit needs).
+    fn step_args(&mut self, pc: usize, depth: usize) -> Vec<Value> {
+        let nslots = self.u.proto.nslots as i64;
+        vec![
+            self.ctx,
+            self.b.ins().iconst(types::I32, pc as i64),
+            self.b.ins().iconst(types::I32, nslots + depth as i64),
+            self.b.ins().iconst(types::I32, nslots + self.u.stack_need as i64),
+        ]
     }
 
     /// Emits one instruction; returns whether control falls through.

@@ -55,6 +55,15 @@ impl Vm {
         proto.calls.set(proto.calls.get().wrapping_add(1));
         let top = base + proto.nslots as usize;
         self.stack.grow_nulls(top);
+        self.push_record(closure, base, ret);
+        Ok(())
+    }
+
+    /// Pushes the frame record of a call of `closure` whose values start at
+    /// `base` (at its first instruction; the checks, the count and the slots
+    /// are the caller's business).
+    #[inline(always)]
+    pub(crate) fn push_record(&mut self, closure: Rc<Closure>, base: usize, ret: usize) {
         // Field by field into the vector: a `Frame` built on the native stack and
         // then copied as 16-byte blocks missed store forwarding (61% of this
         // function's samples on a recursive benchmark).
@@ -72,7 +81,6 @@ impl Vm {
             std::ptr::addr_of_mut!((*f).ret).write(ret);
             self.frames.set_len(len + 1);
         }
-        Ok(())
     }
 
     /// Pushes the frame of the Ruff function at `stack[callee_at]`, called with

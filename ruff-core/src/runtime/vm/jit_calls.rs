@@ -1,14 +1,11 @@
 //! The helpers framed native code calls for calls (see `jit_helpers` for the
-//! frame invariant they rely on): the in-place `push`, a call of pure native
-//! code, and a struct method call through a per-instruction cache.
+//! frame invariant they rely on): the in-place `push` and a call of native
+//! code (struct method calls are in `jit_methods`).
 
 use std::rc::Rc;
 
-use super::call::Called;
-use super::jit_helpers::{back_to_native, back_to_native_above_slots};
+use super::jit_helpers::back_to_native;
 use super::Vm;
-use crate::bytecode::Op;
-use crate::runtime::object::{Closure, StructType};
 use crate::runtime::tier::JitCtx;
 use crate::runtime::value::Value;
 
@@ -115,92 +112,5 @@ pub unsafe extern "C" fn ruff_jit_call(
             vm.native_tried = true;
             1
         }
-    }
-}
-
-/// What a CALL_METHOD instruction found last: the struct type of its receiver
-/// and that type's method closure of the instruction's name. A struct type
-/// never changes once declared (declaring the name again makes a new one), so
-/// a receiver of the same type has the same method. The cache holds the type,
-/// so that no other type can be made at its address while it does.
-#[derive(Debug, Default)]
-pub struct MethodCache(Option<(Rc<StructType>, Rc<Closure>)>);
-
-impl MethodCache {
-    /// The method for a receiver of type `ty`, when it is the one remembered.
-    #[inline(always)]
-    fn get(&self, ty: &Rc<StructType>) -> Option<&Rc<Closure>> {
-        match &self.0 {
-            Some((t, method)) if Rc::ptr_eq(t, ty) => Some(method),
-            _ => None,
-        }
-    }
-}
-
-/// `CALL_METHOD name argc` at `pc`, as [`super::jit_helpers::ruff_jit_step`]
-/// runs it (same result), except that a struct receiver's method closure
-/// comes from `cache` (filled here the first time, and again when the
-/// receiver's type changes) instead of a search by name. Anything but a
-/// struct type's closure method (a function-valued field, a dict entry, a
-/// builtin called as a method, a struct made before its type was declared) is
-/// the VM's ordinary step. Compiled code passes what it knows of the frame
-/// and the instruction: the frame's slots plus the operand stack's depth
-/// (`above`), the slots plus the room it needs after the call (`room`), and
-/// the argument count, so that the common case reads neither the running
-/// function nor its code.
-///
-/// # Safety
-/// As for `ruff_jit_step`; `cache` is the instruction's live cache, and the
-/// three counts are those of the running frame and instruction.
-pub unsafe extern "C" fn ruff_jit_call_method(
-    ctx: *mut JitCtx,
-    pc: u32,
-    above: u32,
-    room: u32,
-    cache: *mut MethodCache,
-    argc: u32,
-) -> u32 {
-    // SAFETY: as for `ruff_jit_step`.
-    let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
-    let cache = unsafe { &mut *cache };
-    let (pc, argc) = (pc as usize, argc as usize);
-    let r = vm.step_above_slots(pc, above as usize, |vm| match vm.cached_method(pc, argc, cache) {
-        Some((closure, recv_at, argc)) => {
-            vm.frames.last_mut()?.pc = pc + 1;
-            let called = vm.push_frame(closure, recv_at, argc + 1, recv_at).map(|()| Called::Frame);
-            vm.finish_call(called, pc + 1)
-        }
-        None => {
-            if vm.counting {
-                let stats = &vm.frames.last()?.closure.proto.jit.stats;
-                stats.stepped_insns.set(stats.stepped_insns.get() + 1);
-            }
-            vm.step_fast(pc)
-        }
-    });
-    // SAFETY: as this function's.
-    unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
-}
-
-impl Vm {
-    /// The method closure CALL_METHOD at `pc` (of `argc` arguments) calls,
-    /// with its receiver's stack position and argument count, when the
-    /// receiver is a struct whose type has a closure method of that name (as
-    /// `Vm::call_method` finds it); `None` otherwise.
-    #[inline(always)]
-    fn cached_method(&self, pc: usize, argc: usize, cache: &mut MethodCache) -> Option<(Rc<Closure>, usize, usize)> {
-        let recv_at = self.stack.len() - argc - 1;
-        let Value::Struct(s) = &self.stack[recv_at] else { return None };
-        let ty = s.ty.as_ref()?;
-        if let Some(c) = cache.get(ty) {
-            return Some((c.clone(), recv_at, argc));
-        }
-        let proto = &self.frames.last()?.closure.proto;
-        let Op::CallMethod(k, n) = proto.code[pc] else { return None };
-        debug_assert_eq!(n as usize, argc, "compiled code passes the instruction's count");
-        let name = super::dispatch::name_const(proto, k);
-        let Some(Value::Func(c)) = ty.method(name) else { return None };
-        cache.0 = Some((ty.clone(), c.clone()));
-        Some((c.clone(), recv_at, argc))
     }
 }

@@ -13,15 +13,18 @@
 //!   a struct literal, `local += value`)
 //!   work on value addresses and leave the stack's length alone, so native code
 //!   can call them between steps without bookkeeping.
-//! - A method call (`ruff_jit_call_method`, in `jit_calls`) is a step that finds
-//!   the method through the instruction's cache instead of by name.
+//! - A method call (`ruff_jit_call_method`, in `jit_methods`) is a step that
+//!   finds the method through the instruction's cache instead of by name;
+//!   compiled code may call the method's frameless code itself, and
+//!   `ruff_jit_method_bailed` finishes such a call in the VM.
 //!   `ruff_jit_index` changes nothing when the operation would raise: native code
 //!   then leaves to the VM at that instruction, which raises the error with its
 //!   usual message and call stack.
 //!
 //! Native code reloads [`JitCtx::base`] after every step (the stack may move).
 
-pub use super::jit_calls::{ruff_jit_call, ruff_jit_call_method, ruff_jit_push_update, MethodCache};
+pub use super::jit_calls::{ruff_jit_call, ruff_jit_push_update};
+pub use super::jit_methods::{ruff_jit_call_method, ruff_jit_method_bailed, MethodCache};
 
 use super::call::Called;
 use super::{gstate, Vm};
@@ -424,5 +427,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_make_struct", ruff_jit_make_struct as *const u8),
         ("ruff_jit_add_local", ruff_jit_add_local as *const u8),
         ("ruff_jit_store_capture", ruff_jit_store_capture as *const u8),
+        ("ruff_jit_method_bailed", ruff_jit_method_bailed as *const u8),
     ]
 }

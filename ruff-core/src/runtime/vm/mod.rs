@@ -12,6 +12,7 @@ mod fused;
 mod iter;
 mod jit_calls;
 pub mod jit_helpers;
+mod jit_methods;
 mod module;
 mod native;
 mod stack;

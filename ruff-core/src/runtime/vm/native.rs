@@ -477,19 +477,29 @@ impl Vm {
                 Some(Native::Raised(e))
             }
             _ => {
-                let why = jit.ctx.bail.min(3) as usize;
-                stats.bails[why].set(stats.bails[why].get() + 1);
-                if why == bail::GUARD as usize && code.framed {
-                    Self::guard_failed(proto, osr);
-                }
-                let repeated: u64 = stats.bails[bail::GUARD as usize].get() + stats.bails[bail::DEPTH as usize].get();
-                if repeated > MAX_BAILS && !osr {
-                    proto.jit.call.set(None);
-                    proto.jit.call_state.set(JitSlot::REFUSED);
-                    proto.jit.reject(format!("disabled after {MAX_BAILS} bail-outs (guards or depth)"));
-                }
+                Self::count_bail(proto, code.framed, osr, jit.ctx.bail);
                 Some(Native::Resume)
             }
+        }
+    }
+
+    /// Counts a bail-out of `proto`'s native code (framed or pure; an OSR
+    /// entry when `osr`) for reason `why`, with the policy that follows:
+    /// framed code that fails guards repeatedly is compiled again
+    /// ([`Vm::guard_failed`]), and a call entry that keeps bailing out is
+    /// disabled after [`MAX_BAILS`].
+    pub(super) fn count_bail(proto: &Proto, framed: bool, osr: bool, why: u64) {
+        let stats = &proto.jit.stats;
+        let why = why.min(3) as usize;
+        stats.bails[why].set(stats.bails[why].get() + 1);
+        if why == bail::GUARD as usize && framed {
+            Self::guard_failed(proto, osr);
+        }
+        let repeated: u64 = stats.bails[bail::GUARD as usize].get() + stats.bails[bail::DEPTH as usize].get();
+        if repeated > MAX_BAILS && !osr {
+            proto.jit.call.set(None);
+            proto.jit.call_state.set(JitSlot::REFUSED);
+            proto.jit.reject(format!("disabled after {MAX_BAILS} bail-outs (guards or depth)"));
         }
     }
 }

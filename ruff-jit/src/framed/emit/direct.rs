@@ -99,6 +99,8 @@ impl Fx<'_, '_> {
     /// after it, at `helper` (the current block afterwards) otherwise.
     pub(super) fn direct_call(&mut self, pc: usize, argc: usize, d: usize, callee: Value, done: Block) {
         let (Some(dc), Some(st)) = (self.u.direct.get(&pc), &self.u.plan.states[pc]) else { return };
+        // The callee's depth budget is that of the running frame's record.
+        self.uses_frame = true;
         let kinds = st.stack[d - argc..].to_vec();
         let helper = self.b.create_block();
         let fast = self.b.create_block();

@@ -308,7 +308,7 @@ impl Fx<'_, '_> {
                 let done = self.b.create_block();
                 self.direct_call(pc, argc as usize, d, callee, done);
                 let mut args = vec![self.ctx, callee];
-                for n in [argc as usize, pc, d, self.u.plan.stack_need as usize] {
+                for n in [argc as usize, pc, d, self.u.stack_need as usize] {
                     args.push(self.b.ins().iconst(types::I32, n as i64));
                 }
                 let r = self.call(self.u.helpers.call, &args).expect("call result");

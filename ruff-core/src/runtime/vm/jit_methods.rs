@@ -1,0 +1,240 @@
+//! Struct method calls from framed native code (see `jit_helpers` for the
+//! frame invariant the helpers rely on). Each CALL_METHOD instruction of
+//! compiled code has a [`MethodCache`]: the struct type its receiver had last
+//! and that type's method closure. Compiled code reads the cache itself:
+//!
+//! - When the receiver has the cached type and the method has *frameless*
+//!   native code (`NativeCode::frameless`: it never consults the VM's frame
+//!   record), compiled code calls that code straight away, with the method's
+//!   frame values starting at the receiver, and no frame record: on success it
+//!   releases those values and moves the result over the receiver, which is
+//!   all the VM's return would do. When the method's code leaves to the VM
+//!   part-way, [`ruff_jit_method_bailed`] pushes the frame record it skipped
+//!   (its values are already in place, complete, as framed code keeps them)
+//!   and the VM runs the rest of the call.
+//! - Otherwise [`ruff_jit_call_method`] runs the instruction as a step, with
+//!   the method found through the cache instead of by name, and fills or
+//!   refreshes the cache for the next call.
+
+use std::rc::Rc;
+
+use super::call::Called;
+use super::jit_helpers::back_to_native_above_slots;
+use super::Vm;
+use crate::bytecode::Op;
+use crate::runtime::error::RuntimeError;
+use crate::runtime::heap_layout::type_bits;
+use crate::runtime::object::{Closure, StructType};
+use crate::runtime::tier::JitCtx;
+
+/// What a CALL_METHOD instruction found last: the struct type of its receiver
+/// and that type's method closure of the instruction's name, and, for
+/// compiled code, the type's word and the method's frameless entry. A struct
+/// type never changes once declared (declaring the name again makes a new
+/// one), so a receiver of the same type has the same method. The cache holds
+/// the type and the closure, so that no other type can be made at the
+/// type's address while it does, and the closure's function lives on.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct MethodCache {
+    /// The held type's word ([`type_bits`]); 0 while empty.
+    ty: u64,
+    /// The method's frameless call entry; 0 when it has none (yet).
+    entry: u64,
+    /// That entry's `data`.
+    data: u64,
+    /// Values the method's frame needs from the receiver on: its slots and
+    /// its operand stack.
+    room: u64,
+    /// The method's slots.
+    nslots: u64,
+    /// The address of the method's count of calls run natively without a
+    /// frame (`JitStats::native_calls`, a `u64`; as for calls of pure code).
+    calls: u64,
+    held: Option<(Rc<StructType>, Rc<Closure>)>,
+}
+
+impl MethodCache {
+    /// Offsets of the words compiled code reads.
+    pub const TY: i32 = std::mem::offset_of!(MethodCache, ty) as i32;
+    pub const ENTRY: i32 = std::mem::offset_of!(MethodCache, entry) as i32;
+    pub const DATA: i32 = std::mem::offset_of!(MethodCache, data) as i32;
+    pub const ROOM: i32 = std::mem::offset_of!(MethodCache, room) as i32;
+    pub const NSLOTS: i32 = std::mem::offset_of!(MethodCache, nslots) as i32;
+    pub const CALLS: i32 = std::mem::offset_of!(MethodCache, calls) as i32;
+
+    /// The method for a receiver of type `ty`, when it is the one remembered.
+    #[inline(always)]
+    fn get(&self, ty: &Rc<StructType>) -> Option<&Rc<Closure>> {
+        match &self.held {
+            Some((t, method)) if Rc::ptr_eq(t, ty) => Some(method),
+            _ => None,
+        }
+    }
+
+    /// Remembers `method` as the method of receivers of type `ty`.
+    fn fill(&mut self, ty: &Rc<StructType>, method: &Rc<Closure>) {
+        self.ty = type_bits(ty);
+        self.held = Some((ty.clone(), method.clone()));
+        self.refresh();
+    }
+
+    /// Reads the held method's native code again: the frameless entry when
+    /// its function has one now (it may have been compiled since the cache
+    /// was filled, or dropped to be compiled again).
+    fn refresh(&mut self) {
+        let Some((_, method)) = &self.held else { return };
+        let proto = &method.proto;
+        self.entry = 0;
+        if let Some(code) = proto.jit.call.get().filter(|c| c.framed && c.frameless) {
+            self.entry = code.entry as usize as u64;
+            self.data = code.data as u64;
+            self.room = u64::from(proto.nslots) + u64::from(code.stack_need);
+            self.nslots = u64::from(proto.nslots);
+            self.calls = &proto.jit.stats.native_calls as *const std::cell::Cell<u64> as u64;
+        }
+    }
+
+    /// The held method.
+    fn method(&self) -> Option<&Rc<Closure>> {
+        self.held.as_ref().map(|(_, m)| m)
+    }
+}
+
+/// `CALL_METHOD name argc` at `pc`, as [`super::jit_helpers::ruff_jit_step`]
+/// runs it (same result), except that a struct receiver's method closure
+/// comes from `cache` (filled here the first time, and again when the
+/// receiver's type changes) instead of a search by name. Anything but a
+/// struct type's closure method (a function-valued field, a dict entry, a
+/// builtin called as a method, a struct made before its type was declared) is
+/// the VM's ordinary step. Compiled code passes what it knows of the frame
+/// and the instruction: the frame's slots plus the operand stack's depth
+/// (`above`), the slots plus the room it needs after the call (`room`), and
+/// the argument count, so that the common case reads neither the running
+/// function nor its code.
+///
+/// # Safety
+/// As for `ruff_jit_step`; `cache` is the instruction's live cache, and the
+/// three counts are those of the running frame and instruction.
+pub unsafe extern "C" fn ruff_jit_call_method(
+    ctx: *mut JitCtx,
+    pc: u32,
+    above: u32,
+    room: u32,
+    cache: *mut MethodCache,
+    argc: u32,
+) -> u32 {
+    let argc = argc as usize;
+    // SAFETY: as this function's.
+    unsafe {
+        method_step(ctx, pc, above, room, cache, |vm, cache, pc| match vm.cached_method(pc, argc, cache) {
+            Some((closure, recv_at, argc)) => {
+                vm.frames.last_mut()?.pc = pc + 1;
+                let called = vm.push_frame(closure, recv_at, argc + 1, recv_at).map(|()| Called::Frame);
+                vm.finish_call(called, pc + 1)
+            }
+            None => {
+                if vm.counting {
+                    let stats = &vm.frames.last()?.closure.proto.jit.stats;
+                    stats.stepped_insns.set(stats.stepped_insns.get() + 1);
+                }
+                vm.step_fast(pc)
+            }
+        })
+    }
+}
+
+/// After the frameless code of `cache`'s method, called by compiled code for
+/// `CALL_METHOD` at `pc` (arguments as for [`ruff_jit_call_method`]), left to
+/// the VM: the method's values are in place from the receiver on (its slots,
+/// then the operand stack depth `JitCtx::sp`), and it stopped at instruction
+/// `JitCtx::pc` for reason `JitCtx::bail`. Counts the bail-out as the
+/// method's own, pushes the frame record the call skipped, at that
+/// instruction, and lets the VM run the rest of the call, as a step that
+/// pushed a frame does. Returns the next instruction's index (`pc + 1`) or
+/// `STEP_RAISED`.
+///
+/// # Safety
+/// As for [`ruff_jit_call_method`]; the method's code has just returned
+/// `status::BAILED` to the compiled caller, which has not touched the
+/// context's `pc`, `sp` and `bail` since.
+pub unsafe extern "C" fn ruff_jit_method_bailed(
+    ctx: *mut JitCtx,
+    pc: u32,
+    above: u32,
+    room: u32,
+    cache: *mut MethodCache,
+    argc: u32,
+) -> u32 {
+    // SAFETY: as for `ruff_jit_step`.
+    let (resume, depth, why) = unsafe { ((*ctx).pc as usize, (*ctx).sp as usize, (*ctx).bail) };
+    let argc = argc as usize;
+    let finish = |vm: &mut Vm, cache: &mut MethodCache, pc: usize| {
+        let method = cache.method().expect("compiled code called a cached method").clone();
+        let recv_at = vm.stack.len() - argc - 1;
+        let proto = &method.proto;
+        Vm::count_bail(proto, true, false, why);
+        vm.frames.last_mut()?.pc = pc + 1;
+        let top = recv_at + proto.nslots as usize + depth;
+        debug_assert!(top <= vm.stack.capacity(), "compiled code checked the room");
+        // SAFETY: the method's code keeps its frame complete: every slot and
+        // every operand stack position below `depth` is an initialised value
+        // in VM memory, within the capacity its caller checked.
+        unsafe { vm.stack.set_len(top) };
+        vm.push_record(method.clone(), recv_at, recv_at);
+        vm.frames.last_mut()?.pc = resume;
+        // The dispatch loop runs the rest of the method, then stops.
+        None
+    };
+    // SAFETY: as this function's.
+    unsafe { method_step(ctx, pc, above, room, cache, finish) }
+}
+
+/// What both helpers share: the call as a step of the VM whose fast part is
+/// `call` (see [`Vm::step_above_slots`]), given the VM, the cache and the
+/// instruction's index; the cache refreshed after it (the call may have
+/// compiled the method, or dropped its code); and the way back to native
+/// code.
+///
+/// # Safety
+/// As for [`ruff_jit_call_method`].
+unsafe fn method_step(
+    ctx: *mut JitCtx,
+    pc: u32,
+    above: u32,
+    room: u32,
+    cache: *mut MethodCache,
+    call: impl FnOnce(&mut Vm, &mut MethodCache, usize) -> Option<Result<usize, RuntimeError>>,
+) -> u32 {
+    // SAFETY: as for `ruff_jit_step`.
+    let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
+    let cache = unsafe { &mut *cache };
+    let pc = pc as usize;
+    let r = vm.step_above_slots(pc, above as usize, |vm| call(vm, cache, pc));
+    cache.refresh();
+    // SAFETY: as this function's.
+    unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
+}
+
+impl Vm {
+    /// The method closure CALL_METHOD at `pc` (of `argc` arguments) calls,
+    /// with its receiver's stack position and argument count, when the
+    /// receiver is a struct whose type has a closure method of that name (as
+    /// `Vm::call_method` finds it); `None` otherwise.
+    #[inline(always)]
+    fn cached_method(&self, pc: usize, argc: usize, cache: &mut MethodCache) -> Option<(Rc<Closure>, usize, usize)> {
+        let recv_at = self.stack.len() - argc - 1;
+        let crate::runtime::value::Value::Struct(s) = &self.stack[recv_at] else { return None };
+        let ty = s.ty.as_ref()?;
+        if let Some(c) = cache.get(ty) {
+            return Some((c.clone(), recv_at, argc));
+        }
+        let proto = &self.frames.last()?.closure.proto;
+        let Op::CallMethod(k, n) = proto.code[pc] else { return None };
+        debug_assert_eq!(n as usize, argc, "compiled code passes the instruction's count");
+        let name = super::dispatch::name_const(proto, k);
+        let Some(crate::runtime::value::Value::Func(c)) = ty.method(name) else { return None };
+        cache.fill(ty, c);
+        Some((c.clone(), recv_at, argc))
+    }
+}
