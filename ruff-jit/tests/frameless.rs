@@ -5,8 +5,9 @@
 //! the frame record it skipped (`ruff_jit_method_bailed`). Everything here
 //! must print what the VM prints, in every tier and under deopt stress:
 //!
-//! - `Acc.bump` leaves to the VM in the middle when a field that was an int
-//!   is a float (a failed guard), after it has made a heap value of its own
+//! - `Acc.bump`, called from compiled code, leaves to the VM in the middle
+//!   when a field that was an int is a float (a failed guard), after it has
+//!   made a heap value of its own
 //!   (methods that call builtins step, and so are not frameless);
 //! - `Acc.pick` raises from inside (an index out of bounds, a missing field),
 //!   caught by the caller or reported with the method in the call stack;
@@ -67,9 +68,15 @@ func mixed(n) {{
     }}
     return a.x + o.x
 }}
-func bumps(a, n) {{
-    mut s := 0
-    for i in n {{ s = s + a.bump(i % 5) }}
+func bumps(n) {{
+    let ints := Acc {{ x: 3, items: [] }}
+    let floats := Acc {{ x: 1.5, items: [] }}
+    mut s := 0.0
+    for i in n {{
+        mut a := ints
+        if i >= n / 2 {{ a = floats }}
+        s = s + a.bump(i % 5)
+    }}
     return s
 }}
 func kept(n) {{
@@ -98,8 +105,7 @@ func careful(a, n) {{
 print(run(20000))
 print(mixed(20000))
 print(kept(20000))
-print(bumps(Acc {{ x: 3, items: [] }}, 20000))
-print(bumps(Acc {{ x: 1.5, items: [] }}, 20000))
+print(bumps(20000))
 print(widen(3000))
 print(careful(Acc {{ x: 0.5, items: [1.0, 2.0] }}, 20000))
 let ints := Acc {{ x: 3, items: [4, 5] }}
