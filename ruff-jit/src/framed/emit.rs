@@ -582,7 +582,9 @@ impl Fx<'_, '_> {
     }
 
     /// Runs instruction `pc` in the VM; returns the next instruction's index.
-    /// A method call is the same step with the instruction's method cache.
+    /// A method call is the same step with the instruction's method cache,
+    /// after a fast path that runs a frameless method's code itself
+    /// (`methods`).
     fn step(&mut self, pc: usize, depth: usize) -> Value {
         let r = if let Op::CallMethod(_, argc) = self.u.proto.code[pc] {
             let cache = Box::<MethodCache>::default();
