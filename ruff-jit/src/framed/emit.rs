@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, StackSlot, Type, Value};
+use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, SigRef, StackSlot, Type, Value};
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
@@ -130,8 +130,9 @@ struct Fx<'a, 'b> {
     /// inline append, which failed: CALL_UPDATE's own inline append would
     /// fail on the same state, so it goes straight to the helper.
     append_failed: bool,
-    /// Where the frameless methods called write their results (`methods`).
-    method_out: Option<StackSlot>,
+    /// Where the frameless methods called write their results, and the
+    /// signature they are called with (`methods`), made once per unit.
+    method_call: Option<(StackSlot, SigRef)>,
     /// The code calls a helper that consults the VM's frame record (a step,
     /// a call, a captured variable) or may raise: it is not frameless.
     uses_frame: bool,
@@ -165,7 +166,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejec
         known_int: None,
         captures: None,
         append_failed: false,
-        method_out: None,
+        method_call: None,
         uses_frame: !u.proto.captures.is_empty(),
     };
     for (pc, leader) in leaders.iter().enumerate().take(code.len()) {

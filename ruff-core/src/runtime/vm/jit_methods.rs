@@ -72,7 +72,10 @@ impl MethodCache {
         }
     }
 
-    /// Remembers `method` as the method of receivers of type `ty`.
+    /// Remembers `method` as the method of receivers of type `ty`, with its
+    /// entry read at once: the call that fills the cache may reach the same
+    /// instruction again (recursion through the method) before its helper
+    /// refreshes the cache, and must not find the old method's entry there.
     fn fill(&mut self, ty: &Rc<StructType>, method: &Rc<Closure>) {
         self.ty = type_bits(ty);
         self.held = Some((ty.clone(), method.clone()));

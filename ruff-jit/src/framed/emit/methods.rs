@@ -21,7 +21,7 @@
 //! (`ruff_jit_call_method`), which also fills and refreshes the cache.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, InstBuilder, StackSlotData, StackSlotKind, Value};
+use cranelift_codegen::ir::{types, InstBuilder, SigRef, StackSlot, StackSlotData, StackSlotKind, Value};
 use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::tier::{status, JitCtx};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET, TAG_STRUCT};
@@ -56,9 +56,8 @@ impl Fx<'_, '_> {
         let n = self.b.ins().load(types::I64, flags(), calls, 0);
         let n1 = self.b.ins().iadd_imm_s(n, 1);
         self.b.ins().store(flags(), n1, calls, 0);
-        let out = self.out_slot();
+        let (out, sig) = self.call_parts();
         let out = self.b.ins().stack_addr(types::I64, out, 0);
-        let sig = self.b.import_signature(crate::translate::entry_signature(self.u.target.default_call_conv));
         let call = self.b.ins().call_indirect(sig, entry, &[self.ctx, recv, out, data]);
         let st = self.b.inst_results(call)[0];
         let (done, other) = (self.b.create_block(), self.b.create_block());
@@ -161,13 +160,14 @@ impl Fx<'_, '_> {
     }
 
     /// The 16-byte slot of this function's native frame where the methods it
-    /// calls write their results.
-    fn out_slot(&mut self) -> cranelift_codegen::ir::StackSlot {
-        if let Some(s) = self.method_out {
-            return s;
+    /// calls write their results, and the signature of their entries.
+    fn call_parts(&mut self) -> (StackSlot, SigRef) {
+        if let Some(parts) = self.method_call {
+            return parts;
         }
-        let s = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
-        self.method_out = Some(s);
-        s
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
+        let sig = self.b.import_signature(crate::translate::entry_signature(self.u.target.default_call_conv));
+        self.method_call = Some((slot, sig));
+        (slot, sig)
     }
 }
