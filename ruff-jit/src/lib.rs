@@ -504,10 +504,16 @@ impl Engine {
         captures: &[Kind],
         globals: &[Value],
     ) -> Result<NativeCode, Rejection> {
-        if let Some(&i) = self.by_proto.get(&(Rc::as_ptr(proto) as usize)) {
-            return Ok(self.variants[i].entry);
-        }
         let kinds: Vec<Kind> = args.iter().map(Kind::of).collect();
+        // A function asked for again after its entry refused the calls
+        // (`REMATCH_AFTER`) gets a variant for these kinds; the older one
+        // stays for the compiled callers that call it directly.
+        if let Some(&i) = self.by_proto.get(&(Rc::as_ptr(proto) as usize)) {
+            let sig = &self.variants[i].sig;
+            if sig.params == kinds && sig.captures == captures && proto.jit.stats.recompiles.get() == 0 {
+                return Ok(self.variants[i].entry);
+            }
+        }
         if let Some(v) = args.iter().find(|v| Kind::of(v) == Kind::Top) {
             return Err(Rejection::new(format!("a parameter is a {}", v.type_name())));
         }

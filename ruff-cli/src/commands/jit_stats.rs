@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::rc::Rc;
 
 use ruff_core::bytecode::Proto;
-use ruff_core::runtime::tier::{bail, JitMode};
+use ruff_core::runtime::tier::{bail, recompile, JitMode};
 
 /// How to print the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +26,7 @@ struct Row {
     osr_entries: u64,
     compiles: u32,
     recompiles: u32,
+    recompile_reasons: Vec<(&'static str, u32)>,
     compile_us: f64,
     code_bytes: u64,
     bails: Vec<(&'static str, u64)>,
@@ -59,6 +60,10 @@ fn collect(p: &Rc<Proto>, rows: &mut Vec<Row>) {
             osr_entries: s.osr_entries.get(),
             compiles: s.compiles.get(),
             recompiles: s.recompiles.get(),
+            recompile_reasons: (0..3)
+                .map(|i| (recompile::NAMES[i], s.recompile_reasons[i].get()))
+                .filter(|(_, n)| *n > 0)
+                .collect(),
             compile_us: s.compile_ns.get() as f64 / 1000.0,
             code_bytes: s.code_bytes.get(),
             bails: (0..4).map(|i| (bail::NAMES[i], s.bails[i].get())).filter(|(_, n)| *n > 0).collect(),
@@ -105,10 +110,11 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
             );
             for (i, r) in rows.iter().enumerate() {
                 let bails: Vec<String> = r.bails.iter().map(|(k, n)| format!("\"{k}\":{n}")).collect();
+                let why: Vec<String> = r.recompile_reasons.iter().map(|(k, n)| format!("\"{k}\":{n}")).collect();
                 let _ = write!(
                     out,
                     "{}{{\"name\":{},\"line\":{},\"tier\":\"{}\",\"calls\":{},\"native_calls\":{},\"osr_entries\":{},\
-                     \"compiles\":{},\"recompiles\":{},\"compile_us\":{:.1},\"code_bytes\":{},\"bails\":{{{}}},\"mismatches\":{},\
+                     \"compiles\":{},\"recompiles\":{},\"recompile_reasons\":{{{}}},\"compile_us\":{:.1},\"code_bytes\":{},\"bails\":{{{}}},\"mismatches\":{},\
                      \"rejection\":{},\"vm_insns\":{},\"native_insns\":{},\"stepped_insns\":{}}}",
                     if i > 0 { "," } else { "" },
                     json_str(&r.name),
@@ -119,6 +125,7 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                     r.osr_entries,
                     r.compiles,
                     r.recompiles,
+                    why.join(","),
                     r.compile_us,
                     r.code_bytes,
                     bails.join(","),
@@ -147,7 +154,8 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                     notes.push(format!("osr entries×{}", r.osr_entries));
                 }
                 if r.recompiles > 0 {
-                    notes.push(format!("recompiled×{} (failing guards)", r.recompiles));
+                    let why: Vec<String> = r.recompile_reasons.iter().map(|(k, n)| format!("{k}×{n}")).collect();
+                    notes.push(format!("recompiled×{} ({})", r.recompiles, why.join(", ")));
                 }
                 if let Some(why) = &r.rejection {
                     notes.push(format!("rejected: {why}"));

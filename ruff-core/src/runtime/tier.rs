@@ -116,6 +116,19 @@ pub mod bail {
     pub const NAMES: [&str; 4] = ["exit", "error", "guard", "depth"];
 }
 
+/// Why native code was dropped to be compiled again (indexes
+/// `FnStats::recompile_reasons`).
+pub mod recompile {
+    /// Framed code's guards kept failing.
+    pub const GUARDS: usize = 0;
+    /// A pure OSR entry kept refusing the loop's values.
+    pub const LOOP_ENTRIES: usize = 1;
+    /// A call entry kept refusing the arguments (of other kinds now).
+    pub const CALLS: usize = 2;
+    /// Display names, by code.
+    pub const NAMES: [&str; 3] = ["failing guards", "refused loop entries", "refused calls"];
+}
+
 /// Shared state compiled code reads and writes. `#[repr(C)]`: the JIT uses the
 /// field offsets below.
 #[repr(C)]
@@ -258,9 +271,12 @@ pub struct FnStats {
     pub stepped_insns: Cell<u64>,
     /// Compilations (call entries and OSR entries).
     pub compiles: Cell<u32>,
-    /// Times framed code was dropped to be compiled again because its guards
-    /// kept failing (`vm::native::RECOMPILE_AFTER`).
+    /// Times native code was dropped to be compiled again (framed code whose
+    /// guards kept failing, `vm::native::RECOMPILE_AFTER`; entries that kept
+    /// refusing their values, `vm::native::REMATCH_AFTER`).
     pub recompiles: Cell<u32>,
+    /// `recompiles` by reason ([`recompile`] codes).
+    pub recompile_reasons: [Cell<u32>; 3],
     /// Total compile time.
     pub compile_ns: Cell<u64>,
     /// Machine code bytes.
@@ -285,6 +301,9 @@ pub struct JitSlot {
     pub guard_bails: Cell<u32>,
     /// Entries pure OSR code refused since it was last dropped.
     pub osr_refused: Cell<u32>,
+    /// Calls the call entry refused in a row (since one it ran, or since it
+    /// was compiled).
+    pub call_refused: Cell<u32>,
     /// Statistics.
     pub stats: FnStats,
 }
@@ -319,10 +338,14 @@ impl JitSlot {
         {
             c.set(0);
         }
+        for c in &s.recompile_reasons {
+            c.set(0);
+        }
         s.compiles.set(0);
         s.recompiles.set(0);
         self.guard_bails.set(0);
         self.osr_refused.set(0);
+        self.call_refused.set(0);
         *s.rejection.borrow_mut() = None;
     }
 

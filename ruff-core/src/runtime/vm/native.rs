@@ -11,7 +11,7 @@ use crate::runtime::error::RuntimeError;
 use crate::runtime::heap_layout::closure_bits;
 use crate::runtime::object::Closure;
 use crate::runtime::tier::{
-    bail, status, JitCtx, JitMode, JitSlot, NativeCode, Rejection, Tier, HOT_BACK_EDGES, HOT_CALLS,
+    bail, recompile, status, JitCtx, JitMode, JitSlot, NativeCode, Rejection, Tier, HOT_BACK_EDGES, HOT_CALLS,
 };
 use crate::runtime::value::Value;
 
@@ -42,7 +42,10 @@ const MAX_RECOMPILES: u32 = 2;
 /// Entries refused by a function's pure OSR code (its slots had other kinds,
 /// or ints outside the ranges it assumes) after which that code is dropped,
 /// so that the next hot loop compiles it again for the values then at hand
-/// (counted as a recompile, at most [`MAX_RECOMPILES`] times).
+/// (counted as a recompile, at most [`MAX_RECOMPILES`] times). Likewise for
+/// a call entry that refuses this many calls in a row: the function is
+/// called with arguments of other kinds now (a phase of the program has
+/// ended), so the next call compiles it again for those.
 const REMATCH_AFTER: u32 = 8;
 
 /// Native stack kept free below the limit compiled code checks (helpers and the
@@ -361,6 +364,7 @@ impl Vm {
         let mut out = std::mem::MaybeUninit::<Value>::uninit();
         let st = self.run_entry(code, values, out.as_mut_ptr())?;
         if st == status::DONE {
+            self.frames.last()?.closure.proto.jit.call_refused.set(0);
             let depth = self.jit.as_ref()?.ctx.sp as usize;
             // SAFETY: as in `after_framed`.
             unsafe { self.stack.set_len(top + depth) };
@@ -405,7 +409,7 @@ impl Vm {
     /// as a caller deeper in the native stack may still be running it.
     fn guard_failed(proto: &Proto, osr: bool) {
         let slot = &proto.jit;
-        if !Self::recompile_due(slot, &slot.guard_bails, RECOMPILE_AFTER) {
+        if !Self::recompile_due(slot, &slot.guard_bails, RECOMPILE_AFTER, recompile::GUARDS) {
             return;
         }
         if osr {
@@ -422,15 +426,26 @@ impl Vm {
     /// once they reach [`REMATCH_AFTER`] (see there).
     fn osr_refused(proto: &Proto) {
         let slot = &proto.jit;
-        if Self::recompile_due(slot, &slot.osr_refused, REMATCH_AFTER) {
+        if Self::recompile_due(slot, &slot.osr_refused, REMATCH_AFTER, recompile::LOOP_ENTRIES) {
             slot.osr.borrow_mut().retain(|(_, e)| !e.is_some_and(|c| !c.framed));
+        }
+    }
+
+    /// Counts a call `proto`'s call entry refused, and drops that entry once
+    /// it has refused [`REMATCH_AFTER`] in a row (see there).
+    fn call_refused(proto: &Proto) {
+        let slot = &proto.jit;
+        if Self::recompile_due(slot, &slot.call_refused, REMATCH_AFTER, recompile::CALLS) {
+            slot.call.set(None);
+            slot.call_state.set(JitSlot::UNTRIED);
         }
     }
 
     /// Counts one more event on `counter`; once it reaches `after`, and while
     /// the function has recompiles left ([`MAX_RECOMPILES`]), restarts the
-    /// count, counts a recompile and returns true (the caller drops the code).
-    fn recompile_due(slot: &JitSlot, counter: &std::cell::Cell<u32>, after: u32) -> bool {
+    /// count, counts a recompile for reason `why` ([`recompile`]) and returns
+    /// true (the caller drops the code).
+    fn recompile_due(slot: &JitSlot, counter: &std::cell::Cell<u32>, after: u32, why: usize) -> bool {
         let n = counter.get() + 1;
         counter.set(n);
         let recompiles = &slot.stats.recompiles;
@@ -439,6 +454,8 @@ impl Vm {
         }
         counter.set(0);
         recompiles.set(recompiles.get() + 1);
+        let by = &slot.stats.recompile_reasons[why];
+        by.set(by.get() + 1);
         true
     }
 
@@ -459,8 +476,11 @@ impl Vm {
             status::DONE => {
                 if osr {
                     stats.osr_entries.set(stats.osr_entries.get() + 1);
-                } else if !native_counts && !code.framed {
-                    stats.native_calls.set(stats.native_calls.get() + 1);
+                } else {
+                    proto.jit.call_refused.set(0);
+                    if !native_counts && !code.framed {
+                        stats.native_calls.set(stats.native_calls.get() + 1);
+                    }
                 }
                 Some(Native::Returned(out))
             }
@@ -469,6 +489,8 @@ impl Vm {
                 proto.jit.osr_ready.set(false);
                 if osr && !code.framed {
                     Self::osr_refused(proto);
+                } else if !osr {
+                    Self::call_refused(proto);
                 }
                 None
             }
