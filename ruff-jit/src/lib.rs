@@ -153,6 +153,12 @@ impl Tier for Jit {
     fn stress_every(&self) -> u64 {
         self.options.stress
     }
+
+    fn hot_entry(&mut self, proto: &Rc<Proto>, code: NativeCode) -> Option<NativeCode> {
+        let engine = self.engine.as_mut()?;
+        // A panic (a compiler bug) leaves the trampoline in place.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.hot_entry(proto, code))).unwrap_or_default()
+    }
 }
 
 /// Cranelift's module and the functions compiled into it.
@@ -482,6 +488,19 @@ impl Engine {
             let data = self.trampolines.last().map_or(std::ptr::null(), |t| t.data());
             return Ok((NativeCode::pure_with(trampoline::enter, data), 0));
         }
+        self.wrapper_entry(proto, direct, kinds, ret, guards)
+    }
+
+    /// An entry for `direct` compiled by Cranelift (`wrapper`), and its size.
+    fn wrapper_entry(
+        &mut self,
+        proto: &Proto,
+        direct: FuncId,
+        kinds: &[Kind],
+        ret: Kind,
+        guards: &[analyze::GlobalGuard],
+    ) -> Result<(NativeCode, usize), Rejection> {
+        let cc = self.module.isa().default_call_conv();
         let wname = self.name(proto, "entry");
         let wsig = entry_signature(cc);
         let wid = self.module.declare_function(&wname, Linkage::Local, &wsig).map_err(err)?;
@@ -495,6 +514,24 @@ impl Engine {
             p.add(entry as usize, wsize, &format!("{} (entry)", proto.name));
         }
         Ok((NativeCode::pure(entry), wsize))
+    }
+
+    /// `Tier::hot_entry`: the variant of `proto` whose entry is `code` gets a
+    /// wrapper compiled by Cranelift in place of its trampoline.
+    fn hot_entry(&mut self, proto: &Rc<Proto>, code: NativeCode) -> Option<NativeCode> {
+        let i = *self.by_proto.get(&(Rc::as_ptr(proto) as usize))?;
+        let v = &self.variants[i];
+        if v.entry.entry as usize != trampoline::enter as *const () as usize || v.entry.data != code.data {
+            return None;
+        }
+        let t0 = Instant::now();
+        let (func, kinds, ret, guards) = (v.func, v.sig.params.clone(), v.sig.ret, v.guards.clone());
+        let (entry, size) = self.wrapper_entry(proto, func, &kinds, ret, &guards).ok()?;
+        self.variants[i].entry = entry;
+        let s = &proto.jit.stats;
+        s.compile_ns.set(s.compile_ns.get() + t0.elapsed().as_nanos() as u64);
+        s.code_bytes.set(s.code_bytes.get() + size as u64);
+        Some(entry)
     }
 
     fn compile_call(

@@ -60,6 +60,14 @@ pub const HOT_CALLS: u32 = 1_000;
 /// object_creation, whose loop compiles slowly), and it lets loops of 100,000
 /// iterations run more than 95% of their instructions natively.
 pub const HOT_BACK_EDGES: u32 = 2_048;
+/// Calls the VM makes through a function's pure call entry (from the
+/// dispatch loop, or a builtin calling it back: `map`, `filter`, ...) after
+/// which the tier is asked for a faster entry ([`Tier::hot_entry`]). The JIT
+/// enters through one Rust function shared by every function (no compile),
+/// about 28 instructions a call slower than an entry compiled for the
+/// function, which takes about 100 µs to compile: worth it after some
+/// thousands of calls.
+pub const HOT_ENTRIES: u32 = 10_000;
 
 /// When the VM hands code to the tier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -304,6 +312,8 @@ pub struct JitSlot {
     /// Calls the call entry refused in a row (since one it ran, or since it
     /// was compiled).
     pub call_refused: Cell<u32>,
+    /// Calls the VM made through the pure call entry (up to [`HOT_ENTRIES`]).
+    pub vm_entries: Cell<u32>,
     /// Statistics.
     pub stats: FnStats,
 }
@@ -346,6 +356,7 @@ impl JitSlot {
         self.guard_bails.set(0);
         self.osr_refused.set(0);
         self.call_refused.set(0);
+        self.vm_entries.set(0);
         *s.rejection.borrow_mut() = None;
     }
 
@@ -378,6 +389,12 @@ pub trait Tier {
         captures: &[Value],
         globals: &[Value],
     ) -> Result<NativeCode, Rejection>;
+    /// The VM has entered `code`, the pure call entry of `proto`,
+    /// [`HOT_ENTRIES`] times: a faster entry to the same code, if the tier has
+    /// one to build (the VM uses it from then on).
+    fn hot_entry(&mut self, _proto: &Rc<Proto>, _code: NativeCode) -> Option<NativeCode> {
+        None
+    }
     /// True when compiled code counts executed instructions (`--jit-stats`).
     fn counting(&self) -> bool;
     /// Deopt stress: compiled code bails out after this many basic blocks per

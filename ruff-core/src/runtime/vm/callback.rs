@@ -118,6 +118,7 @@ impl Vm {
                 let calls = &proto.jit.stats.native_calls;
                 calls.set(calls.get() + 1);
             }
+            self.entered(proto, code);
             return true;
         }
         let _ = self.settle(proto, code, st, false, Value::Null);

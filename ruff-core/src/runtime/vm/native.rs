@@ -12,6 +12,7 @@ use crate::runtime::heap_layout::closure_bits;
 use crate::runtime::object::Closure;
 use crate::runtime::tier::{
     bail, recompile, status, JitCtx, JitMode, JitSlot, NativeCode, Rejection, Tier, HOT_BACK_EDGES, HOT_CALLS,
+    HOT_ENTRIES,
 };
 use crate::runtime::value::Value;
 
@@ -431,6 +432,32 @@ impl Vm {
         }
     }
 
+    /// Counts a call the VM made through `proto`'s pure call entry `code`, and
+    /// at [`HOT_ENTRIES`] asks the tier for a faster entry.
+    #[inline(always)]
+    pub(super) fn entered(&mut self, proto: &Rc<Proto>, code: NativeCode) {
+        let n = proto.jit.vm_entries.get();
+        if n < HOT_ENTRIES {
+            proto.jit.vm_entries.set(n + 1);
+            if n + 1 == HOT_ENTRIES {
+                self.faster_entry(proto, code);
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn faster_entry(&mut self, proto: &Rc<Proto>, code: NativeCode) {
+        let Some(jit) = self.jit.as_mut() else { return };
+        let same = |c: NativeCode| c.entry as usize == code.entry as usize && c.data == code.data;
+        if !proto.jit.call.get().is_some_and(same) {
+            return;
+        }
+        if let Some(faster) = jit.tier.hot_entry(proto, code) {
+            proto.jit.call.set(Some(faster));
+        }
+    }
+
     /// Counts a call `proto`'s call entry refused, and drops that entry once
     /// it has refused [`REMATCH_AFTER`] in a row (see there).
     fn call_refused(proto: &Proto) {
@@ -478,8 +505,11 @@ impl Vm {
                     stats.osr_entries.set(stats.osr_entries.get() + 1);
                 } else {
                     proto.jit.call_refused.set(0);
-                    if !native_counts && !code.framed {
-                        stats.native_calls.set(stats.native_calls.get() + 1);
+                    if !code.framed {
+                        if !native_counts {
+                            stats.native_calls.set(stats.native_calls.get() + 1);
+                        }
+                        self.entered(proto, code);
                     }
                 }
                 Some(Native::Returned(out))
