@@ -465,6 +465,8 @@ impl Vm {
         if Self::recompile_due(slot, &slot.call_refused, REMATCH_AFTER, recompile::CALLS) {
             slot.call.set(None);
             slot.call_state.set(JitSlot::UNTRIED);
+            // The next variant's entry starts its own count (`HOT_ENTRIES`).
+            slot.vm_entries.set(0);
         }
     }
 
