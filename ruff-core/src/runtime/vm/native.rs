@@ -64,6 +64,15 @@ pub(crate) struct JitRt {
     pub stress: u64,
     /// Compiled code counts its own calls (`Tier::counting`).
     pub native_counts: bool,
+    /// Native code is not entered with this many VM frames or more: set
+    /// after native code ran out of depth (`bail::DEPTH`) to one frame deeper
+    /// than where it was entered, and lifted by the next entry tried above
+    /// that. The VM then runs the rest of that recursion itself. Without it,
+    /// the VM's replay re-entered native code at every level, each entry
+    /// running down to the limit again: a runaway recursion made about
+    /// 1,000 times the limit's calls (until the function was disabled)
+    /// before its error.
+    pub depth_fence: usize,
 }
 
 /// An address on the current native stack.
@@ -83,7 +92,7 @@ impl JitRt {
             n => n,
         };
         let native_counts = tier.counting();
-        JitRt { tier, mode, ctx, osr_mask, stress, native_counts }
+        JitRt { tier, mode, ctx, osr_mask, stress, native_counts, depth_fence: usize::MAX }
     }
 }
 
@@ -101,9 +110,13 @@ impl Vm {
         let frames = self.frames.len();
         let max = self.options.max_depth;
         let Some(jit) = self.jit.as_mut() else { return false };
-        if frames > max || (stack_here() as u64) < jit.ctx.stack_limit + STACK_MARGIN as u64 {
+        if frames > max
+            || frames >= jit.depth_fence
+            || (stack_here() as u64) < jit.ctx.stack_limit + STACK_MARGIN as u64
+        {
             return false;
         }
+        jit.depth_fence = usize::MAX;
         jit.ctx.globals = self.globals.as_ptr();
         jit.ctx.gstates = self.gstates.as_ptr();
         // Native code counts the calls left down as a signed number: any limit
@@ -531,6 +544,9 @@ impl Vm {
                 Some(Native::Raised(e))
             }
             _ => {
+                if jit.ctx.bail == bail::DEPTH {
+                    jit.depth_fence = self.frames.len() + 1;
+                }
                 Self::count_bail(proto, code.framed, osr, jit.ctx.bail);
                 Some(Native::Resume)
             }
