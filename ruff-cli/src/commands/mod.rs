@@ -25,9 +25,14 @@ pub fn read_source(path: &str) -> Result<String, i32> {
     }
 }
 
-/// Takes exactly one FILE argument.
+/// Takes exactly one FILE argument; `Err` holds the exit status instead (0
+/// after printing the help text for `--help` or `-h`).
 pub fn single_file<'a>(args: &'a [String], command: &str) -> Result<&'a str, i32> {
     match args {
+        [h] if h == "--help" || h == "-h" => {
+            print!("{}", crate::USAGE);
+            Err(0)
+        }
         [file] => Ok(file),
         [] => Err(crate::usage_error(&format!("'ruff {command}' needs a FILE"))),
         _ => Err(crate::usage_error(&format!("'ruff {command}' takes exactly one FILE"))),

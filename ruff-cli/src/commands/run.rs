@@ -34,7 +34,10 @@ struct RunArgs {
     stress: u64,
 }
 
-fn parse(args: &[String]) -> Result<RunArgs, String> {
+/// The command line of `ruff run` (what follows `run`); `None` when it asks
+/// for the help text (`--help` or `-h` before the FILE; after it, they are
+/// the program's arguments).
+fn parse(args: &[String]) -> Result<Option<RunArgs>, String> {
     let mut options = Options::default();
     let mut jit = match std::env::var("RUFF_JIT") {
         Ok(v) => parse_jit(&v).ok_or_else(|| format!("RUFF_JIT must be off, auto or eager, not '{v}'"))?,
@@ -61,6 +64,8 @@ fn parse(args: &[String]) -> Result<RunArgs, String> {
             });
         } else if a == "--perf-map" {
             perf_map = true;
+        } else if a == "--help" || a == "-h" {
+            return Ok(None);
         } else if a == "--max-depth" || a.starts_with("--max-depth=") {
             let v = match a.strip_prefix("--max-depth=") {
                 Some(v) => v.to_string(),
@@ -88,13 +93,17 @@ fn parse(args: &[String]) -> Result<RunArgs, String> {
     options.jit = jit;
     options.native_stack = NATIVE_STACK_BYTES;
     options.count = stats.is_some();
-    Ok(RunArgs { file, options, stats, perf_map, stress })
+    Ok(Some(RunArgs { file, options, stats, perf_map, stress }))
 }
 
 /// Runs the command; returns the exit status.
 pub fn main(args: &[String]) -> i32 {
     let run = match parse(args) {
-        Ok(r) => r,
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            print!("{}", crate::USAGE);
+            return 0;
+        }
         Err(msg) => return crate::usage_error(&msg),
     };
     let text = match super::read_source(&run.file) {
@@ -145,4 +154,23 @@ fn execute(run: &RunArgs, text: &str) -> i32 {
         eprint!("{}", jit_stats::render(&outcome.protos, format, run.options.jit));
     }
     outcome.exit_code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn help_before_the_file_is_the_help_text_and_after_it_the_programs_argument() {
+        assert!(matches!(parse(&args(&["--help"])), Ok(None)));
+        assert!(matches!(parse(&args(&["--jit=off", "-h"])), Ok(None)));
+        let run = parse(&args(&["prog.ruff", "--help"])).expect("parses").expect("a run");
+        assert_eq!(run.file, "prog.ruff");
+        assert_eq!(run.options.args, vec!["--help".to_string()]);
+        assert_eq!(parse(&args(&["--nope"])).err().as_deref(), Some("unknown option '--nope'"));
+    }
 }
