@@ -67,7 +67,8 @@ pub(crate) struct JitRt {
     /// Native code is not entered with this many VM frames or more: set
     /// after native code ran out of depth (`bail::DEPTH`) to one frame deeper
     /// than where it was entered, and lifted by the next entry tried above
-    /// that. The VM then runs the rest of that recursion itself. Without it,
+    /// that or an error unwinding to above it. The VM then runs the rest of
+    /// that recursion itself. Without it,
     /// the VM's replay re-entered native code at every level, each entry
     /// running down to the limit again: a runaway recursion made about
     /// 1,000 times the limit's calls (until the function was disabled)
@@ -442,6 +443,18 @@ impl Vm {
         let slot = &proto.jit;
         if Self::recompile_due(slot, &slot.osr_refused, REMATCH_AFTER, recompile::LOOP_ENTRIES) {
             slot.osr.borrow_mut().retain(|(_, e)| !e.is_some_and(|c| !c.framed));
+        }
+    }
+
+    /// Lifts the depth fence once the VM's frames are back below it (an error
+    /// unwound them): code the VM runs from there on, at any depth, may enter
+    /// native code again.
+    pub(super) fn below_depth_fence(&mut self) {
+        let frames = self.frames.len();
+        if let Some(jit) = self.jit.as_mut() {
+            if frames < jit.depth_fence {
+                jit.depth_fence = usize::MAX;
+            }
         }
     }
 

@@ -42,6 +42,7 @@ impl Vm {
                 let h = self.handlers.pop().expect("handler");
                 self.frames.truncate(h.frame);
                 self.stack.truncate(h.sp);
+                self.below_depth_fence();
                 let frame = self.frames.last_mut().expect("frame");
                 frame.pc = h.pc as usize;
                 let err = error_value(&e);
@@ -53,6 +54,7 @@ impl Vm {
                     self.handlers.pop();
                 }
                 self.frames.truncate(stop_depth);
+                self.below_depth_fence();
                 Err(e)
             }
         }
