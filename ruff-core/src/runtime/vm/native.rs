@@ -68,11 +68,10 @@ pub(crate) struct JitRt {
     /// after native code ran out of depth (`bail::DEPTH`) to one frame deeper
     /// than where it was entered, and lifted by the next entry tried above
     /// that or an error unwinding to above it. The VM then runs the rest of
-    /// that recursion itself. Without it,
-    /// the VM's replay re-entered native code at every level, each entry
-    /// running down to the limit again: a runaway recursion made about
-    /// 1,000 times the limit's calls (until the function was disabled)
-    /// before its error.
+    /// that recursion itself. Without it, the VM's replay re-entered native
+    /// code at every level, each entry running down to the limit again: a
+    /// runaway recursion made about 1,000 times the limit's calls (until the
+    /// function was disabled) before its error.
     pub depth_fence: usize,
 }
 
