@@ -155,9 +155,7 @@ impl Tier for Jit {
     }
 
     fn hot_entry(&mut self, proto: &Rc<Proto>, code: NativeCode) -> Option<NativeCode> {
-        let engine = self.engine.as_mut()?;
-        // A panic (a compiler bug) leaves the trampoline in place.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.hot_entry(proto, code))).unwrap_or_default()
+        self.engine.as_mut()?.hot_entry(proto, code)
     }
 }
 

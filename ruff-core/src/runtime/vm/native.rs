@@ -96,11 +96,15 @@ impl JitRt {
     }
 }
 
-/// Runs a compile, turning a panic in the tier (a compiler bug) into a recorded
-/// rejection: the function then simply stays in the VM.
+/// Runs a call into the tier; `None` when it panicked (a compiler bug).
+fn caught<T>(f: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+}
+
+/// Runs a compile, turning a panic in the tier into a recorded rejection: the
+/// function then simply stays in the VM.
 fn guarded(f: impl FnOnce() -> Result<NativeCode, Rejection>) -> Result<NativeCode, Rejection> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .unwrap_or_else(|_| Err(Rejection::new("internal compiler error (a bug in the tier)")))
+    caught(f).unwrap_or_else(|| Err(Rejection::new("internal compiler error (a bug in the tier)")))
 }
 
 impl Vm {
@@ -478,7 +482,8 @@ impl Vm {
         if !proto.jit.call.get().is_some_and(same) {
             return;
         }
-        if let Some(faster) = jit.tier.hot_entry(proto, code) {
+        // A panic in the tier leaves the entry as it was.
+        if let Some(Some(faster)) = caught(|| jit.tier.hot_entry(proto, code)) {
             proto.jit.call.set(Some(faster));
         }
     }
