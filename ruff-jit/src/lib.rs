@@ -240,6 +240,7 @@ impl Engine {
             declare("ruff_jit_add_local", &[i64t, i64t], Some(i32t))?,
             declare("ruff_jit_store_capture", &[i64t, i32t, i64t], None)?,
             declare("ruff_jit_method_bailed", &[i64t, i32t, i32t, i32t, i64t, i32t], Some(i32t))?,
+            declare("ruff_jit_plain_struct", &[i64t, i64t, i64t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -635,7 +636,8 @@ impl Engine {
             add_local: refs[12],
             store_capture: refs[13],
             method_bailed: refs[14],
-            fmod: refs[15],
+            plain_struct: refs[15],
+            fmod: refs[16],
         };
         let unit = framed::emit::FramedUnit {
             proto,

@@ -13,13 +13,14 @@ use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_NULL, TAG_OFFSET};
-use ruff_core::runtime::vm::jit_helpers::{MethodCache, STEP_RAISED};
+use ruff_core::runtime::vm::jit_helpers::{MethodCache, PlainTypeCache, STEP_RAISED};
 
 mod direct;
 mod fields;
 mod globals;
 mod lazy;
 mod methods;
+mod nulls;
 mod shortcuts;
 
 pub use direct::{callee_from, kinds_fit, CalleeFrom, DirectCall, DirectCalls};
@@ -51,6 +52,7 @@ pub struct Helpers {
     pub add_local: FuncRef,
     pub store_capture: FuncRef,
     pub method_bailed: FuncRef,
+    pub plain_struct: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -62,6 +64,8 @@ pub struct Caches {
     pub fields: Vec<Box<FieldCache>>,
     #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
     pub methods: Vec<Box<MethodCache>>,
+    #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
+    pub plain_types: Vec<Box<PlainTypeCache>>,
 }
 
 /// Everything the emitter needs besides the builder.
@@ -712,14 +716,17 @@ impl Fx<'_, '_> {
     }
 
     fn native(&mut self, pc: usize, op: Op, st: &State) -> Result<bool, Rejection> {
+        let d = st.stack.len();
+        if d >= 2 && super::plan::is_null_compare(op, st.stack[d - 2], st.stack[d - 1]) {
+            return self.null_compare(pc, op, st);
+        }
         if matches!(op, Op::ToBool) && st.stack.last() == Some(&Kind::Top) {
-            self.heap_to_bool(pc, st.stack.len());
+            self.heap_to_bool(pc, d);
             return Ok(true);
         }
         if let Some(falls) = self.scalar_op(pc, op, st)? {
             return Ok(falls);
         }
-        let d = st.stack.len();
         let top = |i: usize| Loc::Stack((d - i) as u16);
         let kt = |i: usize| st.stack[d - i];
         let push = Loc::Stack(d as u16);

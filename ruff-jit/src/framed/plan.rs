@@ -6,7 +6,7 @@
 //! the small helpers, a step of the VM, or an exit to the VM.
 
 use ruff_core::bytecode::proto::feedback;
-use ruff_core::bytecode::{Const, Op, Proto, Var};
+use ruff_core::bytecode::{Cmp, Const, Op, Proto, Var};
 use ruff_core::runtime::tier::Rejection;
 
 use crate::analyze::{Kind, State};
@@ -207,6 +207,14 @@ fn arith_kind(a: Kind, b: Kind) -> Option<Kind> {
     }
 }
 
+/// Whether instruction `op`, with operands of kinds `left` and `right`, is an
+/// equality test between `null` and a heap-kinded value, which runs natively
+/// (`emit::nulls`).
+pub fn is_null_compare(op: Op, left: Kind, right: Kind) -> bool {
+    let eq = matches!(op, Op::Eq | Op::Ne | Op::JumpIfNot(Cmp::Eq | Cmp::Ne, _));
+    eq && matches!((left, right), (Kind::Top, Kind::Null) | (Kind::Null, Kind::Top))
+}
+
 fn comparable(a: Kind, b: Kind, eq: bool) -> bool {
     (a.numeric() && b.numeric())
         || (eq && ((a == Kind::Bool && b == Kind::Bool) || (a == Kind::Null && b == Kind::Null)))
@@ -274,7 +282,7 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
         }
         Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
             let (a, b) = (top(&st, 2)?, top(&st, 1)?);
-            if comparable(a, b, matches!(op, Op::Eq | Op::Ne)) {
+            if comparable(a, b, matches!(op, Op::Eq | Op::Ne)) || is_null_compare(op, a, b) {
                 pops(&mut st, 2)?;
                 st.stack.push(Kind::Bool);
                 return native(st);
@@ -352,8 +360,8 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
         }
         Op::JumpIfNot(cmp, t) => {
             let (a, b) = (top(&st, 2)?, top(&st, 1)?);
-            let eq = matches!(cmp, ruff_core::bytecode::Cmp::Eq | ruff_core::bytecode::Cmp::Ne);
-            let h = if comparable(a, b, eq) {
+            let eq = matches!(cmp, Cmp::Eq | Cmp::Ne);
+            let h = if comparable(a, b, eq) || is_null_compare(op, a, b) {
                 How::Native
             } else if int_guess(proto, pc, &[a, b]) {
                 How::GuardInt

@@ -24,6 +24,7 @@
 //! Native code reloads [`JitCtx::base`] after every step (the stack may move).
 
 pub use super::jit_calls::{ruff_jit_call, ruff_jit_push_update};
+pub use super::jit_compare::{ruff_jit_plain_struct, PlainTypeCache};
 pub use super::jit_methods::{ruff_jit_call_method, ruff_jit_method_bailed, MethodCache};
 
 use super::call::Called;
@@ -428,5 +429,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_add_local", ruff_jit_add_local as *const u8),
         ("ruff_jit_store_capture", ruff_jit_store_capture as *const u8),
         ("ruff_jit_method_bailed", ruff_jit_method_bailed as *const u8),
+        ("ruff_jit_plain_struct", ruff_jit_plain_struct as *const u8),
     ]
 }

@@ -11,6 +11,7 @@ mod dispatch;
 mod fused;
 mod iter;
 mod jit_calls;
+mod jit_compare;
 pub mod jit_helpers;
 mod jit_methods;
 mod module;

@@ -48,6 +48,8 @@ pub(super) fn scalar_only(proto: &Proto, op: Op, how: How, st: &State) -> bool {
     match how {
         How::GuardInt | How::GuardFloat => true,
         How::Native => match op {
+            // A comparison with `null` reads the heap operand in the frame.
+            Op::Eq | Op::Ne | Op::JumpIfNot(..) if null_compare(st, op) => false,
             Op::Add
             | Op::Sub
             | Op::Mul
@@ -86,6 +88,12 @@ pub(super) fn scalar_only(proto: &Proto, op: Op, how: How, st: &State) -> bool {
         },
         How::Step | How::Exit => false,
     }
+}
+
+/// Whether `op` at `st` is a comparison with `null` (`Fx::null_compare`).
+fn null_compare(st: &State, op: Op) -> bool {
+    let d = st.stack.len();
+    d >= 2 && super::super::plan::is_null_compare(op, st.stack[d - 2], st.stack[d - 1])
 }
 
 /// Whether stepped instruction `op` has a native common case that reads its
