@@ -37,7 +37,7 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
-use ruff_core::bytecode::Proto;
+use ruff_core::bytecode::{Op, Proto};
 use ruff_core::runtime::tier::{JitSlot, NativeCode, NativeEntry, Rejection, Tier};
 use ruff_core::runtime::value::Value;
 use trampoline::Trampoline;
@@ -234,13 +234,17 @@ impl Engine {
             declare("ruff_jit_field", &[i64t, i64t, i32t, i64t], Some(i32t))?,
             declare("ruff_jit_push_update", &[i64t, i64t], Some(i32t))?,
             declare("ruff_jit_capture", &[i64t, i32t, i64t], None)?,
-            declare("ruff_jit_call", &[i64t, i64t, i32t, i32t, i32t, i32t], Some(i32t))?,
+            declare("ruff_jit_call", &[i64t, i64t, i32t, i32t, i32t, i32t, i64t], Some(i32t))?,
             declare("ruff_jit_call_method", &[i64t, i32t, i32t, i32t, i64t, i32t], Some(i32t))?,
             declare("ruff_jit_make_struct", &[i64t, i64t, i64t], None)?,
             declare("ruff_jit_add_local", &[i64t, i64t], Some(i32t))?,
             declare("ruff_jit_store_capture", &[i64t, i32t, i64t], None)?,
             declare("ruff_jit_method_bailed", &[i64t, i32t, i32t, i32t, i64t, i32t], Some(i32t))?,
             declare("ruff_jit_plain_struct", &[i64t, i64t, i64t], Some(i32t))?,
+            declare("ruff_jit_call_bailed", &[i64t, i32t, i32t, i32t, i64t, i32t], Some(i32t))?,
+            declare("ruff_jit_match_enum", &[i64t, i64t], Some(i32t))?,
+            declare("ruff_jit_try_begin", &[i64t, i32t, i32t], None)?,
+            declare("ruff_jit_try_end", &[i64t], None)?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -614,12 +618,13 @@ impl Engine {
             refs.push(self.module.declare_func_in_func(*h, &mut self.ctx.func));
         }
         let direct = self.direct_calls(proto, &plan, values, globals);
-        let calls_methods = proto
+        // Room for the frames of the frameless methods and functions it calls.
+        let calls = proto
             .code
             .iter()
             .zip(&plan.states)
-            .any(|(op, st)| st.is_some() && matches!(op, ruff_core::bytecode::Op::CallMethod(..)));
-        let stack_need = plan.stack_need + if calls_methods { framed::emit::CALLEE_ROOM } else { 0 };
+            .any(|(op, st)| st.is_some() && matches!(op, Op::CallMethod(..) | Op::Call(_) | Op::CallUpdate(..)));
+        let stack_need = plan.stack_need + if calls { framed::emit::CALLEE_ROOM } else { 0 };
         let helpers = framed::emit::Helpers {
             step: refs[0],
             clone: refs[1],
@@ -637,7 +642,11 @@ impl Engine {
             store_capture: refs[13],
             method_bailed: refs[14],
             plain_struct: refs[15],
-            fmod: refs[16],
+            call_bailed: refs[16],
+            match_enum: refs[17],
+            try_begin: refs[18],
+            try_end: refs[19],
+            fmod: refs[20],
         };
         let unit = framed::emit::FramedUnit {
             proto,

@@ -13,10 +13,11 @@ use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_NULL, TAG_OFFSET};
-use ruff_core::runtime::vm::jit_helpers::{MethodCache, PlainTypeCache, STEP_RAISED};
+use ruff_core::runtime::vm::jit_helpers::{CallCache, MethodCache, PlainTypeCache, STEP_RAISED};
 
 mod direct;
 mod fields;
+mod frameless;
 mod globals;
 mod lazy;
 mod methods;
@@ -53,6 +54,10 @@ pub struct Helpers {
     pub store_capture: FuncRef,
     pub method_bailed: FuncRef,
     pub plain_struct: FuncRef,
+    pub call_bailed: FuncRef,
+    pub match_enum: FuncRef,
+    pub try_begin: FuncRef,
+    pub try_end: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -66,6 +71,8 @@ pub struct Caches {
     pub methods: Vec<Box<MethodCache>>,
     #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
     pub plain_types: Vec<Box<PlainTypeCache>>,
+    #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
+    pub calls: Vec<Box<CallCache>>,
 }
 
 /// Everything the emitter needs besides the builder.
@@ -84,7 +91,7 @@ pub struct FramedUnit<'a> {
     /// Calls made straight into pure code, by instruction.
     pub direct: DirectCalls,
     /// The operand stack room the VM keeps for the unit: the plan's, and
-    /// [`CALLEE_ROOM`] more when it calls methods.
+    /// [`CALLEE_ROOM`] more when it calls methods or functions.
     pub stack_need: u32,
 }
 
@@ -134,8 +141,9 @@ struct Fx<'a, 'b> {
     /// inline append, which failed: CALL_UPDATE's own inline append would
     /// fail on the same state, so it goes straight to the helper.
     append_failed: bool,
-    /// Where the frameless methods called write their results, and the
-    /// signature they are called with (`methods`), made once per unit.
+    /// Where the frameless methods and functions called write their results,
+    /// and the signature they are called with (`methods`, `frameless`), made
+    /// once per unit.
     method_call: Option<(StackSlot, SigRef)>,
     /// The code calls a helper that consults the VM's frame record (a step,
     /// a call, a captured variable) or may raise: it is not frameless.
@@ -453,7 +461,19 @@ impl Fx<'_, '_> {
 
     fn call(&mut self, f: FuncRef, args: &[Value]) -> Option<Value> {
         let h = &self.u.helpers;
-        if [h.step, h.call, h.call_method, h.method_bailed, h.capture, h.store_capture].contains(&f) {
+        if [
+            h.step,
+            h.call,
+            h.call_method,
+            h.method_bailed,
+            h.call_bailed,
+            h.capture,
+            h.store_capture,
+            h.try_begin,
+            h.try_end,
+        ]
+        .contains(&f)
+        {
             self.uses_frame = true;
         }
         let inst = self.b.ins().call(f, args);
@@ -896,6 +916,25 @@ impl Fx<'_, '_> {
                 self.b.switch_to_block(done);
             }
             Op::Field(k) | Op::KeyOrNull(k) => self.field(op, k, d)?,
+            // The VM's handler record, pushed and popped by helpers.
+            Op::TryBegin(t) => {
+                let target = self.b.ins().iconst(types::I32, t as i64);
+                let above = self.b.ins().iconst(types::I32, self.u.proto.nslots as i64 + d as i64);
+                self.call(self.u.helpers.try_begin, &[self.ctx, target, above]);
+            }
+            Op::TryEnd => {
+                self.call(self.u.helpers.try_end, &[self.ctx]);
+            }
+            // `case Enum::Variant`: a helper tests the value and leaves its
+            // payload (it cannot fail, and reads no frame).
+            Op::MatchEnum(k, t) => {
+                let variant = self.b.ins().iconst(types::I64, &self.u.proto.consts[k as usize] as *const Const as i64);
+                let at = self.addr(top(1));
+                let hit = self.call(self.u.helpers.match_enum, &[at, variant]).expect("helper result");
+                let (next, miss) = (self.block(pc + 1)?, self.block(t as usize)?);
+                self.b.ins().brif(hit, next, &[], miss, &[]);
+                return Ok(false);
+            }
             other => return Err(Rejection::new(format!("{} planned as native", other.name()))),
         }
         Ok(true)

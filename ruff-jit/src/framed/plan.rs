@@ -437,11 +437,16 @@ fn transfer(proto: &Proto, pc: usize, op: Op, st: &mut State) -> Result<(How, Ne
             let h = if counted { How::Native } else { How::Step };
             return Ok((h, vec![(t as usize, done), (pc + 1, st)]));
         }
+        // Handler records, by helpers (`Fx::native`); the handler's code is
+        // reached by unwinding, in the VM.
+        Op::TryBegin(_) | Op::TryEnd => {}
+        // MATCH_ENUM by a helper (`Fx::native`), the others stepped.
         Op::MatchTag(_, t) | Op::MatchEnum(_, t) | Op::MatchName(_, t) => {
             pops(&mut st, 1)?;
             let miss = st.clone();
             st.stack.push(Kind::Top);
-            return Ok((How::Step, vec![(t as usize, miss), (pc + 1, st)]));
+            let how = if matches!(op, Op::MatchEnum(..)) { How::Native } else { How::Step };
+            return Ok((how, vec![(t as usize, miss), (pc + 1, st)]));
         }
         _ => return step(proto, pc, op, st),
     }

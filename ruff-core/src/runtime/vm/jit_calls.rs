@@ -1,13 +1,122 @@
 //! The helpers framed native code calls for calls (see `jit_helpers` for the
 //! frame invariant they rely on): the in-place `push` and a call of native
 //! code (struct method calls are in `jit_methods`).
+//!
+//! Each CALL instruction of compiled code has a [`CallCache`]: the function it
+//! called last, with that function's *frameless* native code
+//! (`NativeCode::frameless`: it never consults the VM's frame record) when it
+//! has some. Compiled code reads the cache itself: when the callee is that
+//! function and its code is frameless, it calls the code with the function's
+//! frame values starting at the first argument, and no frame record, as it
+//! does for methods (`jit_methods`); on success it releases those values and
+//! the callee, and puts the result where the callee was, which is all the
+//! VM's return would do. Code that leaves to the VM part-way is finished by
+//! [`ruff_jit_call_bailed`], which pushes the frame record the call skipped.
+//! Anything else is [`ruff_jit_call`], which fills and refreshes the cache.
 
 use std::rc::Rc;
 
-use super::jit_helpers::back_to_native;
+use super::jit_helpers::{back_to_native, back_to_native_above_slots};
 use super::Vm;
+use crate::bytecode::Proto;
+use crate::runtime::heap_layout::proto_bits;
 use crate::runtime::tier::JitCtx;
 use crate::runtime::value::Value;
+
+/// The frameless native code of a function, as a cache holds it for compiled
+/// code to read (see the module documentation, and `jit_methods`).
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct FramelessCode {
+    /// The call entry; 0 when the function has no frameless code (yet).
+    entry: u64,
+    /// That entry's `data`.
+    data: u64,
+    /// Values its frame needs from its first value on: its slots and its
+    /// operand stack.
+    room: u64,
+    /// Its slots.
+    nslots: u64,
+    /// The address of its count of calls run natively without a frame
+    /// (`JitStats::native_calls`, a `u64`; as for calls of pure code).
+    calls: u64,
+}
+
+impl FramelessCode {
+    /// Offsets of the words compiled code reads.
+    pub const ENTRY: i32 = std::mem::offset_of!(FramelessCode, entry) as i32;
+    pub const DATA: i32 = std::mem::offset_of!(FramelessCode, data) as i32;
+    pub const ROOM: i32 = std::mem::offset_of!(FramelessCode, room) as i32;
+    pub const NSLOTS: i32 = std::mem::offset_of!(FramelessCode, nslots) as i32;
+    pub const CALLS: i32 = std::mem::offset_of!(FramelessCode, calls) as i32;
+
+    /// No entry: compiled code takes the helper.
+    pub(super) fn clear(&mut self) {
+        self.entry = 0;
+    }
+
+    /// Reads `proto`'s native code again: the frameless entry when it has one
+    /// now (it may have been compiled since, or dropped to be compiled again).
+    pub(super) fn read(&mut self, proto: &Proto) {
+        self.entry = 0;
+        if let Some(code) = proto.jit.call.get().filter(|c| c.framed && c.frameless) {
+            self.entry = code.entry as usize as u64;
+            self.data = code.data as u64;
+            self.room = u64::from(proto.nslots) + u64::from(code.stack_need);
+            self.nslots = u64::from(proto.nslots);
+            self.calls = &proto.jit.stats.native_calls as *const std::cell::Cell<u64> as u64;
+        }
+    }
+}
+
+/// What a CALL instruction of compiled code called last (see the module
+/// documentation): the function, and for compiled code its word and its
+/// frameless code. The cache holds the function, so that no other one can
+/// be made at its address while it does. A function is cached only when the
+/// instruction passes it as many arguments as it has parameters, and a
+/// function with captured variables never has frameless code, so the
+/// function alone decides what a call runs.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct CallCache {
+    /// The held function's word ([`proto_bits`], as a closure keeps it); 0
+    /// while empty.
+    proto: u64,
+    code: FramelessCode,
+    held: Option<Rc<Proto>>,
+}
+
+impl CallCache {
+    /// Offsets of the words compiled code reads.
+    pub const PROTO: i32 = std::mem::offset_of!(CallCache, proto) as i32;
+    /// Offset of the [`FramelessCode`].
+    pub const CODE: i32 = std::mem::offset_of!(CallCache, code) as i32;
+
+    /// Remembers `proto` as the function called, with no entry until the
+    /// call's [`CallCache::refresh`]: the call may reach the same instruction
+    /// again (recursion) before then, and must not find another function's
+    /// entry there.
+    #[inline(always)]
+    fn hold(&mut self, proto: &Rc<Proto>) {
+        if !self.held.as_ref().is_some_and(|p| Rc::ptr_eq(p, proto)) {
+            self.code.clear();
+            self.proto = proto_bits(proto);
+            self.held = Some(proto.clone());
+        }
+    }
+
+    /// Reads the held function's native code again.
+    fn refresh(&mut self) {
+        if let Some(proto) = &self.held {
+            self.code.read(proto);
+        }
+    }
+
+    /// The held function.
+    fn proto(&self) -> Option<&Rc<Proto>> {
+        self.held.as_ref()
+    }
+}
 
 /// `local = push(local, item)` (CALL_UPDATE of two arguments into a local) done
 /// as the VM's own in-place append: `callee` is the call's callee, followed by
@@ -50,6 +159,10 @@ pub unsafe extern "C" fn ruff_jit_push_update(local: *mut Value, callee: *mut Va
 ///   that code leaves to the VM part-way, the VM runs the rest of the call here,
 ///   as the step does; an error it raises is the step's error.
 ///
+/// A function called with as many arguments as it has parameters, whose
+/// code is frameless or not there yet, is held in `cache`, refreshed after
+/// the call (which may have compiled it).
+///
 /// Returns 0 when the call is done (the operands dead but the result's),
 /// [`super::jit_helpers::STEP_RAISED`] when it raised, and 1, the operands
 /// unchanged, for anything else (not a function, another argument count, no
@@ -61,7 +174,8 @@ pub unsafe extern "C" fn ruff_jit_push_update(local: *mut Value, callee: *mut Va
 /// # Safety
 /// `ctx` is the context of a framed entry that is running, with the frame
 /// invariant of `jit_helpers`; `callee` and the `argc` values after it are the
-/// instruction's initialised operands, the top `argc + 1` of its `depth`.
+/// instruction's initialised operands, the top `argc + 1` of its `depth`;
+/// `cache` is the instruction's live cache.
 pub unsafe extern "C" fn ruff_jit_call(
     ctx: *mut JitCtx,
     callee: *mut Value,
@@ -69,11 +183,43 @@ pub unsafe extern "C" fn ruff_jit_call(
     pc: u32,
     depth: u32,
     need: u32,
+    cache: *mut CallCache,
 ) -> u32 {
     // SAFETY: as for `ruff_jit_step`.
     let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
     let Value::Func(c) = (unsafe { &*callee }) else { return 1 };
     let argc = argc as usize;
+    // SAFETY: as documented; nothing else refers to the cache during the call.
+    let cache = unsafe { &mut *cache };
+    // Only a function that has frameless code, or may get some in this call
+    // (its first compile), is worth the cache's work.
+    let track = argc == c.proto.nparams as usize && c.proto.jit.call.get().is_none_or(|code| code.frameless);
+    if track {
+        cache.hold(&c.proto);
+    }
+    let done = unsafe { call(ctx, vm, c, callee, argc, pc, depth, need) };
+    if track {
+        cache.refresh();
+    }
+    done
+}
+
+/// [`ruff_jit_call`] but for the cache.
+///
+/// # Safety
+/// As for [`ruff_jit_call`]; `c` is the closure at `callee`.
+#[allow(clippy::too_many_arguments, reason = "the helper's arguments, passed on")]
+#[inline(always)]
+unsafe fn call(
+    ctx: *mut JitCtx,
+    vm: &mut Vm,
+    c: &Rc<crate::runtime::object::Closure>,
+    callee: *mut Value,
+    argc: usize,
+    pc: u32,
+    depth: u32,
+    need: u32,
+) -> u32 {
     if c.proto.jit.call.get().is_some_and(|code| code.framed) {
         if argc != c.proto.nparams as usize {
             return 1;
@@ -113,4 +259,54 @@ pub unsafe extern "C" fn ruff_jit_call(
             1
         }
     }
+}
+
+/// After the frameless code of `cache`'s function, called by compiled code for
+/// `CALL argc` at `pc`, left to the VM: the function's values are in place
+/// from the first argument on (its slots, then the operand stack depth
+/// `JitCtx::sp`), and it stopped at instruction `JitCtx::pc` for reason
+/// `JitCtx::bail`. Counts the bail-out as the function's own, pushes the
+/// frame record the call skipped (taking the callee's reference, as the VM's
+/// call does), at that instruction, and lets the VM run the rest of the call,
+/// as a step that pushed a frame does. `above` and `room` are as for a step.
+/// Returns the next instruction's index (`pc + 1`) or `STEP_RAISED`.
+///
+/// # Safety
+/// As for [`ruff_jit_call`]; the function's code has just returned
+/// `status::BAILED` to the compiled caller, which has not touched the
+/// context's `pc`, `sp` and `bail` since.
+pub unsafe extern "C" fn ruff_jit_call_bailed(
+    ctx: *mut JitCtx,
+    pc: u32,
+    above: u32,
+    room: u32,
+    cache: *mut CallCache,
+    argc: u32,
+) -> u32 {
+    // SAFETY: as for `ruff_jit_step`; nothing else refers to the cache.
+    let (vm, cache) = unsafe { (&mut *((*ctx).vm as *mut Vm), &mut *cache) };
+    let (resume, depth, why) = unsafe { ((*ctx).pc as usize, (*ctx).sp as usize, (*ctx).bail) };
+    let (pc, argc) = (pc as usize, argc as usize);
+    let r = vm.step_above_slots(pc, above as usize, |vm| {
+        let proto = cache.proto().expect("compiled code called a cached function");
+        Vm::count_bail(proto, true, false, why);
+        vm.frames.last_mut()?.pc = pc + 1;
+        let callee_at = vm.stack.len() - argc - 1;
+        let top = callee_at + 1 + proto.nslots as usize + depth;
+        debug_assert!(top <= vm.stack.capacity(), "compiled code checked the room");
+        // SAFETY: the function's code keeps its frame complete: every slot
+        // and every operand stack position below `depth` is an initialised
+        // value in VM memory, within the capacity its caller checked.
+        unsafe { vm.stack.set_len(top) };
+        let Value::Func(c) = Value::take_split(&mut vm.stack[callee_at]) else {
+            unreachable!("compiled code checked the callee")
+        };
+        vm.push_record(c, callee_at + 1, callee_at);
+        vm.frames.last_mut()?.pc = resume;
+        // The dispatch loop runs the rest of the call, then stops.
+        None
+    });
+    cache.refresh();
+    // SAFETY: as this function's.
+    unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
 }

@@ -1,4 +1,7 @@
-//! Equality with `null` in framed native code (`ruff-jit`'s `framed::emit::nulls`).
+//! Tests framed native code makes through a helper: equality with `null`
+//! (`ruff-jit`'s `framed::emit::nulls`) and the `case` of an enum variant.
+//!
+//! Equality with `null`:
 //! `s == null` and `s != null` on a struct `s` ask its type's `op_eq` /
 //! `op_ne` when the type has one; otherwise the answer is "not null". Each
 //! such instruction of compiled code has a [`PlainTypeCache`]: the last
@@ -9,8 +12,9 @@
 use std::rc::Rc;
 
 use super::Vm;
+use crate::bytecode::Const;
 use crate::runtime::heap_layout::type_bits;
-use crate::runtime::object::StructType;
+use crate::runtime::object::{StructType, TagKind};
 use crate::runtime::tier::JitCtx;
 use crate::runtime::value::Value;
 
@@ -58,4 +62,30 @@ pub unsafe extern "C" fn ruff_jit_plain_struct(
         cache.held = Some(own.clone());
     }
     1
+}
+
+/// MATCH_ENUM with variant constant `variant` on the value at `at`, as the VM
+/// runs it (`iter::match_enum`): when the value is that variant of that enum,
+/// it is replaced by its payload (its first, or `null`) and the result is 1;
+/// otherwise it is released (its position is dead) and the result is 0.
+///
+/// # Safety
+/// `at` is an initialised value of a running frame, which the instruction
+/// consumes; `variant` is the instruction's live `Const::Variant`.
+pub unsafe extern "C" fn ruff_jit_match_enum(at: *mut Value, variant: *const Const) -> u32 {
+    // SAFETY: as documented.
+    let (slot, variant) = unsafe { (&mut *at, &*variant) };
+    let Const::Variant { enum_name, variant } = variant else { unreachable!("MATCH_ENUM without a variant") };
+    let payload = match slot {
+        Value::Tagged(t) => match &t.kind {
+            TagKind::Enum { enum_name: e, variant: v } if e == enum_name && v == variant => {
+                Some(t.payload.first().cloned().unwrap_or(Value::Null))
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let hit = payload.is_some();
+    Value::assign(slot, payload.unwrap_or(Value::Null));
+    u32::from(hit)
 }

@@ -23,9 +23,10 @@
 //!
 //! Native code reloads [`JitCtx::base`] after every step (the stack may move).
 
-pub use super::jit_calls::{ruff_jit_call, ruff_jit_push_update};
-pub use super::jit_compare::{ruff_jit_plain_struct, PlainTypeCache};
+pub use super::jit_calls::{ruff_jit_call, ruff_jit_call_bailed, ruff_jit_push_update, CallCache, FramelessCode};
+pub use super::jit_compare::{ruff_jit_match_enum, ruff_jit_plain_struct, PlainTypeCache};
 pub use super::jit_methods::{ruff_jit_call_method, ruff_jit_method_bailed, MethodCache};
+pub use super::jit_try::{ruff_jit_try_begin, ruff_jit_try_end};
 
 use super::call::Called;
 use super::{gstate, Vm};
@@ -430,5 +431,9 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_store_capture", ruff_jit_store_capture as *const u8),
         ("ruff_jit_method_bailed", ruff_jit_method_bailed as *const u8),
         ("ruff_jit_plain_struct", ruff_jit_plain_struct as *const u8),
+        ("ruff_jit_call_bailed", ruff_jit_call_bailed as *const u8),
+        ("ruff_jit_match_enum", ruff_jit_match_enum as *const u8),
+        ("ruff_jit_try_begin", ruff_jit_try_begin as *const u8),
+        ("ruff_jit_try_end", ruff_jit_try_end as *const u8),
     ]
 }

@@ -19,6 +19,7 @@
 use std::rc::Rc;
 
 use super::call::Called;
+use super::jit_calls::FramelessCode;
 use super::jit_helpers::back_to_native_above_slots;
 use super::Vm;
 use crate::bytecode::Op;
@@ -39,29 +40,16 @@ use crate::runtime::tier::JitCtx;
 pub struct MethodCache {
     /// The held type's word ([`type_bits`]); 0 while empty.
     ty: u64,
-    /// The method's frameless call entry; 0 when it has none (yet).
-    entry: u64,
-    /// That entry's `data`.
-    data: u64,
-    /// Values the method's frame needs from the receiver on: its slots and
-    /// its operand stack.
-    room: u64,
-    /// The method's slots.
-    nslots: u64,
-    /// The address of the method's count of calls run natively without a
-    /// frame (`JitStats::native_calls`, a `u64`; as for calls of pure code).
-    calls: u64,
+    /// The method's frameless code; its frame starts at the receiver.
+    code: FramelessCode,
     held: Option<(Rc<StructType>, Rc<Closure>)>,
 }
 
 impl MethodCache {
-    /// Offsets of the words compiled code reads.
+    /// Offset of the word compiled code compares.
     pub const TY: i32 = std::mem::offset_of!(MethodCache, ty) as i32;
-    pub const ENTRY: i32 = std::mem::offset_of!(MethodCache, entry) as i32;
-    pub const DATA: i32 = std::mem::offset_of!(MethodCache, data) as i32;
-    pub const ROOM: i32 = std::mem::offset_of!(MethodCache, room) as i32;
-    pub const NSLOTS: i32 = std::mem::offset_of!(MethodCache, nslots) as i32;
-    pub const CALLS: i32 = std::mem::offset_of!(MethodCache, calls) as i32;
+    /// Offset of the [`FramelessCode`].
+    pub const CODE: i32 = std::mem::offset_of!(MethodCache, code) as i32;
 
     /// The method for a receiver of type `ty`, when it is the one remembered.
     #[inline(always)]
@@ -82,19 +70,10 @@ impl MethodCache {
         self.refresh();
     }
 
-    /// Reads the held method's native code again: the frameless entry when
-    /// its function has one now (it may have been compiled since the cache
-    /// was filled, or dropped to be compiled again).
+    /// Reads the held method's native code again.
     fn refresh(&mut self) {
-        let Some((_, method)) = &self.held else { return };
-        let proto = &method.proto;
-        self.entry = 0;
-        if let Some(code) = proto.jit.call.get().filter(|c| c.framed && c.frameless) {
-            self.entry = code.entry as usize as u64;
-            self.data = code.data as u64;
-            self.room = u64::from(proto.nslots) + u64::from(code.stack_need);
-            self.nslots = u64::from(proto.nslots);
-            self.calls = &proto.jit.stats.native_calls as *const std::cell::Cell<u64> as u64;
+        if let Some((_, method)) = &self.held {
+            self.code.read(&method.proto);
         }
     }
 

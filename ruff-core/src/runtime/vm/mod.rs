@@ -14,6 +14,7 @@ mod jit_calls;
 mod jit_compare;
 pub mod jit_helpers;
 mod jit_methods;
+mod jit_try;
 mod module;
 mod native;
 mod stack;

@@ -25,14 +25,14 @@ use cranelift_codegen::ir::{types, InstBuilder, SigRef, StackSlot, StackSlotData
 use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::tier::{status, JitCtx};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET, TAG_STRUCT};
-use ruff_core::runtime::vm::jit_helpers::MethodCache;
+use ruff_core::runtime::vm::jit_helpers::{FramelessCode, MethodCache};
 
 use super::{heap, Fx, VALUE_SIZE};
 use crate::scalar::{flags, Loc};
 
-/// Values a unit with method calls keeps free above its deepest operand stack
-/// for the frames of the frameless methods it calls (a method whose slots and
-/// operand stack need more is called through the helper).
+/// Values a unit with calls keeps free above its deepest operand stack for
+/// the frames of the frameless methods and functions it calls (one whose
+/// slots and operand stack need more is called through the helper).
 pub const CALLEE_ROOM: u32 = 64;
 
 impl Fx<'_, '_> {
@@ -52,7 +52,7 @@ impl Fx<'_, '_> {
         let recv = self.addr(Loc::Stack(recv_index as u16));
         let c = self.b.ins().iconst(types::I64, cache);
         let (entry, data) = self.method_entry(l, recv, c, recv_index, slow);
-        let calls = self.b.ins().load(types::I64, flags(), c, MethodCache::CALLS);
+        let calls = self.b.ins().load(types::I64, flags(), c, MethodCache::CODE + FramelessCode::CALLS);
         let n = self.b.ins().load(types::I64, flags(), calls, 0);
         let n1 = self.b.ins().iadd_imm_s(n, 1);
         self.b.ins().store(flags(), n1, calls, 0);
@@ -69,7 +69,7 @@ impl Fx<'_, '_> {
         let left = self.b.ins().icmp_imm_s(IntCC::Equal, st, status::BAILED as i64);
         self.b.ins().brif(left, bailed, &[], slow, &[]);
         self.b.switch_to_block(done);
-        self.release_callee_frame(l, recv, c);
+        self.release_callee_frame(l, recv, c, MethodCache::CODE + FramelessCode::NSLOTS);
         for (ty, off) in [(types::I8, TAG_OFFSET as i32), (types::I64, PAYLOAD_OFFSET as i32)] {
             let w = self.b.ins().load(ty, flags(), out, off);
             self.b.ins().store(flags(), w, recv, off);
@@ -118,8 +118,8 @@ impl Fx<'_, '_> {
         let obj = self.b.ins().load(types::I64, flags(), recv, PAYLOAD_OFFSET as i32);
         let ty = self.b.ins().load(types::I64, flags(), obj, l.struct_ty);
         let cached = self.b.ins().load(types::I64, flags(), c, MethodCache::TY);
-        let entry = self.b.ins().load(types::I64, flags(), c, MethodCache::ENTRY);
-        let room = self.b.ins().load(types::I64, flags(), c, MethodCache::ROOM);
+        let entry = self.b.ins().load(types::I64, flags(), c, MethodCache::CODE + FramelessCode::ENTRY);
+        let room = self.b.ins().load(types::I64, flags(), c, MethodCache::CODE + FramelessCode::ROOM);
         // The VM keeps room for this unit's slots and `stack_need` operands
         // (plus one) while its code runs; the method's frame starts at the
         // receiver.
@@ -132,15 +132,16 @@ impl Fx<'_, '_> {
         let go = self.b.create_block();
         self.b.ins().brif(all, go, &[], slow, &[]);
         self.b.switch_to_block(go);
-        let data = self.b.ins().load(types::I64, flags(), c, MethodCache::DATA);
+        let data = self.b.ins().load(types::I64, flags(), c, MethodCache::CODE + FramelessCode::DATA);
         (entry, data)
     }
 
-    /// Releases what the VM's return would drop of a frameless method's frame
-    /// at `recv`: its slots (the cached count) and the operand stack below its
-    /// result (`JitCtx::sp`, as its return left it).
-    fn release_callee_frame(&mut self, l: HeapLayout, recv: Value, c: Value) {
-        let nslots = self.b.ins().load(types::I64, flags(), c, MethodCache::NSLOTS);
+    /// Releases what the VM's return would drop of a frameless callee's frame
+    /// at `recv`: its slots (the count at offset `nslots_at` of cache `c`) and
+    /// the operand stack below its result (`JitCtx::sp`, as its return left
+    /// it).
+    pub(super) fn release_callee_frame(&mut self, l: HeapLayout, recv: Value, c: Value, nslots_at: i32) {
+        let nslots = self.b.ins().load(types::I64, flags(), c, nslots_at);
         let sp = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::SP);
         let count = self.b.ins().iadd(nslots, sp);
         let bytes = self.b.ins().imul_imm_s(count, VALUE_SIZE);
@@ -161,7 +162,7 @@ impl Fx<'_, '_> {
 
     /// The 16-byte slot of this function's native frame where the methods it
     /// calls write their results, and the signature of their entries.
-    fn call_parts(&mut self) -> (StackSlot, SigRef) {
+    pub(super) fn call_parts(&mut self) -> (StackSlot, SigRef) {
         if let Some(parts) = self.method_call {
             return parts;
         }

@@ -10,7 +10,7 @@ use ruff_core::bytecode::{Const, Op, Var};
 use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::tier::{bail, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_FUNC, TAG_INT, TAG_NULL, TAG_OFFSET};
-use ruff_core::runtime::vm::jit_helpers::STEP_RAISED;
+use ruff_core::runtime::vm::jit_helpers::{CallCache, STEP_RAISED};
 
 use super::super::plan::How;
 use super::super::{arrays, heap};
@@ -230,7 +230,7 @@ impl Fx<'_, '_> {
             Op::JumpIfFalse(_)
                 | Op::JumpIfTrue(_)
                 | Op::SetPath(Var::Local(_), 1, 0)
-                | Op::CallUpdate(2, Var::Local(_) | Var::Global(_))
+                | Op::CallUpdate(..)
                 | Op::IterNext(..)
                 | Op::Call(_)
                 | Op::AddLocal(_)
@@ -271,33 +271,46 @@ impl Fx<'_, '_> {
                     arrays::set_element(b, l, args[0], i, item, helper);
                 }))
             }
-            // `local = push(local, item)` on an array: appended in place, inline
-            // while the array has room, by the helper when it must grow. The
-            // same for a `mut` global (the VM empties only those first).
-            Op::CallUpdate(2, var @ (Var::Local(_) | Var::Global(_))) => {
-                let var = match var {
-                    Var::Global(g) => {
-                        self.when_mut(g, slow);
-                        self.global_addr(g)
+            // `x = f(x, ...)`: a Ruff function is called as by CALL (the VM's
+            // call has no use for the variable then); `local = push(local,
+            // item)` on an array is appended in place, inline while the array
+            // has room, by the helper when it must grow. The same for a `mut`
+            // global (the VM empties only those first).
+            Op::CallUpdate(argc, var) => {
+                let callee = self.addr(top(argc as usize + 1));
+                let tag = self.b.ins().load(types::I8, flags(), callee, TAG_OFFSET as i32);
+                let is_func = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_FUNC as i64);
+                let (func, other) = (self.b.create_block(), self.b.create_block());
+                self.b.ins().brif(is_func, func, &[], other, &[]);
+                self.b.switch_to_block(other);
+                let done = match (argc, var) {
+                    (2, Var::Local(_) | Var::Global(_)) => {
+                        let var = match var {
+                            Var::Global(g) => {
+                                self.when_mut(g, slow);
+                                self.global_addr(g)
+                            }
+                            Var::Local(s) => self.addr(Loc::Slot(s)),
+                            Var::Capture(_) => unreachable!("not matched above"),
+                        };
+                        let at = arrays::AppendAt { var, callee, array: self.addr(top(2)), item: self.addr(top(1)) };
+                        let args = [at.var, at.callee];
+                        let try_inline = !self.append_failed;
+                        self.inline_then_helper(try_inline, slow, self.u.helpers.push_update, &args, |b, l, helper| {
+                            arrays::append_in_place(b, l, &at, helper);
+                        })
                     }
-                    Var::Local(s) => self.addr(Loc::Slot(s)),
-                    Var::Capture(_) => unreachable!("not matched above"),
+                    _ => {
+                        self.b.ins().jump(slow, &[]);
+                        self.b.create_block()
+                    }
                 };
-                let at = arrays::AppendAt {
-                    var,
-                    callee: self.addr(top(3)),
-                    array: self.addr(top(2)),
-                    item: self.addr(top(1)),
-                };
-                let args = [at.var, at.callee];
-                let try_inline = !self.append_failed;
-                Some(self.inline_then_helper(try_inline, slow, self.u.helpers.push_update, &args, |b, l, helper| {
-                    arrays::append_in_place(b, l, &at, helper);
-                }))
+                self.b.switch_to_block(func);
+                self.function_call(pc, argc as usize, d, callee, slow, done);
+                Some(done)
             }
             // A call of a Ruff function with native code, pure or framed,
-            // without the step (builtins and everything else take it). The
-            // callee's frame may move the stack: the base is reloaded.
+            // without the step (builtins and everything else take it).
             Op::Call(argc) => {
                 let callee = self.addr(top(argc as usize + 1));
                 let tag = self.b.ins().load(types::I8, flags(), callee, TAG_OFFSET as i32);
@@ -306,18 +319,7 @@ impl Fx<'_, '_> {
                 self.b.ins().brif(other, slow, &[], func, &[]);
                 self.b.switch_to_block(func);
                 let done = self.b.create_block();
-                self.direct_call(pc, argc as usize, d, callee, done);
-                let mut args = vec![self.ctx, callee];
-                for n in [argc as usize, pc, d, self.u.stack_need as usize] {
-                    args.push(self.b.ins().iconst(types::I32, n as i64));
-                }
-                let r = self.call(self.u.helpers.call, &args).expect("call result");
-                self.reload_base();
-                let raised = self.b.ins().icmp_imm_s(IntCC::Equal, r, STEP_RAISED as i64);
-                let (rb, ran) = (self.raised_block(), self.b.create_block());
-                self.b.ins().brif(raised, rb, &[], ran, &[]);
-                self.b.switch_to_block(ran);
-                self.b.ins().brif(r, slow, &[], done, &[]);
+                self.function_call(pc, argc as usize, d, callee, slow, done);
                 Some(done)
             }
             // `for x in array`: the next element, read in place; the step
@@ -352,6 +354,31 @@ impl Fx<'_, '_> {
         };
         self.b.switch_to_block(slow);
         Ok(done)
+    }
+
+    /// `CALL argc` at `pc`, depth `d` (or CALL_UPDATE), of the function value
+    /// at `callee`: straight into pure code, into frameless code, or by the
+    /// call helper; continues at `done` after the call, at `slow` (the step)
+    /// when the helper did not make it. The callee's frame may move the
+    /// stack: the base is reloaded after the helper.
+    fn function_call(&mut self, pc: usize, argc: usize, d: usize, callee: Value, slow: Block, done: Block) {
+        self.direct_call(pc, argc, d, callee, done);
+        let cache = Box::<CallCache>::default();
+        let at = &*cache as *const CallCache as i64;
+        self.caches.calls.push(cache);
+        self.frameless_call(pc, argc, d, callee, at, done);
+        let mut args = vec![self.ctx, callee];
+        for n in [argc, pc, d, self.u.stack_need as usize] {
+            args.push(self.b.ins().iconst(types::I32, n as i64));
+        }
+        args.push(self.b.ins().iconst(types::I64, at));
+        let r = self.call(self.u.helpers.call, &args).expect("call result");
+        self.reload_base();
+        let raised = self.b.ins().icmp_imm_s(IntCC::Equal, r, STEP_RAISED as i64);
+        let (rb, ran) = (self.raised_block(), self.b.create_block());
+        self.b.ins().brif(raised, rb, &[], ran, &[]);
+        self.b.switch_to_block(ran);
+        self.b.ins().brif(r, slow, &[], done, &[]);
     }
 
     /// The tag and payload of the value at `loc` when its kind `k` is a scalar,
