@@ -618,6 +618,7 @@ impl Engine {
             refs.push(self.module.declare_func_in_func(*h, &mut self.ctx.func));
         }
         let direct = self.direct_calls(proto, &plan, values, globals);
+        let builtin_calls = builtin_calls(proto, &plan, globals);
         // Room for the frames of the frameless methods and functions it calls.
         let calls = proto
             .code
@@ -658,6 +659,7 @@ impl Engine {
             target: self.module.target_config(),
             layout: ruff_core::runtime::heap_layout::heap_layout(),
             direct,
+            builtin_calls,
             stack_need,
         };
         let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
@@ -748,6 +750,26 @@ impl Engine {
 /// each int slot the unit assigns, none for the others. A function recompiled
 /// (after entries that did not match, among other reasons) assumes nothing,
 /// so that a wrong guess cannot keep its loops out of native code.
+/// The calls of a framed unit whose callee is a global holding a builtin now
+/// (see `framed::emit::FramedUnit::builtin_calls`).
+fn builtin_calls(proto: &Proto, plan: &framed::plan::Plan, globals: &[Value]) -> std::collections::HashSet<usize> {
+    let mut out = std::collections::HashSet::new();
+    for (pc, op) in proto.code.iter().enumerate() {
+        let argc = match *op {
+            Op::Call(n) | Op::CallUpdate(n, _) if plan.states[pc].is_some() => n as usize,
+            _ => continue,
+        };
+        if let Some(framed::emit::CalleeFrom::Global(g)) =
+            framed::emit::callee_from(&proto.code, &plan.states, pc, argc)
+        {
+            if matches!(globals.get(g as usize), Some(Value::Native(_))) {
+                out.insert(pc);
+            }
+        }
+    }
+    out
+}
+
 fn osr_assumptions(proto: &Proto, a: &analyze::Analysis, values: &[Value]) -> Vec<ranges::Range> {
     let mut out = vec![ranges::Range::ALL; values.len()];
     if proto.jit.stats.recompiles.get() > 0 {

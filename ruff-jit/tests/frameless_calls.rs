@@ -161,3 +161,37 @@ fn frameless_function_calls_behave_as_the_vm() {
         assert_eq!(stats(&protos, "wide").0, 0, "wide ran frameless");
     }
 }
+
+/// Call sites whose callee was a builtin when the unit was compiled have no
+/// code for Ruff functions (`FramedUnit::builtin_calls`): a global rebound
+/// from `len` and `push` to Ruff functions half-way is still called, by the
+/// step, with the VM's result.
+#[test]
+fn a_global_rebound_from_a_builtin_to_a_function_is_still_called() {
+    let source = r#"
+func twice(a) { return len(a) * 2 }
+func add(xs, x) { return push(xs, x * 10) }
+mut f := len
+mut p := push
+func run(n) {
+    let a := [1, 2, 3]
+    mut s := 0
+    mut xs := []
+    for i in n {
+        s = s + f(a)
+        xs = p(xs, i)
+        if i == n / 2 { f = twice; p = add }
+    }
+    return s + len(xs) + xs[n - 1]
+}
+print(run(5000))
+"#;
+    let (vm, _, _) = run_source(source, JitMode::Off, 0);
+    assert!(vm.contains("77487"), "unexpected VM output: {vm}");
+    for (mode, stress) in [(JitMode::Auto, 0), (JitMode::Eager, 0), (JitMode::Eager, 3)] {
+        let (jit, _, protos) = run_source(source, mode, stress);
+        assert_eq!(jit, vm, "{mode:?} stress {stress} differs from the VM");
+        let run = protos.iter().find_map(|p| find(p, "run")).expect("run");
+        assert!(run.jit.stats.native_insns.get() > 20_000, "{mode:?}: run ran in the VM");
+    }
+}

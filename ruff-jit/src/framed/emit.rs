@@ -90,6 +90,11 @@ pub struct FramedUnit<'a> {
     pub layout: Option<HeapLayout>,
     /// Calls made straight into pure code, by instruction.
     pub direct: DirectCalls,
+    /// Calls (CALL, CALL_UPDATE) whose callee, when the unit was compiled,
+    /// was a global holding a builtin: they are steps, with the in-place
+    /// append of CALL_UPDATE, and no code for Ruff functions (a callee
+    /// rebound to one since is still called, by the step).
+    pub builtin_calls: std::collections::HashSet<usize>,
     /// The operand stack room the VM keeps for the unit: the plan's, and
     /// [`CALLEE_ROOM`] more when it calls methods or functions.
     pub stack_need: u32,

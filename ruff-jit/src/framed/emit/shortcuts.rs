@@ -237,6 +237,10 @@ impl Fx<'_, '_> {
         ) {
             return Ok(None);
         }
+        let builtin = self.u.builtin_calls.contains(&pc);
+        if builtin && !matches!(op, Op::CallUpdate(2, Var::Local(_) | Var::Global(_))) {
+            return Ok(None);
+        }
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         let done = match op {
@@ -278,10 +282,14 @@ impl Fx<'_, '_> {
             // global (the VM empties only those first).
             Op::CallUpdate(argc, var) => {
                 let callee = self.addr(top(argc as usize + 1));
-                let tag = self.b.ins().load(types::I8, flags(), callee, TAG_OFFSET as i32);
-                let is_func = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_FUNC as i64);
                 let (func, other) = (self.b.create_block(), self.b.create_block());
-                self.b.ins().brif(is_func, func, &[], other, &[]);
+                if builtin {
+                    self.b.ins().jump(other, &[]);
+                } else {
+                    let tag = self.b.ins().load(types::I8, flags(), callee, TAG_OFFSET as i32);
+                    let is_func = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_FUNC as i64);
+                    self.b.ins().brif(is_func, func, &[], other, &[]);
+                }
                 self.b.switch_to_block(other);
                 let done = match (argc, var) {
                     (2, Var::Local(_) | Var::Global(_)) => {
@@ -306,7 +314,11 @@ impl Fx<'_, '_> {
                     }
                 };
                 self.b.switch_to_block(func);
-                self.function_call(pc, argc as usize, d, callee, slow, done);
+                if builtin {
+                    self.b.ins().jump(slow, &[]);
+                } else {
+                    self.function_call(pc, argc as usize, d, callee, slow, done);
+                }
                 Some(done)
             }
             // A call of a Ruff function with native code, pure or framed,
