@@ -282,13 +282,17 @@ impl Fx<'_, '_> {
             // global (the VM empties only those first).
             Op::CallUpdate(argc, var) => {
                 let callee = self.addr(top(argc as usize + 1));
-                let (func, other) = (self.b.create_block(), self.b.create_block());
-                if builtin {
-                    self.b.ins().jump(other, &[]);
-                } else {
+                let other = self.b.create_block();
+                // A builtin's call site has no code for Ruff functions.
+                let func = (!builtin).then(|| {
+                    let func = self.b.create_block();
                     let tag = self.b.ins().load(types::I8, flags(), callee, TAG_OFFSET as i32);
                     let is_func = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_FUNC as i64);
                     self.b.ins().brif(is_func, func, &[], other, &[]);
+                    func
+                });
+                if builtin {
+                    self.b.ins().jump(other, &[]);
                 }
                 self.b.switch_to_block(other);
                 let done = match (argc, var) {
@@ -313,10 +317,8 @@ impl Fx<'_, '_> {
                         self.b.create_block()
                     }
                 };
-                self.b.switch_to_block(func);
-                if builtin {
-                    self.b.ins().jump(slow, &[]);
-                } else {
+                if let Some(func) = func {
+                    self.b.switch_to_block(func);
                     self.function_call(pc, argc as usize, d, callee, slow, done);
                 }
                 Some(done)
