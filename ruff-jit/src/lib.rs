@@ -619,12 +619,16 @@ impl Engine {
         }
         let direct = self.direct_calls(proto, &plan, values, globals);
         let builtin_calls = builtin_calls(proto, &plan, globals);
-        // Room for the frames of the frameless methods and functions it calls.
-        let calls = proto
-            .code
-            .iter()
-            .zip(&plan.states)
-            .any(|(op, st)| st.is_some() && matches!(op, Op::CallMethod(..) | Op::Call(_) | Op::CallUpdate(..)));
+        // Room for the frames of the frameless methods and functions it calls
+        // (a builtin's call site never calls one).
+        let calls = proto.code.iter().zip(&plan.states).enumerate().any(|(pc, (op, st))| {
+            st.is_some()
+                && match op {
+                    Op::CallMethod(..) => true,
+                    Op::Call(_) | Op::CallUpdate(..) => !builtin_calls.contains(&pc),
+                    _ => false,
+                }
+        });
         let stack_need = plan.stack_need + if calls { framed::emit::CALLEE_ROOM } else { 0 };
         let helpers = framed::emit::Helpers {
             step: refs[0],
