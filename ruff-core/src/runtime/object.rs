@@ -42,7 +42,7 @@ impl Key {
     /// The key as the language sees it (a string).
     pub fn to_text(&self) -> String {
         match self {
-            Key::Int(i) => i.to_string(),
+            Key::Int(i) => crate::runtime::format::int_text(*i),
             Key::Str(s) => s.to_string(),
         }
     }
@@ -50,7 +50,7 @@ impl Key {
     /// The key as a string value.
     pub fn to_value(&self) -> Value {
         match self {
-            Key::Int(i) => Value::str(i.to_string()),
+            Key::Int(i) => Value::str(crate::runtime::format::int_text(*i)),
             Key::Str(s) => Value::Str(s.clone()),
         }
     }

@@ -98,10 +98,11 @@ fn trim_end(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
     trimmed(args, "trim_end", str::trim_end)
 }
 
-/// A dict key from a string or int argument.
+/// A dict key from a string or int argument (a string key shares the
+/// argument's allocation: a lookup copies no text).
 pub fn key_of(v: &Value) -> Option<Key> {
     match v {
-        Value::Str(s) => Some(Key::from_text(s)),
+        Value::Str(s) => Some(Key::from_rc(s)),
         Value::Int(i) => Some(Key::Int(*i)),
         _ => None,
     }
@@ -243,4 +244,23 @@ fn lines(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
 fn words(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
     let s = arg_str(args, 0, "words() requires a string argument")?;
     Ok(Value::array(s.split_whitespace().map(Value::str).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    #[test]
+    fn a_string_arguments_key_shares_its_text() {
+        let s = Rc::new("word".to_string());
+        match key_of(&Value::Str(s.clone())) {
+            Some(Key::Str(k)) => assert!(Rc::ptr_eq(&k, &s), "the key copied the text"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(key_of(&Value::Str(Rc::new("-42".to_string()))), Some(Key::Int(-42)));
+        assert_eq!(key_of(&Value::Str(Rc::new("042".to_string()))).map(|k| k.to_text()), Some("042".to_string()));
+        assert_eq!(Key::Int(i64::MIN).to_text(), i64::MIN.to_string());
+        assert!(matches!(Key::Int(-42).to_value(), Value::Str(t) if t.as_str() == "-42"));
+    }
 }

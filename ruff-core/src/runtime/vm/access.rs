@@ -111,7 +111,7 @@ fn step_mut<'a>(cur: &'a mut Value, key: &Value, is_field: bool) -> Result<&'a m
                 }
             }
             Value::Dict(d) => {
-                let k = Key::from_text(name);
+                let k = Key::from_rc(name);
                 Rc::make_mut(d).get_mut(&k).ok_or_else(|| missing_key(key))
             }
             _ => fail("Cannot set field on non-struct"),
@@ -143,7 +143,7 @@ fn assign_last(cur: &mut Value, key: &Value, is_field: bool, v: Value) -> Result
                 Ok(())
             }
             Value::Dict(d) => {
-                Rc::make_mut(d).insert(Key::from_text(name), v);
+                Rc::make_mut(d).insert(Key::from_rc(name), v);
                 Ok(())
             }
             _ => fail("Cannot set field on non-struct"),
