@@ -245,6 +245,7 @@ impl Engine {
             declare("ruff_jit_match_enum", &[i64t, i64t], Some(i32t))?,
             declare("ruff_jit_try_begin", &[i64t, i32t, i32t], None)?,
             declare("ruff_jit_try_end", &[i64t], None)?,
+            declare("ruff_jit_call_builtin", &[i64t, i32t, i32t, i32t, i32t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -607,6 +608,11 @@ impl Engine {
     ) -> Result<NativeCode, Rejection> {
         let t0 = Instant::now();
         let plan = framed::plan::plan(proto, entry, slots, params.is_none())?;
+        let builtins = builtin_calls(proto, &plan, globals);
+        // The calls native code makes itself are not steps.
+        let called = builtins.iter().filter(|(pc, b)| matches!(proto.code[**pc], Op::Call(_)) && !b.calls_back);
+        plan.refuse_mostly_steps(&called.map(|(pc, _)| *pc).collect())?;
+        let builtin_calls: std::collections::HashSet<usize> = builtins.into_keys().collect();
         let cc = self.module.isa().default_call_conv();
         let what = if params.is_some() { "framed".to_string() } else { format!("framed-osr@{entry}") };
         let name = self.name(proto, &what);
@@ -618,7 +624,6 @@ impl Engine {
             refs.push(self.module.declare_func_in_func(*h, &mut self.ctx.func));
         }
         let direct = self.direct_calls(proto, &plan, values, globals);
-        let builtin_calls = builtin_calls(proto, &plan, globals);
         // Room for the frames of the frameless methods and functions it calls
         // (a builtin's call site never calls one).
         let calls = proto.code.iter().zip(&plan.states).enumerate().any(|(pc, (op, st))| {
@@ -651,7 +656,8 @@ impl Engine {
             match_enum: refs[17],
             try_begin: refs[18],
             try_end: refs[19],
-            fmod: refs[20],
+            call_builtin: refs[20],
+            fmod: refs[21],
         };
         let unit = framed::emit::FramedUnit {
             proto,
@@ -755,9 +761,13 @@ impl Engine {
 /// (after entries that did not match, among other reasons) assumes nothing,
 /// so that a wrong guess cannot keep its loops out of native code.
 /// The calls of a framed unit whose callee is a global holding a builtin now
-/// (see `framed::emit::FramedUnit::builtin_calls`).
-fn builtin_calls(proto: &Proto, plan: &framed::plan::Plan, globals: &[Value]) -> std::collections::HashSet<usize> {
-    let mut out = std::collections::HashSet::new();
+/// (see `framed::emit::FramedUnit::builtin_calls`), each with that builtin.
+fn builtin_calls(
+    proto: &Proto,
+    plan: &framed::plan::Plan,
+    globals: &[Value],
+) -> std::collections::HashMap<usize, &'static ruff_core::runtime::builtins::Builtin> {
+    let mut out = std::collections::HashMap::new();
     for (pc, op) in proto.code.iter().enumerate() {
         let argc = match *op {
             Op::Call(n) | Op::CallUpdate(n, _) if plan.states[pc].is_some() => n as usize,
@@ -766,8 +776,8 @@ fn builtin_calls(proto: &Proto, plan: &framed::plan::Plan, globals: &[Value]) ->
         if let Some(framed::emit::CalleeFrom::Global(g)) =
             framed::emit::callee_from(&proto.code, &plan.states, pc, argc)
         {
-            if matches!(globals.get(g as usize), Some(Value::Native(_))) {
-                out.insert(pc);
+            if let Some(Value::Native(b)) = globals.get(g as usize) {
+                out.insert(pc, *b);
             }
         }
     }

@@ -58,6 +58,7 @@ pub struct Helpers {
     pub match_enum: FuncRef,
     pub try_begin: FuncRef,
     pub try_end: FuncRef,
+    pub call_builtin: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -91,9 +92,10 @@ pub struct FramedUnit<'a> {
     /// Calls made straight into pure code, by instruction.
     pub direct: DirectCalls,
     /// Calls (CALL, CALL_UPDATE) whose callee, when the unit was compiled,
-    /// was a global holding a builtin: they are steps, with the in-place
-    /// append of CALL_UPDATE, and no code for Ruff functions (a callee
-    /// rebound to one since is still called, by the step).
+    /// was a global holding a builtin: a CALL calls the builtin by
+    /// `ruff_jit_call_builtin`, a CALL_UPDATE is a step with the in-place
+    /// append, and neither has code for Ruff functions (a callee rebound to
+    /// one since is still called, by the step).
     pub builtin_calls: std::collections::HashSet<usize>,
     /// The operand stack room the VM keeps for the unit: the plan's, and
     /// [`CALLEE_ROOM`] more when it calls methods or functions.
@@ -476,6 +478,7 @@ impl Fx<'_, '_> {
             h.store_capture,
             h.try_begin,
             h.try_end,
+            h.call_builtin,
         ]
         .contains(&f)
         {
@@ -622,6 +625,12 @@ impl Fx<'_, '_> {
             self.caches.methods.push(cache);
             self.uses_frame = true;
             self.method_call(pc, depth, argc as usize, at)
+        } else if let (Op::Call(argc), true) = (self.u.proto.code[pc], self.u.builtin_calls.contains(&pc)) {
+            // A builtin's call: by the helper that calls it directly (the step
+            // when the callee has changed since).
+            let mut args = self.step_args(pc, depth);
+            args.push(self.b.ins().iconst(types::I32, i64::from(argc)));
+            self.call(self.u.helpers.call_builtin, &args).expect("call result")
         } else {
             let args = self.step_args(pc, depth);
             self.call(self.u.helpers.step, &args).expect("step result")

@@ -8,6 +8,7 @@
 use ruff_core::bytecode::proto::feedback;
 use ruff_core::bytecode::{Cmp, Const, Op, Proto, Var};
 use ruff_core::runtime::tier::Rejection;
+use std::collections::HashSet;
 
 use crate::analyze::{Kind, State};
 
@@ -42,6 +43,8 @@ pub struct Plan {
     /// Slots that hold no counted value while the unit runs ([`plain_slots`]):
     /// storing into one releases nothing, whatever kind the plan gives it.
     pub plain: Vec<bool>,
+    /// The instructions the unit covers (first, last; see `counted_extent`).
+    extent: (usize, usize),
 }
 
 /// The share of a unit's instructions (numerator, denominator) from which it is
@@ -82,15 +85,29 @@ pub fn plan(proto: &Proto, entry: usize, slots: Vec<Kind>, osr: bool) -> Result<
             merge(&mut states, &mut work, to, s)?;
         }
     }
-    let reachable = states[from..=to].iter().filter(|s| s.is_some()).count();
-    let steps = how[from..=to].iter().zip(&states[from..=to]).filter(|(h, s)| **h == How::Step && s.is_some()).count();
-    if steps * MOSTLY_STEPS.1 >= reachable * MOSTLY_STEPS.0 {
-        return Err(Rejection::new(format!(
-            "{steps} of its {reachable} instructions would be single VM steps, which the VM runs faster itself"
-        )));
-    }
     let plain = plain_slots(code, &states, &how, entry);
-    Ok(Plan { states, how, entry, stack_need: need as u32 + 1, plain })
+    Ok(Plan { states, how, entry, stack_need: need as u32 + 1, plain, extent: (from, to) })
+}
+
+impl Plan {
+    /// Refuses a unit whose reachable instructions are mostly steps (see
+    /// [`MOSTLY_STEPS`]), not counting the calls in `builtins`: native code
+    /// calls those builtins itself (`ruff_jit_call_builtin`), for less than
+    /// the VM's own call costs.
+    pub fn refuse_mostly_steps(&self, builtins: &HashSet<usize>) -> Result<(), Rejection> {
+        let (from, to) = self.extent;
+        let states = &self.states[from..=to];
+        let reachable = states.iter().filter(|s| s.is_some()).count();
+        let steps = (from..=to)
+            .filter(|pc| self.how[*pc] == How::Step && self.states[*pc].is_some() && !builtins.contains(pc))
+            .count();
+        if steps * MOSTLY_STEPS.1 >= reachable * MOSTLY_STEPS.0 {
+            return Err(Rejection::new(format!(
+                "{steps} of its {reachable} instructions would be single VM steps, which the VM runs faster itself"
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Which slots never hold a counted value while the unit runs: those of a

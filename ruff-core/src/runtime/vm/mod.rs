@@ -10,6 +10,7 @@ mod callback;
 mod dispatch;
 mod fused;
 mod iter;
+mod jit_builtins;
 mod jit_calls;
 mod jit_compare;
 pub mod jit_helpers;
