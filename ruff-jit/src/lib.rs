@@ -608,11 +608,10 @@ impl Engine {
     ) -> Result<NativeCode, Rejection> {
         let t0 = Instant::now();
         let plan = framed::plan::plan(proto, entry, slots, params.is_none())?;
-        let builtins = builtin_calls(proto, &plan, globals);
+        let builtin_calls = builtin_calls(proto, &plan, globals);
         // The calls native code makes itself are not steps.
-        let called = builtins.iter().filter(|(pc, b)| matches!(proto.code[**pc], Op::Call(_)) && !b.calls_back);
+        let called = builtin_calls.iter().filter(|(pc, b)| matches!(proto.code[**pc], Op::Call(_)) && !b.calls_back);
         plan.refuse_mostly_steps(&called.map(|(pc, _)| *pc).collect())?;
-        let builtin_calls: std::collections::HashSet<usize> = builtins.into_keys().collect();
         let cc = self.module.isa().default_call_conv();
         let what = if params.is_some() { "framed".to_string() } else { format!("framed-osr@{entry}") };
         let name = self.name(proto, &what);
@@ -630,7 +629,7 @@ impl Engine {
             st.is_some()
                 && match op {
                     Op::CallMethod(..) => true,
-                    Op::Call(_) | Op::CallUpdate(..) => !builtin_calls.contains(&pc),
+                    Op::Call(_) | Op::CallUpdate(..) => !builtin_calls.contains_key(&pc),
                     _ => false,
                 }
         });

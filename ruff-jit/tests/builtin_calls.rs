@@ -1,5 +1,7 @@
 //! Calls of builtins from framed code (`ruff_jit_call_builtin`): the builtin
-//! is called on its arguments where they lie, not by a step. Results,
+//! is called on its arguments where they lie, not by a step, and `len` of an
+//! array (of ints, of other values, a temporary one) in a loop is read
+//! inline while the callee is still `len`. Results,
 //! arguments a builtin takes (`push` as a plain call leaves the array it was
 //! given as it was), errors caught in the same function and uncaught with
 //! their location and call stack, a wrong argument count, a builtin that
@@ -46,6 +48,17 @@ mut size := len
 func measure(x) {
     return size(x)
 }
+func sizes(xs) {
+    mut t := 0
+    for x in xs {
+        try {
+            t = t + len(x) + len([x, x]) + size(x)
+        } except err {
+            t = t + 1000
+        }
+    }
+    return t
+}
 func deep(x) {
     return len(x)
 }
@@ -55,7 +68,7 @@ func outer(x) {
 print(spin([1, 2, 3], 4000))
 mut tally := {}
 for r in 300 {
-    for x in [[1, 2], {"k": 3}, "abc", 5, null, {"j": 1}] {
+    for x in [[1, 2], {"k": 3}, "abc", 5, null, {"j": 1}, ["x", "y", "z"], [1.5]] {
         let o := odd(x)
         tally[o] = get(tally, o, 0) + 1
     }
@@ -73,7 +86,9 @@ for r in 1200 {
     m = m + doubled([r, 1], func(x) { return x * 2 })
 }
 print(m)
-mut sizes := 0
+let things := [[1, 2], "abc", ["x", "y"], {"k": 1}, 5, [1.5, 2.5], [[1], [2], [3]]]
+mut lens := 0
+mut total := 0
 for r in 2400 {
     if r == 1200 {
         size = func(x) { return 100 }
@@ -83,12 +98,14 @@ for r in 2400 {
     }
     let s := measure([1, 2])
     if r < 1800 {
-        sizes = sizes + s
+        lens = lens + s
     } else {
-        sizes = sizes + len(s)
+        lens = lens + len(s)
     }
+    total = total + sizes(things)
 }
-print(sizes)
+print(lens)
+print(total)
 mut fine := 0
 for r in 1200 {
     try {

@@ -124,6 +124,15 @@ fn each_form(
     }
 }
 
+/// The length of the array whose `Rc` pointer is `arr`: the sum of its two
+/// vectors' lengths, as one of them is always empty (see `Values`), with no
+/// branch on its form.
+pub fn length(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value) -> Value {
+    let ints = b.ins().load(types::I64, flags(), arr, l.ints_len);
+    let boxed = b.ins().load(types::I64, flags(), arr, l.array_len);
+    b.ins().iadd(ints, boxed)
+}
+
 /// Where the call `var = push(var, item)` leaves its operands: the variable (a
 /// local, or a global whose binding is `mut`), and the callee, array and item on
 /// the operand stack.

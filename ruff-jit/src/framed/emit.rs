@@ -11,6 +11,7 @@ use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, Si
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
+use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::{CallCache, MethodCache, PlainTypeCache, STEP_RAISED};
@@ -96,7 +97,7 @@ pub struct FramedUnit<'a> {
     /// `ruff_jit_call_builtin`, a CALL_UPDATE is a step with the in-place
     /// append, and neither has code for Ruff functions (a callee rebound to
     /// one since is still called, by the step).
-    pub builtin_calls: std::collections::HashSet<usize>,
+    pub builtin_calls: HashMap<usize, &'static Builtin>,
     /// The operand stack room the VM keeps for the unit: the plan's, and
     /// [`CALLEE_ROOM`] more when it calls methods or functions.
     pub stack_need: u32,
@@ -625,7 +626,7 @@ impl Fx<'_, '_> {
             self.caches.methods.push(cache);
             self.uses_frame = true;
             self.method_call(pc, depth, argc as usize, at)
-        } else if let (Op::Call(argc), true) = (self.u.proto.code[pc], self.u.builtin_calls.contains(&pc)) {
+        } else if let (Op::Call(argc), true) = (self.u.proto.code[pc], self.u.builtin_calls.contains_key(&pc)) {
             // A builtin's call: by the helper that calls it directly (the step
             // when the callee has changed since).
             let mut args = self.step_args(pc, depth);

@@ -83,6 +83,31 @@ pub fn drop_value(b: &mut FunctionBuilder<'_>, l: HeapLayout, drop: FuncRef, v: 
     b.ins().brif(c, dec, &[], done, &[]);
     b.switch_to_block(dec);
     let ptr = b.ins().load(types::I64, flags(), v, PAYLOAD_OFFSET as i32);
+    release_in(b, l, drop, v, ptr, (last, shared, done));
+    b.switch_to_block(done);
+}
+
+/// Releases the value at `v`, known to be a counted reference to the object
+/// at `ptr` (the position is dead afterwards), as [`drop_value`] does; then
+/// continues at `done` (the current block is ended).
+pub fn release_object(b: &mut FunctionBuilder<'_>, l: HeapLayout, drop: FuncRef, v: Value, ptr: Value, done: Block) {
+    let last = b.create_block();
+    let shared = b.create_block();
+    b.set_cold_block(last);
+    release_in(b, l, drop, v, ptr, (last, shared, done));
+}
+
+/// [`release_object`] with its blocks made: the last reference's (cold), a
+/// shared one's, and where both go.
+fn release_in(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    drop: FuncRef,
+    v: Value,
+    ptr: Value,
+    blocks: (Block, Block, Block),
+) {
+    let (last, shared, done) = blocks;
     let s = b.ins().load(types::I64, flags(), ptr, l.strong);
     let is_last = b.ins().icmp_imm_s(IntCC::Equal, s, 1);
     b.ins().brif(is_last, last, &[], shared, &[]);
@@ -93,7 +118,6 @@ pub fn drop_value(b: &mut FunctionBuilder<'_>, l: HeapLayout, drop: FuncRef, v: 
     b.switch_to_block(last);
     b.ins().call(drop, &[v]);
     b.ins().jump(done, &[]);
-    b.switch_to_block(done);
 }
 
 /// Replaces the container at `target` (an array, a struct) by one of its

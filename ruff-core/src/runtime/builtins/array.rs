@@ -22,7 +22,7 @@ const MAX_RANGE: i64 = 1 << 25;
 
 /// The array library.
 pub static TABLE: &[Builtin] = &[
-    Builtin::new("len", Arity::Exact(1), len),
+    Builtin::new("len", Arity::Exact(1), len).measuring(),
     Builtin::new("push", Arity::Exact(2), push).appending(),
     Builtin::new("append", Arity::Exact(2), push).appending(),
     Builtin::new("pop", Arity::Exact(1), pop),

@@ -81,12 +81,15 @@ pub struct Builtin {
     /// appends in place (see `vm::call::appends_in_place`, and compiled code's
     /// inline append, which reads this flag at [`Builtin::APPENDS_OFFSET`]).
     pub appends: bool,
+    /// True for `len`: compiled code reads an array's length itself, while
+    /// the callee is this builtin.
+    pub length: bool,
 }
 
 impl Builtin {
     /// A builtin that never calls back into Ruff.
     pub const fn new(name: &'static str, arity: Arity, func: NativeFn) -> Builtin {
-        Builtin { name, arity, func, calls_back: false, appends: false }
+        Builtin { name, arity, func, calls_back: false, appends: false, length: false }
     }
 
     /// This builtin, marked as the array append (see [`Builtin::appends`]).
@@ -94,12 +97,17 @@ impl Builtin {
         Builtin { appends: true, ..self }
     }
 
+    /// This builtin, marked as the length (see [`Builtin::length`]).
+    pub const fn measuring(self) -> Builtin {
+        Builtin { length: true, ..self }
+    }
+
     /// Where compiled code finds the `appends` flag (one byte) in a builtin.
     pub const APPENDS_OFFSET: i32 = std::mem::offset_of!(Builtin, appends) as i32;
 
     /// A builtin that calls Ruff functions it is given.
     pub const fn with_callbacks(name: &'static str, arity: Arity, func: NativeFn) -> Builtin {
-        Builtin { name, arity, func, calls_back: true, appends: false }
+        Builtin { name, arity, func, calls_back: true, appends: false, length: false }
     }
 
     /// The error for a wrong argument count.

@@ -7,9 +7,12 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
 use ruff_core::bytecode::{Const, Op, Var};
+use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::tier::{bail, Rejection};
-use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_FUNC, TAG_INT, TAG_NULL, TAG_OFFSET};
+use ruff_core::runtime::value::{
+    PAYLOAD_OFFSET, TAG_ARRAY, TAG_BOOL, TAG_FLOAT, TAG_FUNC, TAG_INT, TAG_NATIVE, TAG_NULL, TAG_OFFSET,
+};
 use ruff_core::runtime::vm::jit_helpers::{CallCache, STEP_RAISED};
 
 use super::super::plan::How;
@@ -18,6 +21,12 @@ use super::Fx;
 use crate::analyze::{Kind, State};
 use crate::scalar::{flags, Loc};
 use crate::translate::tag_of;
+
+/// Whether instruction `pc` lies in a loop: between a loop's header and its
+/// back-edge.
+fn in_loop(code: &[Op], pc: usize) -> bool {
+    code.iter().enumerate().any(|(q, op)| matches!(op, Op::Loop(t) if (*t as usize) <= pc && pc < q))
+}
 
 impl Fx<'_, '_> {
     /// `local[i]` (LOAD_LOCAL of a heap value, LOAD_LOCAL of an int or INT,
@@ -237,10 +246,19 @@ impl Fx<'_, '_> {
         ) {
             return Ok(None);
         }
-        let builtin = self.u.builtin_calls.contains(&pc);
-        if builtin && !matches!(op, Op::CallUpdate(2, Var::Local(_) | Var::Global(_))) {
+        let builtin = self.u.builtin_calls.get(&pc).copied();
+        // `len(x)` of a builtin call site in a loop, with the heap's layout
+        // known (once per run of the code, the builtin's call is cheaper than
+        // compiling the inline read: string_concat's `return len(s)` after
+        // its loop added a fifth to its unit's compile).
+        let length = matches!(op, Op::Call(1))
+            && builtin.is_some_and(|b| b.length)
+            && self.u.layout.is_some()
+            && in_loop(&self.u.proto.code, pc);
+        if builtin.is_some() && !length && !matches!(op, Op::CallUpdate(2, Var::Local(_) | Var::Global(_))) {
             return Ok(None);
         }
+        let builtin = builtin.is_some();
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         let done = match op {
@@ -321,6 +339,31 @@ impl Fx<'_, '_> {
                     self.b.switch_to_block(func);
                     self.function_call(pc, argc as usize, d, callee, slow, done);
                 }
+                Some(done)
+            }
+            // `len(array)`, while the callee is still `len`: the array's
+            // length, read in place, and the argument released as the
+            // builtin's call would. Anything else is the builtin's call.
+            Op::Call(1) if length => {
+                let l = self.u.layout.expect("checked above");
+                let len = self.u.builtin_calls[&pc] as *const Builtin as i64;
+                let (callee, arg) = (self.addr(top(2)), self.addr(top(1)));
+                let (ctag, f) = heap::parts(&mut self.b, callee);
+                let (atag, arr) = heap::parts(&mut self.b, arg);
+                let is_native = self.b.ins().icmp_imm_s(IntCC::Equal, ctag, TAG_NATIVE as i64);
+                let is_len = self.b.ins().icmp_imm_s(IntCC::Equal, f, len);
+                let is_array = self.b.ins().icmp_imm_s(IntCC::Equal, atag, TAG_ARRAY as i64);
+                let both = self.b.ins().band(is_native, is_len);
+                let measure = self.b.create_block();
+                let fits = self.b.ins().band(both, is_array);
+                self.b.ins().brif(fits, measure, &[], slow, &[]);
+                self.b.switch_to_block(measure);
+                let n = arrays::length(&mut self.b, l, arr);
+                // The callee's position held the builtin, which is not counted.
+                let tag = self.b.ins().iconst(types::I8, TAG_INT as i64);
+                heap::write(&mut self.b, callee, (tag, n));
+                let done = self.b.create_block();
+                heap::release_object(&mut self.b, l, self.u.helpers.drop, arg, arr, done);
                 Some(done)
             }
             // A call of a Ruff function with native code, pure or framed,
