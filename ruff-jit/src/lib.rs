@@ -37,6 +37,7 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
+use ruff_core::bytecode::proto::feedback;
 use ruff_core::bytecode::{Op, Proto};
 use ruff_core::runtime::tier::{JitSlot, NativeCode, NativeEntry, Rejection, Tier};
 use ruff_core::runtime::value::Value;
@@ -246,6 +247,7 @@ impl Engine {
             declare("ruff_jit_try_begin", &[i64t, i32t, i32t], None)?,
             declare("ruff_jit_try_end", &[i64t], None)?,
             declare("ruff_jit_call_builtin", &[i64t, i32t, i32t, i32t, i32t], Some(i32t))?,
+            declare("ruff_jit_join", &[i64t, i32t, i32t, i32t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -609,9 +611,14 @@ impl Engine {
         let t0 = Instant::now();
         let plan = framed::plan::plan(proto, entry, slots, params.is_none())?;
         let builtin_calls = builtin_calls(proto, &plan, globals);
-        // The calls native code makes itself are not steps.
+        // What native code does by a helper of its own is not a step: calls of
+        // builtins that call no Ruff code, and joins where the VM saw only
+        // strings.
         let called = builtin_calls.iter().filter(|(pc, b)| matches!(proto.code[**pc], Op::Call(_)) && !b.calls_back);
-        plan.refuse_mostly_steps(&called.map(|(pc, _)| *pc).collect())?;
+        let joins = proto.code.iter().enumerate().filter(|(pc, op)| {
+            matches!(op, Op::Add) && proto.feedback.get(*pc).is_some_and(|c| c.get() == feedback::STR)
+        });
+        plan.refuse_mostly_steps(&called.map(|(pc, _)| *pc).chain(joins.map(|(pc, _)| pc)).collect())?;
         let cc = self.module.isa().default_call_conv();
         let what = if params.is_some() { "framed".to_string() } else { format!("framed-osr@{entry}") };
         let name = self.name(proto, &what);
@@ -656,7 +663,8 @@ impl Engine {
             try_begin: refs[18],
             try_end: refs[19],
             call_builtin: refs[20],
-            fmod: refs[21],
+            join: refs[21],
+            fmod: refs[22],
         };
         let unit = framed::emit::FramedUnit {
             proto,

@@ -137,3 +137,52 @@ fn builtin_calls_agree_with_the_vm_and_run_without_steps() {
         assert!(stepped >= 1000, "{mode:?}: doubled stepped {stepped} instructions");
     });
 }
+
+/// `a + b` that the plan leaves to the VM (`ruff_jit_join`): two strings are
+/// joined without a step, and anything else (a struct's `op_add`, an error)
+/// is the step's, with the VM's results and errors.
+#[test]
+fn joins_agree_with_the_vm_and_skip_the_step() {
+    let source = r#"
+struct Money {
+    cents
+    func op_add(o) { return Money { cents: cents + o.cents } }
+}
+func label(xs) {
+    mut out := ""
+    for x in xs {
+        out = "[" + x + "]" + out
+    }
+    return out
+}
+func mixed(xs) {
+    mut total := xs[0]
+    for x in xs {
+        try {
+            total = x + total
+        } except err {
+            print(err.message)
+        }
+    }
+    return total
+}
+mut n := 0
+for r in 1500 {
+    n = n + len(label(["a", "bc", to_string(r)]))
+}
+print(n)
+print(mixed(["s", "t", "u"]))
+print(mixed([Money { cents: 5 }, Money { cents: 7 }]).cents)
+for r in 1200 {
+    mixed(["x", "y"])
+}
+print(mixed(["s", 3, "u"]))
+"#;
+    agrees_with_vm(source, "Invalid binary operation", 3, |mode, protos| {
+        // Its `for` steps (preparing the array, and in eager mode more): at
+        // most 3 instructions a call; its nine joins a call are not steps.
+        let (native, _, stepped) = stats_of(protos, "label");
+        assert!(stepped <= 4_500, "{mode:?}: label stepped {stepped} instructions");
+        assert!(native > 20_000, "{mode:?}: label ran {native} natively");
+    });
+}

@@ -157,9 +157,11 @@ try { print(reduce([1, 9223372036854775807], 0, plus)) } except e { print(e.mess
     });
 }
 
-/// A function that would be mostly single VM steps (string concatenation;
-/// builtin calls are not steps, `builtin_calls.rs`) stays in the VM, with the
-/// reason recorded; a method whose
+/// A function that would be mostly single VM steps stays in the VM, with the
+/// reason recorded: string joins compiled before the VM has seen their
+/// operands (eager), which are steps. Joins the VM saw join only strings are
+/// the join helper's, not steps (`builtin_calls.rs`), so in auto mode the
+/// same function compiles and runs without a step. A method whose
 /// field reads go through a helper and whose float arithmetic on them is
 /// speculated compiles; the caller's loop compiles; results and errors are the
 /// VM's.
@@ -195,7 +197,12 @@ print(V { x: 1, y: 2.0 }.add(V { x: 2, y: 0.5 }))
         assert_eq!(jit, vm, "{mode:?} differs from the VM");
         let tag = protos.iter().find_map(|p| find(p, "tag")).expect("tag");
         let why = tag.jit.stats.rejection.borrow().clone().unwrap_or_default();
-        assert!(why.contains("single VM steps"), "{mode:?}: tag was not left to the VM: {why:?}");
+        if mode == JitMode::Eager {
+            assert!(why.contains("single VM steps"), "{mode:?}: tag was not left to the VM: {why:?}");
+        } else {
+            let (native, _, stepped) = stats_of(&protos, "tag");
+            assert!(why.is_empty() && native > 10_000 && stepped == 0, "{mode:?}: tag: {why:?} {native} {stepped}");
+        }
         // Eager compiles before the VM has seen the fields' kinds: there,
         // `V.add` has nothing to speculate on and is left to the VM too.
         let compiled: &[&str] = if mode == JitMode::Auto { &["V.add", "work"] } else { &["work"] };

@@ -60,6 +60,7 @@ pub struct Helpers {
     pub try_begin: FuncRef,
     pub try_end: FuncRef,
     pub call_builtin: FuncRef,
+    pub join: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -480,6 +481,7 @@ impl Fx<'_, '_> {
             h.try_begin,
             h.try_end,
             h.call_builtin,
+            h.join,
         ]
         .contains(&f)
         {
@@ -632,6 +634,10 @@ impl Fx<'_, '_> {
             let mut args = self.step_args(pc, depth);
             args.push(self.b.ins().iconst(types::I32, i64::from(argc)));
             self.call(self.u.helpers.call_builtin, &args).expect("call result")
+        } else if matches!(self.u.proto.code[pc], Op::Add) {
+            // Two strings joined by the helper (anything else is its step).
+            let args = self.step_args(pc, depth);
+            self.call(self.u.helpers.join, &args).expect("join result")
         } else {
             let args = self.step_args(pc, depth);
             self.call(self.u.helpers.step, &args).expect("step result")

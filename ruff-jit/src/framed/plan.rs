@@ -91,15 +91,15 @@ pub fn plan(proto: &Proto, entry: usize, slots: Vec<Kind>, osr: bool) -> Result<
 
 impl Plan {
     /// Refuses a unit whose reachable instructions are mostly steps (see
-    /// [`MOSTLY_STEPS`]), not counting the calls in `builtins`: native code
-    /// calls those builtins itself (`ruff_jit_call_builtin`), for less than
-    /// the VM's own call costs.
-    pub fn refuse_mostly_steps(&self, builtins: &HashSet<usize>) -> Result<(), Rejection> {
+    /// [`MOSTLY_STEPS`]), not counting those in `helped`: native code does
+    /// those by a helper of its own (`ruff_jit_call_builtin`, `ruff_jit_join`)
+    /// for less than the VM's dispatch costs.
+    pub fn refuse_mostly_steps(&self, helped: &HashSet<usize>) -> Result<(), Rejection> {
         let (from, to) = self.extent;
         let states = &self.states[from..=to];
         let reachable = states.iter().filter(|s| s.is_some()).count();
         let steps = (from..=to)
-            .filter(|pc| self.how[*pc] == How::Step && self.states[*pc].is_some() && !builtins.contains(pc))
+            .filter(|pc| self.how[*pc] == How::Step && self.states[*pc].is_some() && !helped.contains(pc))
             .count();
         if steps * MOSTLY_STEPS.1 >= reachable * MOSTLY_STEPS.0 {
             return Err(Rejection::new(format!(
