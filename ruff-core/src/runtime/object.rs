@@ -39,6 +39,14 @@ impl Key {
         }
     }
 
+    /// [`Key::from_rc`] taking the string value's reference.
+    pub fn from_owned(s: Rc<String>) -> Key {
+        match canonical_int(&s) {
+            Some(i) => Key::Int(i),
+            None => Key::Str(s),
+        }
+    }
+
     /// The key as the language sees it (a string).
     pub fn to_text(&self) -> String {
         match self {
