@@ -52,6 +52,10 @@ use super::value::{Value, TAG_BOOL, TAG_INT, TAG_OFFSET};
 /// a method of this type.
 #[repr(C)]
 pub struct Values {
+    /// The elements while the buffer is boxed; empty while it is compact.
+    /// One of the two vectors is always empty, so the buffer's length is the
+    /// sum of theirs (compiled code's inline `len` reads it so, with no branch
+    /// on the form; `one_vector_is_always_empty` checks it).
     vec: UnsafeCell<Vec<Value>>,
     /// The elements while the buffer is compact (ints, or bools as 0 and 1);
     /// empty otherwise.
@@ -393,6 +397,35 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
+
+    /// The sum of the two vectors' lengths, as compiled code reads it.
+    fn both_lengths(v: &Values) -> usize {
+        // SAFETY: no reference into either vector is alive here.
+        unsafe { (*v.vec.get()).len() + (*v.ints.get()).len() }
+    }
+
+    #[test]
+    fn one_vector_is_always_empty() {
+        let mut v = Values::new();
+        for i in 0..5 {
+            v.push(Value::Int(i));
+            assert_eq!(both_lengths(&v), v.len());
+        }
+        v.pop();
+        assert_eq!(both_lengths(&v), 4);
+        // Widened by a value of another kind, then by a reader of the vector.
+        v.push(Value::str("s"));
+        assert_eq!((both_lengths(&v), v.len()), (5, 5));
+        let mut w = Values::new();
+        w.push(Value::Bool(true));
+        assert_eq!(w.iter().count(), 1);
+        w.push(Value::Bool(false));
+        assert_eq!((both_lengths(&w), w.len()), (2, 2));
+        let b = Values::from(vec![Value::Int(1), Value::Null]);
+        assert_eq!((both_lengths(&b), b.len()), (2, 2));
+        let c = b.clone();
+        assert_eq!((both_lengths(&c), c.len()), (2, 2));
+    }
 
     #[test]
     fn the_flag_is_clear_only_while_no_element_is_counted() {
