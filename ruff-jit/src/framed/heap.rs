@@ -75,6 +75,9 @@ pub fn clone_value(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, src: 
 pub fn drop_value(b: &mut FunctionBuilder<'_>, l: HeapLayout, drop: FuncRef, v: Value) {
     let tag = b.ins().load(types::I8, flags(), v, TAG_OFFSET as i32);
     let c = counted(b, tag);
+    // Made in this order, `done` last: creating `done` first (as
+    // `release_object`'s callers do) changed where the cold block went, and
+    // matmul ran 1.6% more instructions (callgrind).
     let dec = b.create_block();
     let last = b.create_block();
     let shared = b.create_block();

@@ -6,7 +6,7 @@ use super::arg::{arg_int, arg_str, char_len};
 use super::string::MAX_BUILT_BYTES;
 use super::{Arity, Builtin};
 use crate::runtime::error::{fail, RuntimeError};
-use crate::runtime::format::{debug, display, write_display};
+use crate::runtime::format::{debug, display, int_digits, write_display};
 use crate::runtime::value::Value;
 use crate::runtime::vm::Vm;
 
@@ -182,7 +182,7 @@ fn format(_: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
                 write_display(&mut out, v, 0)
             }
             ('s', other) => out.push_str(&debug(other)),
-            ('d', Value::Int(i)) => out.push_str(&i.to_string()),
+            ('d', Value::Int(i)) => out.push_str(int_digits(*i, &mut [0u8; 20])),
             ('d', Value::Float(f)) => out.push_str(&(*f as i64).to_string()),
             ('d', Value::Bool(b)) => out.push(if *b { '1' } else { '0' }),
             ('f', Value::Float(_)) => write_display(&mut out, v, 0),

@@ -23,12 +23,7 @@ pub unsafe extern "C" fn ruff_jit_join(ctx: *mut JitCtx, pc: u32, above: u32, ro
     // SAFETY: the frame invariant: the two operands are initialised values.
     let at = unsafe { vm.stack.as_mut_ptr().add(frame.base + above as usize - 2) };
     let joined = match unsafe { (&*at, &*at.add(1)) } {
-        (Value::Str(a), Value::Str(b)) => {
-            let mut s = String::with_capacity(a.len() + b.len());
-            s.push_str(a);
-            s.push_str(b);
-            s
-        }
+        (Value::Str(a), Value::Str(b)) => crate::runtime::arith::join(a, b),
         // SAFETY: as this function's.
         _ => return unsafe { ruff_jit_step(ctx, pc, above, room) },
     };
@@ -38,7 +33,7 @@ pub unsafe extern "C" fn ruff_jit_join(ctx: *mut JitCtx, pc: u32, above: u32, ro
     // result takes the first one's position.
     unsafe {
         crate::runtime::value::release(at.add(1));
-        Value::assign(&mut *at, Value::str(joined));
+        Value::assign(&mut *at, joined);
     }
     pc + 1
 }
