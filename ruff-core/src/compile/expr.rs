@@ -238,10 +238,8 @@ impl Compiler<'_> {
                 for (_, v) in fields {
                     self.expr(v);
                 }
-                let shape = Const::Shape {
-                    name: self.globals.atom(&name.name),
-                    fields: fields.iter().map(|(f, _)| self.globals.atom(&f.name)).collect(),
-                };
+                let names = fields.iter().map(|(f, _)| self.globals.atom(&f.name)).collect();
+                let shape = Const::Shape { name: self.globals.atom(&name.name), fields: self.globals.shape(names) };
                 let k = self.f().constant(shape);
                 self.emit(Op::MakeStruct(k), span);
             }

@@ -28,6 +28,11 @@ pub struct GlobalNames {
     /// One shared copy of each field, method and struct name in the program, so
     /// the runtime finds a name by pointer before comparing text.
     atoms: HashSet<Rc<str>>,
+    /// One shared copy of each list of field names a struct literal writes, so
+    /// that structs made by different literals with the same fields in the same
+    /// order (a tree's leaves and inner nodes) have one shape, and compiled
+    /// code's field caches hit for all of them.
+    shapes: HashSet<Rc<[Rc<str>]>>,
 }
 
 impl GlobalNames {
@@ -39,6 +44,16 @@ impl GlobalNames {
         let a: Rc<str> = Rc::from(name);
         self.atoms.insert(a.clone());
         a
+    }
+
+    /// The program's shared copy of the field list `fields`.
+    pub fn shape(&mut self, fields: Vec<Rc<str>>) -> Rc<[Rc<str>]> {
+        if let Some(s) = self.shapes.get(fields.as_slice()) {
+            return s.clone();
+        }
+        let s: Rc<[Rc<str>]> = fields.into();
+        self.shapes.insert(s.clone());
+        s
     }
 
     /// Index of a global of the current module, allocating one on first use.
@@ -364,5 +379,47 @@ fn binding_of(kind: DeclKind) -> Binding {
         DeclKind::Let => Binding::Let,
         DeclKind::Mut => Binding::Mut,
         DeclKind::Const => Binding::Const,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bytecode::{Const, Proto};
+
+    /// The shape constants of `p` and of the functions nested in it, in order.
+    fn shapes(p: &Proto, out: &mut Vec<(String, Rc<[Rc<str>]>)>) {
+        for k in &p.consts {
+            if let Const::Shape { name, fields } = k {
+                out.push((name.to_string(), fields.clone()));
+            }
+        }
+        for inner in &p.protos {
+            shapes(inner, out);
+        }
+    }
+
+    #[test]
+    fn literals_with_the_same_fields_in_the_same_order_share_one_shape() {
+        let text = "struct N { l r }\nstruct M { l r }\n\
+                    func leaf() { return N { l: null, r: null } }\n\
+                    func node(a, b) { return N { l: a, r: b } }\n\
+                    let m := M { l: 1, r: 2 }\nlet x := N { r: 1, l: 2 }\nlet y := N { l: 1 }\n";
+        let program = crate::syntax::parse(text).expect("parses");
+        let mut globals = GlobalNames::default();
+        let compiled = compile(&program, Rc::new(Source::new("t", text)), &mut globals).expect("compiles");
+        let mut found = Vec::new();
+        shapes(&compiled.main, &mut found);
+        let fields = |i: usize| -> Vec<String> { found[i].1.iter().map(|f| f.to_string()).collect() };
+        assert_eq!(found.len(), 5, "{found:?}");
+        // Top level first (M, N reversed, N with one field), then leaf and node.
+        let (m, reversed, one, leaf, node) = (&found[0].1, &found[1].1, &found[2].1, &found[3].1, &found[4].1);
+        assert_eq!(
+            (fields(0), fields(1), fields(2)),
+            (vec!["l".into(), "r".into()], vec!["r".into(), "l".into()], vec!["l".to_string()])
+        );
+        assert!(Rc::ptr_eq(leaf, node), "two N literals with the same fields");
+        assert!(Rc::ptr_eq(m, node), "a shape is a list of field names, whatever the type");
+        assert!(!Rc::ptr_eq(reversed, node) && !Rc::ptr_eq(one, node), "other orders and field sets are other shapes");
     }
 }
