@@ -248,6 +248,8 @@ impl Engine {
             declare("ruff_jit_try_end", &[i64t], None)?,
             declare("ruff_jit_call_builtin", &[i64t, i32t, i32t, i32t, i32t], Some(i32t))?,
             declare("ruff_jit_join", &[i64t, i32t, i32t, i32t], Some(i32t))?,
+            declare("ruff_jit_call_left", &[i64t, i32t, i32t, i32t, i32t, i64t], Some(i32t))?,
+            declare("ruff_jit_call_done", &[i64t, i64t], None)?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -630,6 +632,7 @@ impl Engine {
             refs.push(self.module.declare_func_in_func(*h, &mut self.ctx.func));
         }
         let direct = self.direct_calls(proto, &plan, values, globals);
+        let call_paths = call_paths(proto, &plan, values, globals);
         // Room for the frames of the frameless methods and functions it calls
         // (a builtin's call site never calls one).
         let calls = proto.code.iter().zip(&plan.states).enumerate().any(|(pc, (op, st))| {
@@ -664,7 +667,9 @@ impl Engine {
             try_end: refs[19],
             call_builtin: refs[20],
             join: refs[21],
-            fmod: refs[22],
+            call_left: refs[22],
+            call_done: refs[23],
+            fmod: refs[24],
         };
         let unit = framed::emit::FramedUnit {
             proto,
@@ -672,11 +677,13 @@ impl Engine {
             params,
             helpers,
             counting: self.options.counting,
-            stress: self.options.stress > 0,
+            stress: self.options.stress,
             target: self.module.target_config(),
             layout: ruff_core::runtime::heap_layout::heap_layout(),
+            vm_layout: ruff_core::runtime::vm::frame_layout::vm_layout(),
             direct,
             builtin_calls,
+            call_paths,
             stack_need,
         };
         let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
@@ -767,6 +774,46 @@ impl Engine {
 /// each int slot the unit assigns, none for the others. A function recompiled
 /// (after entries that did not match, among other reasons) assumes nothing,
 /// so that a wrong guess cannot keep its loops out of native code.
+/// The calls of a framed unit (`proto`) whose callee is known when it is
+/// compiled (a global or an entry value, as for `direct_calls`), each with the
+/// way of running framed code at the call site that callee can use: a call of
+/// the function itself gets its record pushed (its code has a call, so it is
+/// not frameless), and another function with native code now the way that
+/// code needs (none for pure code, which `direct_calls` call).
+fn call_paths(
+    proto: &Proto,
+    plan: &framed::plan::Plan,
+    values: &[Value],
+    globals: &[Value],
+) -> std::collections::HashMap<usize, framed::emit::CallPath> {
+    use framed::emit::{CallPath, CalleeFrom};
+    let mut out = std::collections::HashMap::new();
+    for (pc, op) in proto.code.iter().enumerate() {
+        let argc = match *op {
+            Op::Call(n) | Op::CallUpdate(n, _) if plan.states[pc].is_some() => n as usize,
+            _ => continue,
+        };
+        let callee = match framed::emit::callee_from(&proto.code, &plan.states, pc, argc) {
+            Some(CalleeFrom::Global(g)) => globals.get(g as usize),
+            Some(CalleeFrom::Local(s)) => values.get(s as usize),
+            None => None,
+        };
+        let Some(Value::Func(c)) = callee else { continue };
+        let path = if std::ptr::eq(Rc::as_ptr(&c.proto), proto) {
+            CallPath::Recorded
+        } else {
+            match c.proto.jit.call.get() {
+                None => continue,
+                Some(code) if !code.framed => CallPath::Helper,
+                Some(code) if code.frameless => CallPath::Frameless,
+                Some(_) => CallPath::Recorded,
+            }
+        };
+        out.insert(pc, path);
+    }
+    out
+}
+
 /// The calls of a framed unit whose callee is a global holding a builtin now
 /// (see `framed::emit::FramedUnit::builtin_calls`), each with that builtin.
 fn builtin_calls(

@@ -23,6 +23,7 @@ mod globals;
 mod lazy;
 mod methods;
 mod nulls;
+mod recorded;
 mod shortcuts;
 
 pub use direct::{callee_from, kinds_fit, CalleeFrom, DirectCall, DirectCalls};
@@ -34,6 +35,7 @@ use crate::analyze::{Kind, State};
 use crate::scalar::{cmp_of, flags, Loc, Scalar};
 use crate::translate::{cl_type, tag_of};
 use ruff_core::runtime::heap_layout::{FieldCache, HeapLayout};
+use ruff_core::runtime::vm::frame_layout::VmLayout;
 
 const VALUE_SIZE: i64 = 16;
 
@@ -61,6 +63,8 @@ pub struct Helpers {
     pub try_end: FuncRef,
     pub call_builtin: FuncRef,
     pub join: FuncRef,
+    pub call_left: FuncRef,
+    pub call_done: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -86,11 +90,16 @@ pub struct FramedUnit<'a> {
     pub params: Option<usize>,
     pub helpers: Helpers,
     pub counting: bool,
-    pub stress: bool,
+    /// Deopt stress: a bail-out after every this many basic blocks (0: off).
+    pub stress: u64,
     pub target: TargetFrontendConfig,
     /// Heap field offsets for inline copies, releases and array indexing
     /// (`None`: helpers only).
     pub layout: Option<HeapLayout>,
+    /// Where the VM keeps its frame records and its stack's length and
+    /// capacity, for calls of framed code that push the record themselves
+    /// (`None`: by the call helper).
+    pub vm_layout: Option<VmLayout>,
     /// Calls made straight into pure code, by instruction.
     pub direct: DirectCalls,
     /// Calls (CALL, CALL_UPDATE) whose callee, when the unit was compiled,
@@ -99,9 +108,27 @@ pub struct FramedUnit<'a> {
     /// append, and neither has code for Ruff functions (a callee rebound to
     /// one since is still called, by the step).
     pub builtin_calls: HashMap<usize, &'static Builtin>,
+    /// How each CALL runs a Ruff function's framed code at the call site
+    /// itself ([`CallPath::Frameless`] where absent).
+    pub call_paths: HashMap<usize, CallPath>,
     /// The operand stack room the VM keeps for the unit: the plan's, and
     /// [`CALLEE_ROOM`] more when it calls methods or functions.
     pub stack_need: u32,
+}
+
+/// The code a CALL of a Ruff function gets for running the callee's framed
+/// code itself. Each way costs compile time, so a call of the function itself,
+/// or of one that has native code when the unit is compiled, gets only what
+/// that callee can use, and any other call the frameless way (as calls of not
+/// yet compiled functions mostly need).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallPath {
+    /// Frameless code, run without a frame record (`frameless`).
+    Frameless,
+    /// Other framed code, run after pushing its frame record (`recorded`).
+    Recorded,
+    /// Neither: the callee has pure code (called directly, `direct`).
+    Helper,
 }
 
 /// What [`emit`] made besides the code.
@@ -493,7 +520,7 @@ impl Fx<'_, '_> {
 
     fn block_start(&mut self, pc: usize, leaders: &[bool]) {
         let d = self.at.1;
-        if self.u.stress {
+        if self.u.stress > 0 {
             let hit = crate::scalar::emit_stress_tick(&mut self.b, self.ctx);
             self.exit_if(hit, pc, d, bail::GUARD);
         }

@@ -3,15 +3,24 @@
 //! code (struct method calls are in `jit_methods`).
 //!
 //! Each CALL instruction of compiled code has a [`CallCache`]: the function it
-//! called last, with that function's *frameless* native code
-//! (`NativeCode::frameless`: it never consults the VM's frame record) when it
-//! has some. Compiled code reads the cache itself: when the callee is that
-//! function and its code is frameless, it calls the code with the function's
-//! frame values starting at the first argument, and no frame record, as it
-//! does for methods (`jit_methods`); on success it releases those values and
-//! the callee, and puts the result where the callee was, which is all the
-//! VM's return would do. Code that leaves to the VM part-way is finished by
-//! [`ruff_jit_call_bailed`], which pushes the frame record the call skipped.
+//! called last, with that function's framed native code when it has some that
+//! a call site can run itself. Compiled code reads the cache itself: when the
+//! callee is that function, it runs the code without the VM, in one of two ways.
+//!
+//! - *Frameless* code (`NativeCode::frameless`: it never consults the VM's
+//!   frame record) runs with the function's frame values starting at the first
+//!   argument and no frame record, as methods do (`jit_methods`); on success
+//!   the call site releases those values and the callee, and puts the result
+//!   where the callee was, which is all the VM's return would do. Code that
+//!   leaves to the VM part-way is finished by [`ruff_jit_call_bailed`], which
+//!   pushes the frame record the call skipped.
+//! - Other framed code, a recursive function's say, gets its frame record
+//!   pushed by the call site itself ([`crate::runtime::vm::frame_layout`]), as
+//!   the VM's call pushes it; [`ruff_jit_call_done`] then returns from it as
+//!   the VM's return does, and [`ruff_jit_call_left`] finishes code that
+//!   leaves to the VM part-way, raises or refuses its arguments, its record
+//!   already in place.
+//!
 //! Anything else is [`ruff_jit_call`], which fills and refreshes the cache.
 
 use std::rc::Rc;
@@ -20,7 +29,7 @@ use super::jit_helpers::{back_to_native, back_to_native_above_slots};
 use super::Vm;
 use crate::bytecode::Proto;
 use crate::runtime::heap_layout::proto_bits;
-use crate::runtime::tier::JitCtx;
+use crate::runtime::tier::{status, JitCtx, NativeCode};
 use crate::runtime::value::Value;
 
 /// The frameless native code of a function, as a cache holds it for compiled
@@ -28,7 +37,8 @@ use crate::runtime::value::Value;
 #[repr(C)]
 #[derive(Debug, Default)]
 pub struct FramelessCode {
-    /// The call entry; 0 when the function has no frameless code (yet).
+    /// The frameless call entry; 0 when the function has no frameless code
+    /// (yet).
     entry: u64,
     /// That entry's `data`.
     data: u64,
@@ -37,9 +47,13 @@ pub struct FramelessCode {
     room: u64,
     /// Its slots.
     nslots: u64,
-    /// The address of its count of calls run natively without a frame
+    /// The address of its count of calls run natively without the VM
     /// (`JitStats::native_calls`, a `u64`; as for calls of pure code).
     calls: u64,
+    /// The call entry of framed code that is not frameless, which a call site
+    /// runs after pushing its frame record (see the module documentation); 0
+    /// when the function has none (or `entry`).
+    recorded: u64,
 }
 
 impl FramelessCode {
@@ -49,24 +63,38 @@ impl FramelessCode {
     pub const ROOM: i32 = std::mem::offset_of!(FramelessCode, room) as i32;
     pub const NSLOTS: i32 = std::mem::offset_of!(FramelessCode, nslots) as i32;
     pub const CALLS: i32 = std::mem::offset_of!(FramelessCode, calls) as i32;
+    pub const RECORDED: i32 = std::mem::offset_of!(FramelessCode, recorded) as i32;
 
     /// No entry: compiled code takes the helper.
     pub(super) fn clear(&mut self) {
         self.entry = 0;
+        self.recorded = 0;
     }
 
     /// Reads `proto`'s native code again: the frameless entry when it has one
-    /// now (it may have been compiled since, or dropped to be compiled again).
-    pub(super) fn read(&mut self, proto: &Proto) {
-        self.entry = 0;
-        if let Some(code) = proto.jit.call.get().filter(|c| c.framed && c.frameless) {
-            self.entry = code.entry as usize as u64;
+    /// now (it may have been compiled since, or dropped to be compiled again),
+    /// or with `recorded`, any framed code.
+    pub(super) fn read(&mut self, proto: &Proto, recorded: bool) {
+        self.clear();
+        if let Some(code) = proto.jit.call.get().filter(|c| runs_at_call_site(c, recorded)) {
+            let entry = code.entry as usize as u64;
+            if code.frameless {
+                self.entry = entry;
+            } else {
+                self.recorded = entry;
+            }
             self.data = code.data as u64;
             self.room = u64::from(proto.nslots) + u64::from(code.stack_need);
             self.nslots = u64::from(proto.nslots);
             self.calls = &proto.jit.stats.native_calls as *const std::cell::Cell<u64> as u64;
         }
     }
+}
+
+/// Whether a call site runs `code` itself: frameless code, or with `recorded`
+/// any framed code.
+fn runs_at_call_site(code: &NativeCode, recorded: bool) -> bool {
+    code.framed && (code.frameless || recorded)
 }
 
 /// What a CALL instruction of compiled code called last (see the module
@@ -84,6 +112,12 @@ pub struct CallCache {
     proto: u64,
     code: FramelessCode,
     held: Option<Rc<Proto>>,
+    /// The last framed code that `code` gave a call site to run after pushing
+    /// its record, for [`ruff_jit_call_left`]: what the VM's bookkeeping is
+    /// told ran. (Not cleared when another function is held: a recursive
+    /// call may hold another before the outer call's code leaves, and the
+    /// bookkeeping asks only whether the code was framed, as all such code is.)
+    native: Option<NativeCode>,
 }
 
 impl CallCache {
@@ -108,7 +142,10 @@ impl CallCache {
     /// Reads the held function's native code again.
     fn refresh(&mut self) {
         if let Some(proto) = &self.held {
-            self.code.read(proto);
+            self.code.read(proto, true);
+            if let Some(code) = proto.jit.call.get().filter(|c| c.framed && !c.frameless) {
+                self.native = Some(code);
+            }
         }
     }
 
@@ -191,9 +228,10 @@ pub unsafe extern "C" fn ruff_jit_call(
     let argc = argc as usize;
     // SAFETY: as documented; nothing else refers to the cache during the call.
     let cache = unsafe { &mut *cache };
-    // Only a function that has frameless code, or may get some in this call
-    // (its first compile), is worth the cache's work.
-    let track = argc == c.proto.nparams as usize && c.proto.jit.call.get().is_none_or(|code| code.frameless);
+    // Only a function whose code a call site can run, or may get some in this
+    // call (its first compile), is worth the cache's work.
+    let track =
+        argc == c.proto.nparams as usize && c.proto.jit.call.get().is_none_or(|code| runs_at_call_site(&code, true));
     if track {
         cache.hold(&c.proto);
     }
@@ -309,4 +347,90 @@ pub unsafe extern "C" fn ruff_jit_call_bailed(
     cache.refresh();
     // SAFETY: as this function's.
     unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
+}
+
+/// After framed code that a call site of compiled code ran with the frame
+/// record it pushed (see the module documentation) returned `st`, not
+/// `status::DONE`: the record is on top, the caller's below it at the
+/// instruction after the call, and the function's values in place (for
+/// `status::MISMATCH`, only its arguments: nothing ran, and its other slots
+/// are null here first). Finishes the call as the VM's call does after such
+/// code (counting the bail-out or the refusal and letting the VM run the rest
+/// of the function, or raising the error with the function's frame in the
+/// call stack), then refreshes the cache. `pc` is the call's, `above` and
+/// `room` as for its step. Returns the next instruction's index or
+/// `STEP_RAISED`.
+///
+/// # Safety
+/// As for [`ruff_jit_call`]; `cache` is the instruction's, whose code the
+/// call site ran, and the context's `pc`, `sp` and `bail` are as that code
+/// left them.
+pub unsafe extern "C" fn ruff_jit_call_left(
+    ctx: *mut JitCtx,
+    st: u32,
+    pc: u32,
+    above: u32,
+    room: u32,
+    cache: *mut CallCache,
+) -> u32 {
+    // SAFETY: as for `ruff_jit_step`; nothing else refers to the cache.
+    let (vm, cache) = unsafe { (&mut *((*ctx).vm as *mut Vm), &mut *cache) };
+    let code = cache.native.expect("compiled code ran the cached code");
+    // The step of the call, as the call helper's: the callee's record comes
+    // off for it to begin at the caller's and goes back on first thing, with
+    // the stack's length as the code left it (its last helper's, or the call
+    // site's).
+    let len = vm.stack.len();
+    let frame = vm.frames.pop().expect("the pushed record");
+    let (base, nslots, nparams) =
+        (frame.base, frame.closure.proto.nslots as usize, frame.closure.proto.nparams as usize);
+    let r = vm.step_above_slots(pc as usize, above as usize, |vm| {
+        vm.frames.last_mut()?.pc = pc as usize + 1;
+        vm.frames.push(frame);
+        let top = base + nslots;
+        if st == status::MISMATCH {
+            for at in base + nparams..top {
+                // SAFETY: the call site checked the room for the function's
+                // slots; these hold nothing yet (its code writes them only
+                // once it runs).
+                unsafe { std::ptr::write(vm.stack.as_mut_ptr().add(at), Value::Null) };
+            }
+        }
+        // SAFETY: the values up to `len` are initialised: the function's
+        // slots (its arguments, and nulls written by its code or above) and
+        // what its last helper left.
+        unsafe { vm.stack.set_len(len) };
+        vm.framed_left(code, st, top)
+    });
+    cache.refresh();
+    // SAFETY: as this function's.
+    unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
+}
+
+/// After framed code that a call site of compiled code ran with the frame
+/// record it pushed (see the module documentation) returned `status::DONE`
+/// with its result at `out`: returns from the call as the VM's return does
+/// (pops the record and any handler records above the caller's, drops the
+/// function's values and the record's reference to it, and leaves the result
+/// in the callee's position, the stack's length just past it), as after the
+/// VM's entry of that code (`Vm::run_callee`).
+///
+/// # Safety
+/// As for [`ruff_jit_call`]; `out` holds the result, which moves out of it,
+/// and the context's `sp` is as the code left it.
+pub unsafe extern "C" fn ruff_jit_call_done(ctx: *mut JitCtx, out: *const Value) {
+    // SAFETY: as for `ruff_jit_step`.
+    let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
+    let depth = unsafe { (*ctx).sp } as usize;
+    let frame = vm.frames.last().expect("the pushed record");
+    frame.closure.proto.jit.call_refused.set(0);
+    let top = frame.base + frame.closure.proto.nslots as usize;
+    // SAFETY: the code kept its slots and its operand stack below `depth`
+    // initialised values, within the room the call site checked; the result
+    // moves from `out` to the record's return position.
+    unsafe {
+        vm.stack.set_len(top + depth);
+        let (_, ret) = vm.pop_frame();
+        vm.stack.return_from(ret, out);
+    }
 }

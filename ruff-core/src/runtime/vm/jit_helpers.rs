@@ -24,7 +24,10 @@
 //! Native code reloads [`JitCtx::base`] after every step (the stack may move).
 
 pub use super::jit_builtins::ruff_jit_call_builtin;
-pub use super::jit_calls::{ruff_jit_call, ruff_jit_call_bailed, ruff_jit_push_update, CallCache, FramelessCode};
+pub use super::jit_calls::{
+    ruff_jit_call, ruff_jit_call_bailed, ruff_jit_call_done, ruff_jit_call_left, ruff_jit_push_update, CallCache,
+    FramelessCode,
+};
 pub use super::jit_compare::{ruff_jit_match_enum, ruff_jit_plain_struct, PlainTypeCache};
 pub use super::jit_methods::{ruff_jit_call_method, ruff_jit_method_bailed, MethodCache};
 pub use super::jit_strings::ruff_jit_join;
@@ -438,6 +441,8 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_try_begin", ruff_jit_try_begin as *const u8),
         ("ruff_jit_try_end", ruff_jit_try_end as *const u8),
         ("ruff_jit_call_builtin", ruff_jit_call_builtin as *const u8),
+        ("ruff_jit_call_left", ruff_jit_call_left as *const u8),
+        ("ruff_jit_call_done", ruff_jit_call_done as *const u8),
         ("ruff_jit_join", ruff_jit_join as *const u8),
     ]
 }

@@ -73,7 +73,7 @@ impl MethodCache {
     /// Reads the held method's native code again.
     fn refresh(&mut self) {
         if let Some((_, method)) = &self.held {
-            self.code.read(&method.proto);
+            self.code.read(&method.proto, false);
         }
     }
 

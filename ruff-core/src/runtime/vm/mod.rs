@@ -8,6 +8,7 @@ mod args;
 mod call;
 mod callback;
 mod dispatch;
+pub mod frame_layout;
 mod fused;
 mod iter;
 mod jit_builtins;

@@ -51,7 +51,7 @@ const REMATCH_AFTER: u32 = 8;
 
 /// Native stack kept free below the limit compiled code checks (helpers and the
 /// VM's own frames need some).
-const STACK_MARGIN: usize = 256 * 1024;
+pub(super) const STACK_MARGIN: usize = 256 * 1024;
 
 /// The tier and the state shared with compiled code.
 pub(crate) struct JitRt {
@@ -392,6 +392,14 @@ impl Vm {
             unsafe { self.stack.return_from(ret, out.as_ptr()) };
             return Some(Ok(next));
         }
+        self.framed_left(code, st, top)
+    }
+
+    /// The top frame's framed call entry `code` returned `st`, not
+    /// `status::DONE` (`top` is the frame's top): what the VM does next, as
+    /// [`Vm::run_callee`] gives it (an error to raise, or `None`: the dispatch
+    /// loop runs the rest of the frame).
+    pub(super) fn framed_left(&mut self, code: NativeCode, st: u32, top: usize) -> Option<Result<usize, RuntimeError>> {
         let proto = self.frames.last()?.closure.proto.clone();
         let outcome = self.settle(&proto, code, st, false, Value::Null)?;
         match self.after_framed(outcome, top)? {

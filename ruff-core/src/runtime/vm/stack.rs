@@ -14,6 +14,9 @@ use crate::runtime::value::{copy_split, Value};
 pub(crate) struct Stack(Vec<Value>);
 
 impl Stack {
+    /// Offset of the vector in a `Stack` (see `frame_layout`).
+    pub(crate) const VEC_OFFSET: usize = std::mem::offset_of!(Stack, 0);
+
     pub(crate) fn with_capacity(n: usize) -> Stack {
         Stack(Vec::with_capacity(n))
     }

@@ -2,7 +2,10 @@
 //! instruction's [`CallCache`] (see `ruff_core::runtime::vm::jit_calls`)
 //! remembers the function it called last; once that function has frameless
 //! native code, the call site runs it without the VM, as `methods` does for
-//! `CALL_METHOD`:
+//! `CALL_METHOD`. (A call of the function itself, or of one whose code is
+//! framed but not frameless when the unit is compiled, gets the code of
+//! `recorded` instead, which pushes the callee's frame record; a call of a
+//! function with pure code gets neither: see `CallPath`.)
 //!
 //! 1. the callee is a closure of the cached function (the cache holds a
 //!    function only when this instruction passes it all its parameters), the
@@ -32,7 +35,7 @@ use ruff_core::runtime::tier::status;
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::{CallCache, FramelessCode, STEP_RAISED};
 
-use super::{heap, Fx};
+use super::{heap, recorded, CallPath, Fx};
 use crate::scalar::{flags, Loc};
 
 impl Fx<'_, '_> {
@@ -42,26 +45,52 @@ impl Fx<'_, '_> {
     /// (afterwards) otherwise.
     pub(super) fn frameless_call(&mut self, pc: usize, argc: usize, d: usize, callee: Value, cache: i64, done: Block) {
         let Some((l, proto_at)) = self.u.layout.and_then(|l| Some((l, l.closure_proto?))) else { return };
-        let (go, helper, ret, bailed) =
-            (self.b.create_block(), self.b.create_block(), self.b.create_block(), self.b.create_block());
-        self.b.set_cold_block(bailed);
-        let first = d - argc;
+        let (entry_at, recorded) = match self.u.call_paths.get(&pc).copied().unwrap_or(CallPath::Frameless) {
+            CallPath::Frameless => (FramelessCode::ENTRY, None),
+            CallPath::Recorded => match self.u.vm_layout {
+                Some(v) => (FramelessCode::RECORDED, Some(v)),
+                None => return,
+            },
+            CallPath::Helper => return,
+        };
+        let (helper, check) = (self.b.create_block(), self.b.create_block());
         let c = self.b.ins().iconst(types::I64, cache);
         // No entry (the callee has other code, or none yet): straight to the
-        // helper, which most calls of framed code take.
-        let entry = self.b.ins().load(types::I64, flags(), c, CallCache::CODE + FramelessCode::ENTRY);
-        let check = self.b.create_block();
+        // helper.
+        let entry = self.b.ins().load(types::I64, flags(), c, CallCache::CODE + entry_at);
         self.b.ins().brif(entry, check, &[], helper, &[]);
         self.b.switch_to_block(check);
         let closure = self.b.ins().load(types::I64, flags(), callee, PAYLOAD_OFFSET as i32);
         let proto = self.b.ins().load(types::I64, flags(), closure, proto_at);
         let cached = self.b.ins().load(types::I64, flags(), c, CallCache::PROTO);
+        let same = self.b.ins().icmp(IntCC::Equal, proto, cached);
+        let site = recorded::Site { pc, argc, d, callee, cache: c, entry, done, helper };
+        match recorded {
+            // Code that needs its frame record: pushed here (`recorded`).
+            Some(v) => {
+                let pushing = self.b.create_block();
+                self.b.ins().brif(same, pushing, &[], helper, &[]);
+                self.b.switch_to_block(pushing);
+                self.recorded_call(v, &site);
+            }
+            None => self.frameless_parts(l, &site, same),
+        }
+        self.b.switch_to_block(helper);
+    }
+
+    /// The frameless call of `s` when `same` (the callee is the cached
+    /// function), in the current block; ends every path with a jump to
+    /// `s.done` or `s.helper`.
+    fn frameless_parts(&mut self, l: HeapLayout, s: &recorded::Site, same: Value) {
+        let (pc, argc, d, callee, c, done, helper) = (s.pc, s.argc, s.d, s.callee, s.cache, s.done, s.helper);
+        let (go, ret, bailed) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(bailed);
+        let first = d - argc;
         let room = self.b.ins().load(types::I64, flags(), c, CallCache::CODE + FramelessCode::ROOM);
         // The VM keeps room for this unit's slots and `stack_need` operands
         // (plus one) while its code runs; the callee's frame starts at the
         // first argument.
         let avail = self.u.stack_need as i64 + 1 - first as i64;
-        let same = self.b.ins().icmp(IntCC::Equal, proto, cached);
         let fits = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, room, avail);
         let both = self.b.ins().band(same, fits);
         self.b.ins().brif(both, go, &[], helper, &[]);
@@ -74,7 +103,7 @@ impl Fx<'_, '_> {
         let (out, sig) = self.call_parts();
         let out = self.b.ins().stack_addr(types::I64, out, 0);
         let values = self.addr(Loc::Stack(first as u16));
-        let call = self.b.ins().call_indirect(sig, entry, &[self.ctx, values, out, data]);
+        let call = self.b.ins().call_indirect(sig, s.entry, &[self.ctx, values, out, data]);
         let st = self.b.inst_results(call)[0];
         let other = self.b.create_block();
         let ok = self.b.ins().icmp_imm_s(IntCC::Equal, st, status::DONE as i64);
@@ -96,13 +125,12 @@ impl Fx<'_, '_> {
         let raised = self.b.ins().icmp_imm_s(IntCC::Equal, r, STEP_RAISED as i64);
         let rb = self.raised_block();
         self.b.ins().brif(raised, rb, &[], done, &[]);
-        self.b.switch_to_block(helper);
     }
 
     /// What the VM's return does after the frameless code of cache `c`'s
     /// function returned: its values from `values` on are released, and the
     /// callee at `callee`, and the result in `out` takes the callee's place.
-    fn returned(&mut self, l: HeapLayout, values: Value, callee: Value, out: Value, c: Value) {
+    pub(super) fn returned(&mut self, l: HeapLayout, values: Value, callee: Value, out: Value, c: Value) {
         self.release_callee_frame(l, values, c, CallCache::CODE + FramelessCode::NSLOTS);
         heap::drop_value(&mut self.b, l, self.u.helpers.drop, callee);
         for (ty, off) in [(types::I8, TAG_OFFSET as i32), (types::I64, PAYLOAD_OFFSET as i32)] {

@@ -1,0 +1,163 @@
+//! Calls of framed code that is not frameless from framed code: the call site
+//! pushes the callee's frame record itself (`framed::emit::recorded`) and
+//! helpers return from the call (`ruff_jit_call_done`) or finish it when the
+//! code left to the VM, raised or refused its arguments (`ruff_jit_call_left`).
+//! Everything here must print what the VM prints, in every tier and under
+//! deopt stress:
+//!
+//! - `make` and `check` build and walk binary trees, recursing twice a call;
+//! - `risky` throws at the bottom of its recursion, and a `try` some levels up
+//!   catches it, so the error unwinds through records pushed by native code;
+//! - `guarded` returns from inside a `try` at every level (its handler record
+//!   goes when its frame does);
+//! - `walk` is compiled for an int accumulator and then called with a float,
+//!   which its own recursive calls pass on: its entry refuses them;
+//! - `broken` fails at the bottom, uncaught, and the call stack lists every
+//!   level;
+//! - `down` recurses past a small depth limit (the VM's error, caught, then
+//!   uncaught) and, with a large one, 100,000 levels deep.
+
+mod counted;
+
+use counted::{agrees_with_vm, find};
+use ruff_core::api::{Options, Program};
+use ruff_core::runtime::tier::JitMode;
+use ruff_jit::{Jit, JitOptions};
+
+const TREES: &str = r#"
+struct Node {
+    left
+    right
+}
+func make(d) {
+    if d == 0 {
+        return Node { left: null, right: null }
+    }
+    return Node { left: make(d - 1), right: make(d - 1) }
+}
+func check(n) {
+    if n.left == null {
+        return 1
+    }
+    return 1 + check(n.left) + check(n.right)
+}
+func risky(n, d) {
+    if d == 0 {
+        throw("deep " + to_string(n.left == null))
+    }
+    if d % 3 == 0 {
+        try {
+            return risky(n.left, d - 1) + 1
+        } except e {
+            return d * 100
+        }
+    }
+    return risky(n.left, d - 1) + 1
+}
+func guarded(n, d) {
+    try {
+        if d == 0 {
+            return n.left == null
+        }
+        return guarded(n.left, d - 1)
+    } except e {
+        return e.message
+    }
+}
+func walk(n, acc) {
+    if n.left == null {
+        return acc
+    }
+    return walk(n.left, acc + 1)
+}
+func broken(n, d) {
+    if d == 0 {
+        return n.left.left.nothing
+    }
+    return broken(n.left, d - 1)
+}
+let t := make(6)
+mut s := 0
+for i in 400 {
+    s = s + check(t) + risky(t, 5) + walk(t, i)
+    if guarded(t, 6) != true {
+        print("guarded")
+    }
+}
+print(s)
+print(walk(t, 0.5))
+print(guarded(t, 7))
+for i in 300 {
+    s = s + risky(t, 4 + i % 2) + check(make(i % 4))
+}
+print(s)
+print(broken(t, 5))
+"#;
+
+#[test]
+fn recursive_framed_calls_agree_with_the_vm_and_push_their_own_records() {
+    agrees_with_vm(TREES, "5 at broken", 3, |mode, protos| {
+        // Each call that the call site ran itself counts as the callee's
+        // native call (the VM's calls count apart).
+        let check = protos.iter().find_map(|p| find(p, "check")).expect("check");
+        let native = check.jit.stats.native_calls.get();
+        assert!(native > 40_000, "{mode:?}: check ran {native} calls natively");
+    });
+}
+
+const DEEP: &str = r#"
+struct Box {
+    v
+}
+func down(b, n) {
+    if n == 0 {
+        return b.v
+    }
+    return down(b, n - 1) + 1
+}
+let b := Box { v: 1 }
+mut s := 0
+for i in 2000 {
+    s = s + down(b, 20)
+}
+print(s)
+try {
+    print(down(b, 5000))
+} except e {
+    print(e.message)
+}
+print(down(b, 400))
+print(down(b, 100000))
+"#;
+
+/// Runs `DEEP` with the depth limit `max_depth`; returns its exit status,
+/// output and errors.
+fn run_deep(jit: JitMode, stress: u64, max_depth: usize) -> String {
+    let program = Program::compile("deep.ruff", DEEP).expect("compiles");
+    let options = Options { jit, max_depth, ..Options::default() };
+    let tier = match jit {
+        JitMode::Off => None,
+        _ => Some(Box::new(Jit::new(JitOptions { verify: true, stress, ..JitOptions::default() }))
+            as Box<dyn ruff_core::runtime::tier::Tier>),
+    };
+    let run = program.run_captured(&options, tier);
+    format!("{}|{}|{}", run.outcome.exit_code, run.stdout, run.stderr)
+}
+
+#[test]
+fn recursion_through_pushed_records_stops_at_the_vms_depth_limit() {
+    for max_depth in [300, 1_000_000] {
+        let vm = run_deep(JitMode::Off, 0, max_depth);
+        if max_depth == 300 {
+            assert!(
+                vm.starts_with("4|42000\nMaximum VM call stack depth of 300 exceeded while calling down\n"),
+                "{vm}"
+            );
+        } else {
+            assert!(vm.starts_with("0|42000\n5001\n401\n100001\n"), "{vm}");
+        }
+        for (mode, stress) in [(JitMode::Auto, 0), (JitMode::Eager, 0), (JitMode::Eager, 3)] {
+            assert_eq!(run_deep(mode, stress, max_depth), vm, "{mode:?} stress {stress}, limit {max_depth}");
+        }
+    }
+}
