@@ -156,3 +156,41 @@ fn frameless_method_calls_behave_as_the_vm() {
         assert_eq!(method_stats(&protos, "Acc.wide").0, 0, "Acc.wide ran frameless");
     }
 }
+
+/// A call with another number of arguments than the method takes is the
+/// VM's call, with its error, even once the instruction's cache holds the
+/// method and the method has frameless code: the cache keeps no entry for it
+/// (an entry ran the method with a missing argument).
+#[test]
+fn a_method_called_with_the_wrong_count_raises_the_vms_error() {
+    let source = r#"
+struct V {
+    x
+    func add(a, b) {
+        return x + a + b
+    }
+}
+func go(v, k) {
+    mut t := 0
+    for i in 2000 {
+        t = t + v.add(i, k)
+    }
+    try {
+        t = t + v.add(1)
+    } except e {
+        print(e.message)
+    }
+    return t
+}
+let v := V { x: 1 }
+print(go(v, 2))
+print(go(v, 3))
+print(v.add(1, 2, 3))
+"#;
+    let (vm, _, _) = run_source(source, JitMode::Off, 0);
+    assert!(vm.contains("V.add expects 2 arguments, got 1\n2007000\n"), "{vm}");
+    for (mode, stress) in [(JitMode::Auto, 0), (JitMode::Eager, 0), (JitMode::Eager, 3)] {
+        let (jit, _, _) = run_source(source, mode, stress);
+        assert_eq!(jit, vm, "{mode:?} stress {stress}");
+    }
+}

@@ -43,6 +43,10 @@ pub struct MethodCache {
     /// The method's frameless code; its frame starts at the receiver.
     code: FramelessCode,
     held: Option<(Rc<StructType>, Rc<Closure>)>,
+    /// The held method takes the instruction's arguments (and its receiver):
+    /// its code may run at the call site. A method called with another count
+    /// is always the VM's call, which raises the VM's error.
+    fits: bool,
 }
 
 impl MethodCache {
@@ -64,15 +68,17 @@ impl MethodCache {
     /// entry read at once: the call that fills the cache may reach the same
     /// instruction again (recursion through the method) before its helper
     /// refreshes the cache, and must not find the old method's entry there.
-    fn fill(&mut self, ty: &Rc<StructType>, method: &Rc<Closure>) {
+    fn fill(&mut self, ty: &Rc<StructType>, method: &Rc<Closure>, argc: usize) {
         self.ty = type_bits(ty);
         self.held = Some((ty.clone(), method.clone()));
+        self.fits = method.proto.nparams as usize == argc + 1;
         self.refresh();
     }
 
     /// Reads the held method's native code again.
     fn refresh(&mut self) {
-        if let Some((_, method)) = &self.held {
+        self.code.clear();
+        if let Some((_, method)) = self.held.as_ref().filter(|_| self.fits) {
             self.code.read(&method.proto, false);
         }
     }
@@ -216,7 +222,7 @@ impl Vm {
         debug_assert_eq!(n as usize, argc, "compiled code passes the instruction's count");
         let name = super::dispatch::name_const(proto, k);
         let Some(crate::runtime::value::Value::Func(c)) = ty.method(name) else { return None };
-        cache.fill(ty, c);
+        cache.fill(ty, c, argc);
         Some((c.clone(), recv_at, argc))
     }
 }
