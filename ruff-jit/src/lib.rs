@@ -250,6 +250,7 @@ impl Engine {
             declare("ruff_jit_join", &[i64t, i32t, i32t, i32t], Some(i32t))?,
             declare("ruff_jit_call_left", &[i64t, i32t, i32t, i32t, i32t, i64t], Some(i32t))?,
             declare("ruff_jit_call_done", &[i64t, i64t], None)?,
+            declare("ruff_jit_method_left", &[i64t, i32t, i32t, i32t, i32t, i64t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -669,7 +670,8 @@ impl Engine {
             join: refs[21],
             call_left: refs[22],
             call_done: refs[23],
-            fmod: refs[24],
+            method_left: refs[24],
+            fmod: refs[25],
         };
         let unit = framed::emit::FramedUnit {
             proto,

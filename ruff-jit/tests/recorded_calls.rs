@@ -15,7 +15,14 @@
 //! - `broken` fails at the bottom, uncaught, and the call stack lists every
 //!   level;
 //! - `down` recurses past a small depth limit (the VM's error, caught, then
-//!   uncaught) and, with a large one, 100,000 levels deep.
+//!   uncaught) and, with a large one, 100,000 levels deep;
+//! - methods that call themselves on other receivers (`CALL_METHOD` of the
+//!   method's own name) do the same, with the method closure's reference
+//!   counted for the record: `Node.sum` recurses on a tree of nodes,
+//!   `Node.count` and `Node.depth` meet `Leaf`'s frameless methods of the
+//!   same names (a throw in one caught by a `try` in the other), and
+//!   `Node.bad` fails at the bottom and is called once with an argument too
+//!   many.
 
 mod counted;
 
@@ -102,6 +109,88 @@ fn recursive_framed_calls_agree_with_the_vm_and_push_their_own_records() {
         let check = protos.iter().find_map(|p| find(p, "check")).expect("check");
         let native = check.jit.stats.native_calls.get();
         assert!(native > 40_000, "{mode:?}: check ran {native} calls natively");
+    });
+}
+
+const METHODS: &str = r#"
+struct Leaf {
+    v
+    func count() {
+        return 1
+    }
+    func depth(d) {
+        if d > 3 {
+            throw("leaf too deep " + to_string(d))
+        }
+        return d
+    }
+}
+struct Node {
+    left
+    right
+    func count() {
+        return 1 + left.count() + right.count()
+    }
+    func depth(d) {
+        try {
+            return left.depth(d + 1) + right.depth(d + 1)
+        } except e {
+            return -100
+        }
+    }
+    func sum(acc) {
+        if left == null {
+            return acc
+        }
+        return left.sum(acc + 1) + right.sum(acc)
+    }
+    func bad(d) {
+        if d == 0 {
+            return left.missing
+        }
+        return left.bad(d - 1)
+    }
+}
+func make(d) {
+    if d == 0 {
+        return Leaf { v: 1 }
+    }
+    return Node { left: make(d - 1), right: make(d - 1) }
+}
+func plain(d) {
+    if d == 0 {
+        return Node { left: null, right: null }
+    }
+    return Node { left: plain(d - 1), right: plain(d - 1) }
+}
+let t := make(6)
+let p := plain(5)
+mut s := 0
+for i in 300 {
+    s = s + t.count() + make(3).depth(0) + p.sum(i)
+}
+print(s)
+print(make(4).depth(0))
+print(p.sum(0.5))
+try {
+    print(p.count())
+} except e {
+    print(e.message)
+}
+try {
+    print(t.count(1))
+} except e {
+    print(e.message)
+}
+print(p.bad(4))
+"#;
+
+#[test]
+fn recursive_methods_agree_with_the_vm_and_push_their_own_records() {
+    agrees_with_vm(METHODS, "4 at Node.bad", 3, |mode, protos| {
+        let sum = protos.iter().find_map(|p| find(p, "Node.sum")).expect("Node.sum");
+        let native = sum.jit.stats.native_calls.get();
+        assert!(native > 15_000, "{mode:?}: Node.sum ran {native} calls natively");
     });
 }
 

@@ -65,6 +65,7 @@ pub struct Helpers {
     pub join: FuncRef,
     pub call_left: FuncRef,
     pub call_done: FuncRef,
+    pub method_left: FuncRef,
     pub fmod: FuncRef,
 }
 

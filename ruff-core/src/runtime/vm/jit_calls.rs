@@ -28,6 +28,7 @@ use std::rc::Rc;
 use super::jit_helpers::{back_to_native, back_to_native_above_slots};
 use super::Vm;
 use crate::bytecode::Proto;
+use crate::runtime::error::RuntimeError;
 use crate::runtime::heap_layout::proto_bits;
 use crate::runtime::tier::{status, JitCtx, NativeCode};
 use crate::runtime::value::Value;
@@ -73,21 +74,22 @@ impl FramelessCode {
 
     /// Reads `proto`'s native code again: the frameless entry when it has one
     /// now (it may have been compiled since, or dropped to be compiled again),
-    /// or with `recorded`, any framed code.
-    pub(super) fn read(&mut self, proto: &Proto, recorded: bool) {
+    /// or with `recorded`, any framed code. Returns the code when it is the
+    /// kind a call site runs after pushing the frame record.
+    pub(super) fn read(&mut self, proto: &Proto, recorded: bool) -> Option<NativeCode> {
         self.clear();
-        if let Some(code) = proto.jit.call.get().filter(|c| runs_at_call_site(c, recorded)) {
-            let entry = code.entry as usize as u64;
-            if code.frameless {
-                self.entry = entry;
-            } else {
-                self.recorded = entry;
-            }
-            self.data = code.data as u64;
-            self.room = u64::from(proto.nslots) + u64::from(code.stack_need);
-            self.nslots = u64::from(proto.nslots);
-            self.calls = &proto.jit.stats.native_calls as *const std::cell::Cell<u64> as u64;
+        let code = proto.jit.call.get().filter(|c| runs_at_call_site(c, recorded))?;
+        let entry = code.entry as usize as u64;
+        if code.frameless {
+            self.entry = entry;
+        } else {
+            self.recorded = entry;
         }
+        self.data = code.data as u64;
+        self.room = u64::from(proto.nslots) + u64::from(code.stack_need);
+        self.nslots = u64::from(proto.nslots);
+        self.calls = &proto.jit.stats.native_calls as *const std::cell::Cell<u64> as u64;
+        (!code.frameless).then_some(code)
     }
 }
 
@@ -142,8 +144,7 @@ impl CallCache {
     /// Reads the held function's native code again.
     fn refresh(&mut self) {
         if let Some(proto) = &self.held {
-            self.code.read(proto, true);
-            if let Some(code) = proto.jit.call.get().filter(|c| c.framed && !c.frameless) {
+            if let Some(code) = self.code.read(proto, true) {
                 self.native = Some(code);
             }
         }
@@ -376,6 +377,21 @@ pub unsafe extern "C" fn ruff_jit_call_left(
     // SAFETY: as for `ruff_jit_step`; nothing else refers to the cache.
     let (vm, cache) = unsafe { (&mut *((*ctx).vm as *mut Vm), &mut *cache) };
     let code = cache.native.expect("compiled code ran the cached code");
+    let r = finish_left(vm, code, st, pc as usize, above as usize);
+    cache.refresh();
+    // SAFETY: as this function's.
+    unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
+}
+
+/// What [`ruff_jit_call_left`] and `ruff_jit_method_left` share: the call's
+/// step, after the callee's `code` (with its record on top) returned `st`.
+pub(super) fn finish_left(
+    vm: &mut Vm,
+    code: NativeCode,
+    st: u32,
+    pc: usize,
+    above: usize,
+) -> Result<usize, RuntimeError> {
     // The step of the call, as the call helper's: the callee's record comes
     // off for it to begin at the caller's and goes back on first thing, with
     // the stack's length as the code left it (its last helper's, or the call
@@ -384,27 +400,24 @@ pub unsafe extern "C" fn ruff_jit_call_left(
     let frame = vm.frames.pop().expect("the pushed record");
     let (base, nslots, nparams) =
         (frame.base, frame.closure.proto.nslots as usize, frame.closure.proto.nparams as usize);
-    let r = vm.step_above_slots(pc as usize, above as usize, |vm| {
-        vm.frames.last_mut()?.pc = pc as usize + 1;
+    vm.step_above_slots(pc, above, |vm| {
+        vm.frames.last_mut()?.pc = pc + 1;
         vm.frames.push(frame);
         let top = base + nslots;
         if st == status::MISMATCH {
             for at in base + nparams..top {
-                // SAFETY: the call site checked the room for the function's
+                // SAFETY: the call site checked the room for the callee's
                 // slots; these hold nothing yet (its code writes them only
                 // once it runs).
                 unsafe { std::ptr::write(vm.stack.as_mut_ptr().add(at), Value::Null) };
             }
         }
-        // SAFETY: the values up to `len` are initialised: the function's
-        // slots (its arguments, and nulls written by its code or above) and
-        // what its last helper left.
+        // SAFETY: the values up to `len` are initialised: the callee's slots
+        // (its arguments, and nulls written by its code or above) and what
+        // its last helper left.
         unsafe { vm.stack.set_len(len) };
         vm.framed_left(code, st, top)
-    });
-    cache.refresh();
-    // SAFETY: as this function's.
-    unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
+    })
 }
 
 /// After framed code that a call site of compiled code ran with the frame

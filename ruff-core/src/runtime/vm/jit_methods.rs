@@ -12,6 +12,11 @@
 //!   part-way, [`ruff_jit_method_bailed`] pushes the frame record it skipped
 //!   (its values are already in place, complete, as framed code keeps them)
 //!   and the VM runs the rest of the call.
+//! - A method whose framed code is not frameless, called by a method of the
+//!   same name (a recursive method), gets its frame record pushed by the call
+//!   site, as `jit_calls` describes for functions; the record counts a
+//!   reference to the cached closure ([`MethodCache::CLOSURE`]), and
+//!   [`ruff_jit_method_left`] finishes code that leaves to the VM.
 //! - Otherwise [`ruff_jit_call_method`] runs the instruction as a step, with
 //!   the method found through the cache instead of by name, and fills or
 //!   refreshes the cache for the next call.
@@ -19,14 +24,14 @@
 use std::rc::Rc;
 
 use super::call::Called;
-use super::jit_calls::FramelessCode;
+use super::jit_calls::{finish_left, FramelessCode};
 use super::jit_helpers::back_to_native_above_slots;
 use super::Vm;
 use crate::bytecode::Op;
 use crate::runtime::error::RuntimeError;
-use crate::runtime::heap_layout::type_bits;
+use crate::runtime::heap_layout::{closure_bits, type_bits};
 use crate::runtime::object::{Closure, StructType};
-use crate::runtime::tier::JitCtx;
+use crate::runtime::tier::{JitCtx, NativeCode};
 
 /// What a CALL_METHOD instruction found last: the struct type of its receiver
 /// and that type's method closure of the instruction's name, and, for
@@ -40,9 +45,17 @@ use crate::runtime::tier::JitCtx;
 pub struct MethodCache {
     /// The held type's word ([`type_bits`]); 0 while empty.
     ty: u64,
-    /// The method's frameless code; its frame starts at the receiver.
+    /// The method's frameless code, or its other framed code; its frame
+    /// starts at the receiver.
     code: FramelessCode,
+    /// The held method closure's word ([`closure_bits`]), which a call site
+    /// that pushes the method's frame record gives the record (counting a
+    /// reference for it).
+    closure: u64,
     held: Option<(Rc<StructType>, Rc<Closure>)>,
+    /// As `CallCache`'s: the last code a call site ran after pushing its
+    /// record, for [`ruff_jit_method_left`].
+    native: Option<NativeCode>,
     /// The held method takes the instruction's arguments (and its receiver):
     /// its code may run at the call site. A method called with another count
     /// is always the VM's call, which raises the VM's error.
@@ -54,6 +67,8 @@ impl MethodCache {
     pub const TY: i32 = std::mem::offset_of!(MethodCache, ty) as i32;
     /// Offset of the [`FramelessCode`].
     pub const CODE: i32 = std::mem::offset_of!(MethodCache, code) as i32;
+    /// Offset of the method closure's word.
+    pub const CLOSURE: i32 = std::mem::offset_of!(MethodCache, closure) as i32;
 
     /// The method for a receiver of type `ty`, when it is the one remembered.
     #[inline(always)]
@@ -70,6 +85,7 @@ impl MethodCache {
     /// refreshes the cache, and must not find the old method's entry there.
     fn fill(&mut self, ty: &Rc<StructType>, method: &Rc<Closure>, argc: usize) {
         self.ty = type_bits(ty);
+        self.closure = closure_bits(method);
         self.held = Some((ty.clone(), method.clone()));
         self.fits = method.proto.nparams as usize == argc + 1;
         self.refresh();
@@ -79,7 +95,9 @@ impl MethodCache {
     fn refresh(&mut self) {
         self.code.clear();
         if let Some((_, method)) = self.held.as_ref().filter(|_| self.fits) {
-            self.code.read(&method.proto, false);
+            if let Some(code) = self.code.read(&method.proto, true) {
+                self.native = Some(code);
+            }
         }
     }
 
@@ -176,6 +194,31 @@ pub unsafe extern "C" fn ruff_jit_method_bailed(
     };
     // SAFETY: as this function's.
     unsafe { method_step(ctx, pc, above, room, cache, finish) }
+}
+
+/// As `jit_calls::ruff_jit_call_left`, for a method whose framed code a call
+/// site of compiled code ran after pushing its frame record (at the
+/// receiver), for `CALL_METHOD` at `pc`: the method's code returned `st`,
+/// not `status::DONE`, and the VM finishes the call.
+///
+/// # Safety
+/// As for `jit_calls::ruff_jit_call_left`, with the instruction's method
+/// cache.
+pub unsafe extern "C" fn ruff_jit_method_left(
+    ctx: *mut JitCtx,
+    st: u32,
+    pc: u32,
+    above: u32,
+    room: u32,
+    cache: *mut MethodCache,
+) -> u32 {
+    // SAFETY: as for `ruff_jit_step`; nothing else refers to the cache.
+    let (vm, cache) = unsafe { (&mut *((*ctx).vm as *mut Vm), &mut *cache) };
+    let code = cache.native.expect("compiled code ran the cached code");
+    let r = finish_left(vm, code, st, pc as usize, above as usize);
+    cache.refresh();
+    // SAFETY: as this function's.
+    unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
 }
 
 /// What both helpers share: the call as a step of the VM whose fast part is

@@ -64,7 +64,8 @@ impl Fx<'_, '_> {
         let proto = self.b.ins().load(types::I64, flags(), closure, proto_at);
         let cached = self.b.ins().load(types::I64, flags(), c, CallCache::PROTO);
         let same = self.b.ins().icmp(IntCC::Equal, proto, cached);
-        let site = recorded::Site { pc, argc, d, callee, cache: c, entry, done, helper };
+        let function = recorded::Callee::Function(callee);
+        let site = recorded::Site { pc, d, first: d - argc, callee: function, cache: c, entry, done, helper };
         match recorded {
             // Code that needs its frame record: pushed here (`recorded`).
             Some(v) => {
@@ -82,10 +83,11 @@ impl Fx<'_, '_> {
     /// function), in the current block; ends every path with a jump to
     /// `s.done` or `s.helper`.
     fn frameless_parts(&mut self, l: HeapLayout, s: &recorded::Site, same: Value) {
-        let (pc, argc, d, callee, c, done, helper) = (s.pc, s.argc, s.d, s.callee, s.cache, s.done, s.helper);
+        let (pc, d, first, c, done, helper) = (s.pc, s.d, s.first, s.cache, s.done, s.helper);
+        let recorded::Callee::Function(callee) = s.callee else { unreachable!("a function's call") };
+        let argc = d - first;
         let (go, ret, bailed) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(bailed);
-        let first = d - argc;
         let room = self.b.ins().load(types::I64, flags(), c, CallCache::CODE + FramelessCode::ROOM);
         // The VM keeps room for this unit's slots and `stack_need` operands
         // (plus one) while its code runs; the callee's frame starts at the

@@ -19,14 +19,21 @@
 //! one whose entry refused the arguments (`MISMATCH`: nothing ran), and any
 //! call that fails a check of step 1, is the helper's step
 //! (`ruff_jit_call_method`), which also fills and refreshes the cache.
+//!
+//! A method calling a method of its own name first checks for framed code
+//! that is not frameless (a recursive method's), which it calls with the
+//! frame record pushed (`recorded`).
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, InstBuilder, SigRef, StackSlot, StackSlotData, StackSlotKind, Value};
+use cranelift_codegen::ir::{types, Block, InstBuilder, SigRef, StackSlot, StackSlotData, StackSlotKind, Value};
+use ruff_core::bytecode::{Const, Op};
 use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::tier::{status, JitCtx};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET, TAG_STRUCT};
+use ruff_core::runtime::vm::frame_layout::VmLayout;
 use ruff_core::runtime::vm::jit_helpers::{FramelessCode, MethodCache};
 
+use super::recorded::{Callee, Site};
 use super::{heap, Fx, VALUE_SIZE};
 use crate::scalar::{flags, Loc};
 
@@ -48,6 +55,9 @@ impl Fx<'_, '_> {
         self.b.set_cold_block(slow);
         self.b.set_cold_block(bailed);
         self.b.append_block_param(join, types::I32);
+        if let (Some(v), true) = (self.u.vm_layout, self.calls_own_method(pc)) {
+            self.recorded_method_call(l, v, pc, d, argc, cache, join);
+        }
         let recv_index = d - argc - 1;
         let recv = self.addr(Loc::Stack(recv_index as u16));
         let c = self.b.ins().iconst(types::I64, cache);
@@ -86,6 +96,60 @@ impl Fx<'_, '_> {
         }
         self.b.switch_to_block(join);
         self.b.block_params(join)[0]
+    }
+
+    /// Whether `CALL_METHOD` at `pc` calls a method of the unit's own name
+    /// from a method (a recursive method, most likely): its code calls, so it
+    /// is not frameless, and the call site pushes its frame record instead
+    /// (`recorded`). Any other method call gets the frameless path.
+    fn calls_own_method(&self, pc: usize) -> bool {
+        let p = self.u.proto;
+        let Op::CallMethod(k, _) = p.code[pc] else { return false };
+        let Some(Const::Name(name)) = p.consts.get(k as usize) else { return false };
+        p.is_method && p.name.rsplit('.').next() == Some(&**name)
+    }
+
+    /// The part of `CALL_METHOD` at `pc` (as [`Fx::method_call`]) for a
+    /// method whose framed code needs its frame record: a receiver of the
+    /// cached type whose method has such code is called with the record
+    /// pushed here (`recorded`), and the call continues at `join` with the
+    /// next instruction's index; anything else goes on in the current block
+    /// afterwards (the frameless path, then the helper).
+    #[allow(clippy::too_many_arguments, reason = "the call site's parts")]
+    fn recorded_method_call(
+        &mut self,
+        l: HeapLayout,
+        v: VmLayout,
+        pc: usize,
+        d: usize,
+        argc: usize,
+        cache: i64,
+        join: Block,
+    ) {
+        let (check, push, done, other) =
+            (self.b.create_block(), self.b.create_block(), self.b.create_block(), self.b.create_block());
+        let recv_index = d - argc - 1;
+        let recv = self.addr(Loc::Stack(recv_index as u16));
+        let c = self.b.ins().iconst(types::I64, cache);
+        let tag = self.b.ins().load(types::I8, flags(), recv, TAG_OFFSET as i32);
+        let is_struct = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_STRUCT as i64);
+        self.b.ins().brif(is_struct, check, &[], other, &[]);
+        self.b.switch_to_block(check);
+        let obj = self.b.ins().load(types::I64, flags(), recv, PAYLOAD_OFFSET as i32);
+        let ty = self.b.ins().load(types::I64, flags(), obj, l.struct_ty);
+        let cached = self.b.ins().load(types::I64, flags(), c, MethodCache::TY);
+        let entry = self.b.ins().load(types::I64, flags(), c, MethodCache::CODE + FramelessCode::RECORDED);
+        let same = self.b.ins().icmp(IntCC::Equal, ty, cached);
+        let has = self.b.ins().icmp_imm_s(IntCC::NotEqual, entry, 0);
+        let both = self.b.ins().band(same, has);
+        self.b.ins().brif(both, push, &[], other, &[]);
+        self.b.switch_to_block(push);
+        let site = Site { pc, d, first: recv_index, callee: Callee::Method(l), cache: c, entry, done, helper: other };
+        self.recorded_call(v, &site);
+        self.b.switch_to_block(done);
+        let next = self.b.ins().iconst(types::I32, pc as i64 + 1);
+        self.b.ins().jump(join, &[next.into()]);
+        self.b.switch_to_block(other);
     }
 
     /// The arguments of the method helpers: a step's, the cache and the

@@ -27,22 +27,35 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
+use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::tier::{status, JitCtx};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::frame_layout::VmLayout;
-use ruff_core::runtime::vm::jit_helpers::{CallCache, FramelessCode, STEP_RAISED};
+use ruff_core::runtime::vm::jit_helpers::{CallCache, FramelessCode, MethodCache, STEP_RAISED};
 
 use super::{Fx, VALUE_SIZE};
 use crate::scalar::{flags, Loc};
 
+/// What is called: a function value, whose reference the record takes from
+/// its position (`CALL`), or the method closure a [`MethodCache`] holds,
+/// whose record counts a reference of its own (`CALL_METHOD`).
+#[derive(Clone, Copy)]
+pub(super) enum Callee {
+    /// The function value's position, just below the first argument.
+    Function(Value),
+    /// A method; its frame starts at the receiver.
+    Method(HeapLayout),
+}
+
 /// The parts of a call site that [`Fx::recorded_call`] works on.
 pub(super) struct Site {
     pub pc: usize,
-    pub argc: usize,
     pub d: usize,
-    /// The callee's position.
-    pub callee: Value,
-    /// The instruction's [`CallCache`].
+    /// The operand stack position where the callee's frame values start (the
+    /// first argument of a function, a method's receiver).
+    pub first: usize,
+    pub callee: Callee,
+    /// The instruction's cache ([`CallCache`] or [`MethodCache`]).
     pub cache: Value,
     /// The cached code's entry.
     pub entry: Value,
@@ -52,14 +65,24 @@ pub(super) struct Site {
     pub helper: Block,
 }
 
+impl Site {
+    /// The offset of the cache's [`FramelessCode`].
+    fn code_at(&self) -> i32 {
+        match self.callee {
+            Callee::Function(_) => CallCache::CODE,
+            Callee::Method(_) => MethodCache::CODE,
+        }
+    }
+}
+
 impl Fx<'_, '_> {
     /// The call of `s` by framed code with its frame record pushed here (see
     /// the module documentation), in the current block; ends every path with
     /// a jump to `s.done` or `s.helper`.
     pub(super) fn recorded_call(&mut self, v: VmLayout, s: &Site) {
-        let first = s.d - s.argc;
+        let (first, code) = (s.first, s.code_at());
         // The callee's base as a stack index: this frame's, past its slots
-        // and operand stack up to the first argument.
+        // and operand stack up to the callee's first value.
         let below = i64::from(self.u.proto.nslots) + first as i64;
         let c = s.cache;
         let vm = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::VM);
@@ -72,7 +95,7 @@ impl Fx<'_, '_> {
         let mine = self.b.ins().iadd_imm_s(record, -i64::from(v.frame_size));
         let my_base = self.b.ins().load(types::I64, flags(), mine, v.frame_base);
         let base = self.b.ins().iadd_imm_s(my_base, below);
-        let room = self.b.ins().load(types::I64, flags(), c, CallCache::CODE + FramelessCode::ROOM);
+        let room = self.b.ins().load(types::I64, flags(), c, code + FramelessCode::ROOM);
         let need = self.b.ins().iadd(base, room);
         let stack_cap = self.b.ins().load(types::I64, flags(), vm, v.stack_cap);
         let sp = self.b.ins().get_stack_pointer(types::I64);
@@ -92,23 +115,34 @@ impl Fx<'_, '_> {
         self.b.switch_to_block(push);
         let next = self.b.ins().iconst(types::I64, s.pc as i64 + 1);
         self.b.ins().store(flags(), next, mine, v.frame_pc);
-        let closure = self.b.ins().load(types::I64, flags(), s.callee, PAYLOAD_OFFSET as i32);
         let zero = self.b.ins().iconst(types::I64, 0);
-        let ret = self.b.ins().iadd_imm_s(base, -1);
+        let (closure, ret) = match s.callee {
+            Callee::Function(slot) => {
+                let closure = self.b.ins().load(types::I64, flags(), slot, PAYLOAD_OFFSET as i32);
+                let null = self.b.ins().iconst(types::I8, TAG_NULL as i64);
+                self.b.ins().store(flags(), null, slot, TAG_OFFSET as i32);
+                (closure, self.b.ins().iadd_imm_s(base, -1))
+            }
+            Callee::Method(l) => {
+                let closure = self.b.ins().load(types::I64, flags(), c, MethodCache::CLOSURE);
+                let n = self.b.ins().load(types::I64, flags(), closure, l.strong);
+                let n1 = self.b.ins().iadd_imm_s(n, 1);
+                self.b.ins().store(flags(), n1, closure, l.strong);
+                (closure, base)
+            }
+        };
         self.b.ins().store(flags(), closure, record, v.frame_closure);
         self.b.ins().store(flags(), zero, record, v.frame_pc);
         self.b.ins().store(flags(), base, record, v.frame_base);
         self.b.ins().store(flags(), ret, record, v.frame_ret);
         let pushed = self.b.ins().iadd_imm_s(frames, 1);
         self.b.ins().store(flags(), pushed, vm, v.frames_len);
-        let null = self.b.ins().iconst(types::I8, TAG_NULL as i64);
-        self.b.ins().store(flags(), null, s.callee, TAG_OFFSET as i32);
         let values = self.addr(Loc::Stack(first as u16));
         // The callee's code writes nulls to its other slots itself.
-        let nslots = self.b.ins().load(types::I64, flags(), c, CallCache::CODE + FramelessCode::NSLOTS);
+        let nslots = self.b.ins().load(types::I64, flags(), c, code + FramelessCode::NSLOTS);
         let top = self.b.ins().iadd(base, nslots);
         self.b.ins().store(flags(), top, vm, v.stack_len);
-        let calls = self.b.ins().load(types::I64, flags(), c, CallCache::CODE + FramelessCode::CALLS);
+        let calls = self.b.ins().load(types::I64, flags(), c, code + FramelessCode::CALLS);
         let n = self.b.ins().load(types::I64, flags(), calls, 0);
         let n1 = self.b.ins().iadd_imm_s(n, 1);
         self.b.ins().store(flags(), n1, calls, 0);
@@ -123,7 +157,7 @@ impl Fx<'_, '_> {
         for (off, w) in [(JitCtx::BASE, values), (JitCtx::PC, zero), (JitCtx::SP, zero), (JitCtx::CLOSURE, closure)] {
             self.b.ins().store(flags(), w, self.ctx, off);
         }
-        let data = self.b.ins().load(types::I64, flags(), c, CallCache::CODE + FramelessCode::DATA);
+        let data = self.b.ins().load(types::I64, flags(), c, code + FramelessCode::DATA);
         let (out, sig) = self.call_parts();
         let out = self.b.ins().stack_addr(types::I64, out, 0);
         let call = self.b.ins().call_indirect(sig, s.entry, &[self.ctx, values, out, data]);
@@ -148,7 +182,11 @@ impl Fx<'_, '_> {
         let mut args = self.step_args(s.pc, s.d);
         args.insert(1, st);
         args.push(c);
-        let r = self.call(self.u.helpers.call_left, &args).expect("call result");
+        let helper = match s.callee {
+            Callee::Function(_) => self.u.helpers.call_left,
+            Callee::Method(_) => self.u.helpers.method_left,
+        };
+        let r = self.call(helper, &args).expect("call result");
         self.reload_base();
         let raised = self.b.ins().icmp_imm_s(IntCC::Equal, r, STEP_RAISED as i64);
         let rb = self.raised_block();
