@@ -374,24 +374,52 @@ pub unsafe extern "C" fn ruff_jit_call_left(
     room: u32,
     cache: *mut CallCache,
 ) -> u32 {
-    // SAFETY: as for `ruff_jit_step`; nothing else refers to the cache.
-    let (vm, cache) = unsafe { (&mut *((*ctx).vm as *mut Vm), &mut *cache) };
-    let code = cache.native.expect("compiled code ran the cached code");
-    let r = finish_left(vm, code, st, pc as usize, above as usize);
-    cache.refresh();
+    // SAFETY: as this function's; nothing else refers to the cache.
+    unsafe { finish_left(ctx, st, pc, above, room, &mut *cache) }
+}
+
+/// A cache whose code a call site runs after pushing the callee's frame
+/// record (`CallCache`, and `jit_methods::MethodCache`).
+pub(super) trait RecordedCache {
+    /// The code the call site ran.
+    fn recorded(&self) -> NativeCode;
+    /// Reads the held function's code again.
+    fn reread(&mut self);
+}
+
+impl RecordedCache for CallCache {
+    fn recorded(&self) -> NativeCode {
+        self.native.expect("compiled code ran the cached code")
+    }
+    fn reread(&mut self) {
+        self.refresh();
+    }
+}
+
+/// What [`ruff_jit_call_left`] and `ruff_jit_method_left` share: the call's
+/// step, after the callee's code (with its record on top) returned `st`, the
+/// cache refreshed after it, and the way back to native code.
+///
+/// # Safety
+/// As for [`ruff_jit_call_left`].
+pub(super) unsafe fn finish_left(
+    ctx: *mut JitCtx,
+    st: u32,
+    pc: u32,
+    above: u32,
+    room: u32,
+    cache: &mut impl RecordedCache,
+) -> u32 {
+    // SAFETY: as for `ruff_jit_step`.
+    let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
+    let r = left_step(vm, cache.recorded(), st, pc as usize, above as usize);
+    cache.reread();
     // SAFETY: as this function's.
     unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
 }
 
-/// What [`ruff_jit_call_left`] and `ruff_jit_method_left` share: the call's
-/// step, after the callee's `code` (with its record on top) returned `st`.
-pub(super) fn finish_left(
-    vm: &mut Vm,
-    code: NativeCode,
-    st: u32,
-    pc: usize,
-    above: usize,
-) -> Result<usize, RuntimeError> {
+/// The step of [`finish_left`].
+fn left_step(vm: &mut Vm, code: NativeCode, st: u32, pc: usize, above: usize) -> Result<usize, RuntimeError> {
     // The step of the call, as the call helper's: the callee's record comes
     // off for it to begin at the caller's and goes back on first thing, with
     // the stack's length as the code left it (its last helper's, or the call

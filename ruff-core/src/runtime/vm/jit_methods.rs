@@ -24,7 +24,7 @@
 use std::rc::Rc;
 
 use super::call::Called;
-use super::jit_calls::{finish_left, FramelessCode};
+use super::jit_calls::{finish_left, FramelessCode, RecordedCache};
 use super::jit_helpers::back_to_native_above_slots;
 use super::Vm;
 use crate::bytecode::Op;
@@ -212,13 +212,17 @@ pub unsafe extern "C" fn ruff_jit_method_left(
     room: u32,
     cache: *mut MethodCache,
 ) -> u32 {
-    // SAFETY: as for `ruff_jit_step`; nothing else refers to the cache.
-    let (vm, cache) = unsafe { (&mut *((*ctx).vm as *mut Vm), &mut *cache) };
-    let code = cache.native.expect("compiled code ran the cached code");
-    let r = finish_left(vm, code, st, pc as usize, above as usize);
-    cache.refresh();
-    // SAFETY: as this function's.
-    unsafe { back_to_native_above_slots(ctx, vm, r, room as usize) }
+    // SAFETY: as this function's; nothing else refers to the cache.
+    unsafe { finish_left(ctx, st, pc, above, room, &mut *cache) }
+}
+
+impl RecordedCache for MethodCache {
+    fn recorded(&self) -> NativeCode {
+        self.native.expect("compiled code ran the cached code")
+    }
+    fn reread(&mut self) {
+        self.refresh();
+    }
 }
 
 /// What both helpers share: the call as a step of the VM whose fast part is

@@ -126,20 +126,12 @@ impl Fx<'_, '_> {
         cache: i64,
         join: Block,
     ) {
-        let (check, push, done, other) =
-            (self.b.create_block(), self.b.create_block(), self.b.create_block(), self.b.create_block());
+        let (push, done, other) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
         let recv_index = d - argc - 1;
         let recv = self.addr(Loc::Stack(recv_index as u16));
         let c = self.b.ins().iconst(types::I64, cache);
-        let tag = self.b.ins().load(types::I8, flags(), recv, TAG_OFFSET as i32);
-        let is_struct = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_STRUCT as i64);
-        self.b.ins().brif(is_struct, check, &[], other, &[]);
-        self.b.switch_to_block(check);
-        let obj = self.b.ins().load(types::I64, flags(), recv, PAYLOAD_OFFSET as i32);
-        let ty = self.b.ins().load(types::I64, flags(), obj, l.struct_ty);
-        let cached = self.b.ins().load(types::I64, flags(), c, MethodCache::TY);
+        let same = self.cached_receiver(l, recv, c, other);
         let entry = self.b.ins().load(types::I64, flags(), c, MethodCache::CODE + FramelessCode::RECORDED);
-        let same = self.b.ins().icmp(IntCC::Equal, ty, cached);
         let has = self.b.ins().icmp_imm_s(IntCC::NotEqual, entry, 0);
         let both = self.b.ins().band(same, has);
         self.b.ins().brif(both, push, &[], other, &[]);
@@ -150,6 +142,20 @@ impl Fx<'_, '_> {
         let next = self.b.ins().iconst(types::I32, pc as i64 + 1);
         self.b.ins().jump(join, &[next.into()]);
         self.b.switch_to_block(other);
+    }
+
+    /// Goes to `slow` unless the receiver at `recv` is a struct; returns, in
+    /// a new current block, whether its type is the one cache `c` holds.
+    fn cached_receiver(&mut self, l: HeapLayout, recv: Value, c: Value, slow: Block) -> Value {
+        let tag = self.b.ins().load(types::I8, flags(), recv, TAG_OFFSET as i32);
+        let is_struct = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_STRUCT as i64);
+        let check = self.b.create_block();
+        self.b.ins().brif(is_struct, check, &[], slow, &[]);
+        self.b.switch_to_block(check);
+        let obj = self.b.ins().load(types::I64, flags(), recv, PAYLOAD_OFFSET as i32);
+        let ty = self.b.ins().load(types::I64, flags(), obj, l.struct_ty);
+        let cached = self.b.ins().load(types::I64, flags(), c, MethodCache::TY);
+        self.b.ins().icmp(IntCC::Equal, ty, cached)
     }
 
     /// The arguments of the method helpers: a step's, the cache and the
@@ -166,29 +172,14 @@ impl Fx<'_, '_> {
     /// frame fits above the receiver (at operand stack position
     /// `recv_index`); goes to `slow` otherwise. Returns the entry and its
     /// `data`.
-    fn method_entry(
-        &mut self,
-        l: HeapLayout,
-        recv: Value,
-        c: Value,
-        recv_index: usize,
-        slow: cranelift_codegen::ir::Block,
-    ) -> (Value, Value) {
-        let tag = self.b.ins().load(types::I8, flags(), recv, TAG_OFFSET as i32);
-        let is_struct = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_STRUCT as i64);
-        let check = self.b.create_block();
-        self.b.ins().brif(is_struct, check, &[], slow, &[]);
-        self.b.switch_to_block(check);
-        let obj = self.b.ins().load(types::I64, flags(), recv, PAYLOAD_OFFSET as i32);
-        let ty = self.b.ins().load(types::I64, flags(), obj, l.struct_ty);
-        let cached = self.b.ins().load(types::I64, flags(), c, MethodCache::TY);
+    fn method_entry(&mut self, l: HeapLayout, recv: Value, c: Value, recv_index: usize, slow: Block) -> (Value, Value) {
+        let same = self.cached_receiver(l, recv, c, slow);
         let entry = self.b.ins().load(types::I64, flags(), c, MethodCache::CODE + FramelessCode::ENTRY);
         let room = self.b.ins().load(types::I64, flags(), c, MethodCache::CODE + FramelessCode::ROOM);
         // The VM keeps room for this unit's slots and `stack_need` operands
         // (plus one) while its code runs; the method's frame starts at the
         // receiver.
         let avail = self.u.stack_need as i64 + 1 - recv_index as i64;
-        let same = self.b.ins().icmp(IntCC::Equal, ty, cached);
         let has = self.b.ins().icmp_imm_s(IntCC::NotEqual, entry, 0);
         let fits = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, room, avail);
         let both = self.b.ins().band(same, has);
