@@ -110,7 +110,7 @@ pub struct FramedUnit<'a> {
     /// one since is still called, by the step).
     pub builtin_calls: HashMap<usize, &'static Builtin>,
     /// How each CALL runs a Ruff function's framed code at the call site
-    /// itself ([`CallPath::Frameless`] where absent).
+    /// itself ([`CallPath::Either`] where absent).
     pub call_paths: HashMap<usize, CallPath>,
     /// The operand stack room the VM keeps for the unit: the plan's, and
     /// [`CALLEE_ROOM`] more when it calls methods or functions.
@@ -120,8 +120,7 @@ pub struct FramedUnit<'a> {
 /// The code a CALL of a Ruff function gets for running the callee's framed
 /// code itself. Each way costs compile time, so a call of the function itself,
 /// or of one that has native code when the unit is compiled, gets only what
-/// that callee can use, and any other call the frameless way (as calls of not
-/// yet compiled functions mostly need).
+/// that callee can use, and any other call both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CallPath {
     /// Frameless code, run without a frame record (`frameless`).
@@ -130,6 +129,8 @@ pub enum CallPath {
     Recorded,
     /// Neither: the callee has pure code (called directly, `direct`).
     Helper,
+    /// The callee is not known: the frameless way, then the other.
+    Either,
 }
 
 /// What [`emit`] made besides the code.

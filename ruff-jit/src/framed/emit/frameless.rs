@@ -33,6 +33,7 @@ use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
 use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::tier::status;
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET};
+use ruff_core::runtime::vm::frame_layout::VmLayout;
 use ruff_core::runtime::vm::jit_helpers::{CallCache, FramelessCode, STEP_RAISED};
 
 use super::{heap, recorded, CallPath, Fx};
@@ -45,38 +46,46 @@ impl Fx<'_, '_> {
     /// (afterwards) otherwise.
     pub(super) fn frameless_call(&mut self, pc: usize, argc: usize, d: usize, callee: Value, cache: i64, done: Block) {
         let Some((l, proto_at)) = self.u.layout.and_then(|l| Some((l, l.closure_proto?))) else { return };
-        let (entry_at, recorded) = match self.u.call_paths.get(&pc).copied().unwrap_or(CallPath::Frameless) {
-            CallPath::Frameless => (FramelessCode::ENTRY, None),
-            CallPath::Recorded => match self.u.vm_layout {
-                Some(v) => (FramelessCode::RECORDED, Some(v)),
-                None => return,
-            },
-            CallPath::Helper => return,
+        let frameless = (FramelessCode::ENTRY, None);
+        let recorded = self.u.vm_layout.map(|v| (FramelessCode::RECORDED, Some(v)));
+        let paths: Vec<(i32, Option<VmLayout>)> = match self.u.call_paths.get(&pc).copied().unwrap_or(CallPath::Either)
+        {
+            CallPath::Frameless => vec![frameless],
+            CallPath::Recorded => recorded.into_iter().collect(),
+            CallPath::Either => [Some(frameless), recorded].into_iter().flatten().collect(),
+            CallPath::Helper => Vec::new(),
         };
-        let (helper, check) = (self.b.create_block(), self.b.create_block());
-        let c = self.b.ins().iconst(types::I64, cache);
-        // No entry (the callee has other code, or none yet): straight to the
-        // helper.
-        let entry = self.b.ins().load(types::I64, flags(), c, CallCache::CODE + entry_at);
-        self.b.ins().brif(entry, check, &[], helper, &[]);
-        self.b.switch_to_block(check);
-        let closure = self.b.ins().load(types::I64, flags(), callee, PAYLOAD_OFFSET as i32);
-        let proto = self.b.ins().load(types::I64, flags(), closure, proto_at);
-        let cached = self.b.ins().load(types::I64, flags(), c, CallCache::PROTO);
-        let same = self.b.ins().icmp(IntCC::Equal, proto, cached);
-        let function = recorded::Callee::Function(callee);
-        let site = recorded::Site { pc, d, first: d - argc, callee: function, cache: c, entry, done, helper };
-        match recorded {
-            // Code that needs its frame record: pushed here (`recorded`).
-            Some(v) => {
-                let pushing = self.b.create_block();
-                self.b.ins().brif(same, pushing, &[], helper, &[]);
-                self.b.switch_to_block(pushing);
-                self.recorded_call(v, &site);
-            }
-            None => self.frameless_parts(l, &site, same),
+        if paths.is_empty() {
+            return;
         }
-        self.b.switch_to_block(helper);
+        let helper = self.b.create_block();
+        let c = self.b.ins().iconst(types::I64, cache);
+        for (k, (entry_at, pushes)) in paths.iter().enumerate() {
+            let (check, miss) =
+                (self.b.create_block(), if k + 1 == paths.len() { helper } else { self.b.create_block() });
+            // No entry (the callee has other code, or none yet): on to the
+            // next way, and at last to the helper.
+            let entry = self.b.ins().load(types::I64, flags(), c, CallCache::CODE + entry_at);
+            self.b.ins().brif(entry, check, &[], miss, &[]);
+            self.b.switch_to_block(check);
+            let closure = self.b.ins().load(types::I64, flags(), callee, PAYLOAD_OFFSET as i32);
+            let proto = self.b.ins().load(types::I64, flags(), closure, proto_at);
+            let cached = self.b.ins().load(types::I64, flags(), c, CallCache::PROTO);
+            let same = self.b.ins().icmp(IntCC::Equal, proto, cached);
+            let function = recorded::Callee::Function(callee);
+            let site = recorded::Site { pc, d, first: d - argc, callee: function, cache: c, entry, done, helper: miss };
+            match pushes {
+                // Code that needs its frame record: pushed here (`recorded`).
+                Some(v) => {
+                    let pushing = self.b.create_block();
+                    self.b.ins().brif(same, pushing, &[], miss, &[]);
+                    self.b.switch_to_block(pushing);
+                    self.recorded_call(*v, &site);
+                }
+                None => self.frameless_parts(l, &site, same),
+            }
+            self.b.switch_to_block(miss);
+        }
     }
 
     /// The frameless call of `s` when `same` (the callee is the cached
