@@ -22,7 +22,11 @@
 //!   `Node.count` and `Node.depth` meet `Leaf`'s frameless methods of the
 //!   same names (a throw in one caught by a `try` in the other), and
 //!   `Node.bad` fails at the bottom and is called once with an argument too
-//!   many.
+//!   many;
+//! - `even` and `odd` call each other (a callee not known when the caller is
+//!   compiled, whose code may be frameless or not): a throw at the bottom of
+//!   a list caught some levels up, a float accumulator their entries refuse,
+//!   and an error at the bottom, uncaught.
 
 mod counted;
 
@@ -191,6 +195,71 @@ fn recursive_methods_agree_with_the_vm_and_push_their_own_records() {
         let sum = protos.iter().find_map(|p| find(p, "Node.sum")).expect("Node.sum");
         let native = sum.jit.stats.native_calls.get();
         assert!(native > 15_000, "{mode:?}: Node.sum ran {native} calls natively");
+    });
+}
+
+const MUTUAL: &str = r#"
+struct Cell {
+    v
+    next
+}
+func list(n) {
+    mut c := null
+    for i in n {
+        c = Cell { v: i, next: c }
+    }
+    return c
+}
+func even(c, k) {
+    if c == null {
+        return k
+    }
+    if c.v < 4 && k > 1000000 {
+        throw("big " + to_string(k))
+    }
+    return odd(c.next, k + c.v)
+}
+func odd(c, k) {
+    if c == null {
+        return k
+    }
+    if c.v % 5 == 0 {
+        try {
+            return even(c.next, k * 2)
+        } except e {
+            return c.v
+        }
+    }
+    return even(c.next, k - c.v)
+}
+func lost(c, n) {
+    if n == 0 {
+        return c.v.next
+    }
+    return found(c.next, n - 1)
+}
+func found(c, n) {
+    return lost(c, n) + 1
+}
+let c := list(30)
+mut s := 0
+for i in 1000 {
+    s = s + even(c, i) + odd(c, i * 2000)
+}
+print(s)
+print(even(c, 0.5))
+print(odd(c, 2000000))
+print(found(c, 6))
+"#;
+
+#[test]
+fn functions_calling_each_other_agree_with_the_vm_and_push_their_own_records() {
+    agrees_with_vm(MUTUAL, "at lost", 3, |mode, protos| {
+        // `even`'s call of `odd` names a global that holds no native code
+        // when `even` is compiled: the site checks both kinds of entry.
+        let odd = protos.iter().find_map(|p| find(p, "odd")).expect("odd");
+        let native = odd.jit.stats.native_calls.get();
+        assert!(native > 10_000, "{mode:?}: odd ran {native} calls natively");
     });
 }
 
