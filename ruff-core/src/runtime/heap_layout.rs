@@ -41,6 +41,11 @@ pub struct HeapLayout {
     /// A struct's shape: the two words of its `Rc<[Rc<str>]>` (see
     /// [`FieldCache`]).
     pub struct_shape: i32,
+    /// The one of those two words that holds the shape's pointer. A cache
+    /// keeps the shape it remembers alive, and one allocation is one slice of
+    /// one length, so a struct has that shape exactly when this word is the
+    /// cache's.
+    pub struct_shape_ptr: i32,
     /// A struct's field values: their `Vec`'s element pointer.
     pub struct_values: i32,
     /// A struct's type: the word of its `Option<Rc<StructType>>`, 0 for none
@@ -80,11 +85,12 @@ pub fn proto_bits(p: &Rc<crate::bytecode::Proto>) -> u64 {
 }
 
 /// What one field-reading instruction of compiled code last found: the shape
-/// of the struct it read (both words of the `Rc<[Rc<str>]>`, compared as they
-/// are, whatever their order) and the field's position in it. Structs made by
-/// the same literal share their shape, so the next read of a struct of that
-/// shape loads the value at that position without looking the name up.
-/// Starts empty (no shape is all zeros: one word is the pointer). The cache
+/// of the struct it read (both words of the `Rc<[Rc<str>]>`, as they are;
+/// compiled code compares the pointer word, [`HeapLayout::struct_shape_ptr`])
+/// and the field's position in it. Structs made by literals with the same
+/// fields share their shape, so the next read of a struct of that shape loads
+/// the value at that position without looking the name up.
+/// Starts empty (no shape's pointer is zero). The cache
 /// holds a reference to the shape it remembers, so that no other shape can be
 /// made at that address while it does.
 #[repr(C)]
@@ -168,7 +174,7 @@ fn probe() -> Option<HeapLayout> {
     // the `repr(C)` `Values`.
     let [ptr, len, cap] = vec_fields(unsafe { words(data, 3) }, rc.as_ptr() as usize)?;
     drop(value);
-    let (struct_shape, struct_values, struct_ty) = probe_struct(ptr * 8)?;
+    let (struct_shape, struct_shape_ptr, struct_values, struct_ty) = probe_struct(ptr * 8)?;
     let [ints_ptr, ints_len, ints_cap] = probe_ints()?;
     // A closure's `Rc` puts it where it puts a `Values`, when they are aligned alike.
     let closure_captures = (std::mem::align_of::<Closure>() == std::mem::align_of::<Values>())
@@ -188,6 +194,7 @@ fn probe() -> Option<HeapLayout> {
         ints_len: (data_off + ints_len) as i32,
         ints_cap: (data_off + ints_cap) as i32,
         struct_shape,
+        struct_shape_ptr,
         struct_values,
         struct_ty,
         closure_captures,
@@ -245,7 +252,7 @@ fn probe_ints() -> Option<[usize; 3]> {
 /// (`vec_ptr`: where a `Vec` keeps that pointer) and of its type's word,
 /// checked on a real struct (of a real type, whose word must be the pointer
 /// [`type_bits`] gives, and on one without, whose word must be 0).
-fn probe_struct(vec_ptr: usize) -> Option<(i32, i32, i32)> {
+fn probe_struct(vec_ptr: usize) -> Option<(i32, i32, i32, i32)> {
     let names: Rc<[Rc<str>]> = vec![Rc::from("a"), Rc::from("b")].into();
     let ty = Rc::new(StructType { name: Rc::from("Probe"), fields: names.to_vec(), methods: Vec::new() });
     let make = |ty: Option<Rc<StructType>>| {
@@ -269,11 +276,15 @@ fn probe_struct(vec_ptr: usize) -> Option<(i32, i32, i32)> {
     let (found_shape, found_values, found_ty, none) = unsafe {
         (words(base + shape, 2), read_at(base + values, 0), read_at(base + typed, 0), read_at(other + typed, 0))
     };
+    // The length word holds 2; the pointer word, an address, cannot.
+    let len_word = (0..2).find(|&w| found_shape[w] == names.len())?;
+    let ptr_word = 1 - len_word;
     let ok = found_shape == shape_words(&obj).map(|w| w as usize)
+        && found_shape[ptr_word] != names.len()
         && found_values == obj.values.as_ptr() as usize
         && found_ty as u64 == type_bits(&ty)
         && none == 0;
-    ok.then_some((shape as i32, values as i32, typed as i32))
+    ok.then_some((shape as i32, (shape + 8 * ptr_word) as i32, values as i32, typed as i32))
 }
 
 #[cfg(test)]
@@ -354,6 +365,14 @@ mod tests {
         // SAFETY: offsets from the probe, on a live struct.
         unsafe {
             assert_eq!(words(base + l.struct_shape as usize, 2), cache.shape.map(|w| w as usize));
+            let ptr_word = (l.struct_shape_ptr - l.struct_shape) as usize / 8;
+            assert!(ptr_word < 2, "one of the shape's two words");
+            // The other word is the length; this one is where the slice lives
+            // (at or below its first element).
+            assert_eq!(cache.shape[1 - ptr_word], 2, "the length word");
+            let ptr = read_at(base + l.struct_shape_ptr as usize, 0);
+            let first = obj.shape.as_ptr() as usize;
+            assert!(ptr <= first && first - ptr <= 64, "the pointer word: {ptr:#x} for elements at {first:#x}");
             assert_eq!(read_at(base + l.struct_values as usize, 0), obj.values.as_ptr() as usize);
             assert_eq!(read_at(base + l.struct_ty as usize, 0), 0, "made before its type");
         }

@@ -152,18 +152,13 @@ pub fn new_ref_into(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, part
 pub fn field(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, cache: &FieldCache, slow: Block) -> (Value, Value) {
     let obj = payload_if(b, at, TAG_STRUCT, slow);
     let c = b.ins().iconst(types::I64, cache as *const FieldCache as i64);
-    let mut differ = None;
-    for w in 0..2 {
-        let have = b.ins().load(types::I64, flags(), obj, l.struct_shape + 8 * w);
-        let want = b.ins().load(types::I64, flags(), c, FieldCache::SHAPE + 8 * w);
-        let x = b.ins().bxor(have, want);
-        differ = Some(match differ {
-            Some(d) => b.ins().bor(d, x),
-            None => x,
-        });
-    }
+    // The shapes' pointer words alone tell them apart (`struct_shape_ptr`).
+    let ptr_word = l.struct_shape_ptr - l.struct_shape;
+    let have = b.ins().load(types::I64, flags(), obj, l.struct_shape_ptr);
+    let want = b.ins().load(types::I64, flags(), c, FieldCache::SHAPE + ptr_word);
+    let differ = b.ins().icmp(IntCC::NotEqual, have, want);
     let hit = b.create_block();
-    b.ins().brif(differ.expect("two words"), slow, &[], hit, &[]);
+    b.ins().brif(differ, slow, &[], hit, &[]);
     b.switch_to_block(hit);
     let index = b.ins().load(types::I64, flags(), c, FieldCache::INDEX);
     let values = b.ins().load(types::I64, flags(), obj, l.struct_values);
