@@ -147,12 +147,7 @@ impl Fx<'_, '_> {
     /// Goes to `slow` unless the receiver at `recv` is a struct; returns, in
     /// a new current block, whether its type is the one cache `c` holds.
     fn cached_receiver(&mut self, l: HeapLayout, recv: Value, c: Value, slow: Block) -> Value {
-        let tag = self.b.ins().load(types::I8, flags(), recv, TAG_OFFSET as i32);
-        let is_struct = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_STRUCT as i64);
-        let check = self.b.create_block();
-        self.b.ins().brif(is_struct, check, &[], slow, &[]);
-        self.b.switch_to_block(check);
-        let obj = self.b.ins().load(types::I64, flags(), recv, PAYLOAD_OFFSET as i32);
+        let obj = heap::payload_if(&mut self.b, recv, TAG_STRUCT, slow);
         let ty = self.b.ins().load(types::I64, flags(), obj, l.struct_ty);
         let cached = self.b.ins().load(types::I64, flags(), c, MethodCache::TY);
         self.b.ins().icmp(IntCC::Equal, ty, cached)
