@@ -17,6 +17,8 @@ use crate::analyze::{Analysis, Kind, State};
 use crate::ranges::{Facts, Range};
 use crate::scalar::{flags, Loc, Scalar};
 
+mod quick;
+
 const VALUE_SIZE: i64 = 16;
 
 /// The Cranelift type a kind lives in.
@@ -165,6 +167,11 @@ struct Tx<'a, 'b> {
     blocks: HashMap<(u16, usize), Block>,
     /// Where an inlined body's `return` goes (its result as the block parameter).
     ret_to: Option<Block>,
+    /// The instructions of the function's quick return, copied to its
+    /// self-calls that are not inlined (`quick`).
+    quick: Option<Vec<bool>>,
+    /// The copy of the quick return being emitted.
+    quick_copy: Option<quick::QuickCopy>,
     ctx: Value,
     out: Option<Value>,
     /// The call budget passed to callees (see `direct_signature`).
@@ -198,6 +205,8 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         vars: HashMap::new(),
         blocks: HashMap::new(),
         ret_to: None,
+        quick: None,
+        quick_copy: None,
         ctx: Value::from_u32(0),
         out: None,
         callee_budget: Value::from_u32(0),
@@ -207,6 +216,11 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         closure: None,
     };
     tx.inline_levels = tx.inline_levels();
+    // Counted code counts what it runs, and a quick return run again in the
+    // callee would count twice.
+    if tx.inlines() && !u.counting {
+        tx.quick = quick::quick_return(code, &a.states);
+    }
     let entry = match &u.kind {
         UnitKind::Call(_) => vec![Range::ALL; u.proto.nslots as usize],
         UnitKind::Osr(r) => r.clone(),
@@ -286,7 +300,7 @@ impl Tx<'_, '_> {
     fn create_blocks(&mut self) {
         let a = self.u.analysis;
         for pc in 0..self.u.proto.code.len() {
-            if self.leaders[pc] && a.states[pc].is_some() {
+            if self.leaders[pc] && a.states[pc].is_some() && self.emitted(pc) {
                 let blk = self.b.create_block();
                 self.blocks.insert((self.frame, pc), blk);
             }
@@ -303,6 +317,13 @@ impl Tx<'_, '_> {
             let Some(st) = &a.states[pc] else {
                 continue;
             };
+            if let Some(slow) = self.not_emitted(pc) {
+                if open {
+                    self.b.ins().jump(slow, &[]);
+                    open = false;
+                }
+                continue;
+            }
             if let Some(&blk) = self.blocks.get(&(self.frame, pc)) {
                 // A block entered only by the code before it falling through
                 // is that code's block going on (`blk` stays unused): fewer
@@ -348,15 +369,20 @@ impl Tx<'_, '_> {
     /// effects, so a bail-out inside a copy leaves the whole unit like a
     /// bail-out in a callee does.
     fn inline_levels(&self) -> u16 {
-        // A copy reads the captured values of the unit's closure, which need
-        // not be the callee's (a global may hold another closure of this
-        // function).
-        if !matches!(self.u.kind, UnitKind::Call(_)) || !self.u.proto.captures.is_empty() {
+        if !self.inlines() {
             return 0;
         }
         let len = self.u.proto.code.len();
         let sites = (0..len).filter(|&pc| self.self_call(pc)).count();
         inline_levels_within(len, sites)
+    }
+
+    /// Whether the unit's self-calls may run copies of its code: a call
+    /// unit's, without captured values (a copy reads the captured values of
+    /// the unit's closure, which need not be the callee's: a global may hold
+    /// another closure of this function).
+    fn inlines(&self) -> bool {
+        matches!(self.u.kind, UnitKind::Call(_)) && self.u.proto.captures.is_empty()
     }
 
     /// Whether the call at `pc` calls the unit itself.
@@ -400,16 +426,22 @@ impl Tx<'_, '_> {
         self.frame -= 1;
         self.ret_to = outer_ret;
         self.callee_budget = outer_budget;
+        self.returned(pc, cont, known);
+        Ok(())
+    }
+
+    /// Goes on after the call at `pc` emitted as a copy, whose returns, all
+    /// emitted, jump to `cont` with the result; `known`: the facts that held
+    /// at the call.
+    fn returned(&mut self, pc: usize, cont: Block, known: Vec<(Value, Range)>) {
         self.b.switch_to_block(cont);
-        // The copy is complete, so are the returns into `cont`.
         self.b.seal_block(cont);
         self.facts.restore(known);
         let r = self.b.block_params(cont)[0];
         let st = self.u.analysis.states[pc].as_ref().expect("reachable call");
-        let Op::Call(n) = self.u.proto.code[pc] else { unreachable!("inline_self_call at a call") };
+        let Op::Call(n) = self.u.proto.code[pc] else { unreachable!("a copy of a call") };
         let at = Loc::Stack((st.stack.len() - n as usize - 1) as u16);
         self.set(at, self.u.analysis.results[pc], r);
-        Ok(())
     }
 
     /// Notes what `rangeflow` found of the int slots before instruction `pc`
@@ -459,6 +491,9 @@ impl Tx<'_, '_> {
     }
 
     fn block(&self, pc: usize) -> Result<Block, Rejection> {
+        if let Some(slow) = self.not_emitted(pc) {
+            return Ok(slow);
+        }
         self.blocks.get(&(self.frame, pc)).copied().ok_or_else(|| Rejection::new("jump into the middle of a block"))
     }
 
@@ -636,6 +671,24 @@ impl Tx<'_, '_> {
         }
     }
 
+    /// Calls callee `c` with `args` (ctx, budget, arguments); returns its
+    /// result and status.
+    fn call(&mut self, c: usize, args: &[Value]) -> Result<(Value, Value), Rejection> {
+        let callee = &self.u.analysis.callees[c];
+        if callee.captures {
+            // The closure the callee's code enters: the global's (checked
+            // on entry), or for LOAD_SELF this unit's own.
+            let closure = match (callee.closure, self.closure) {
+                (0, Some((own, _))) => own,
+                (0, None) => return Err(Rejection::new("calls itself without its closure")),
+                (addr, _) => self.b.ins().iconst(types::I64, addr as i64),
+            };
+            self.b.ins().store(flags(), closure, self.ctx, JitCtx::CLOSURE);
+        }
+        let call = self.b.ins().call(self.u.callee_refs[c], args);
+        Ok((self.b.inst_results(call)[0], self.b.inst_results(call)[1]))
+    }
+
     /// Emits one instruction; returns whether control falls through.
     fn op(&mut self, pc: usize, op: Op, st: &State) -> Result<bool, Rejection> {
         if let Some(falls) = self.scalar_op(pc, op, st)? {
@@ -718,19 +771,11 @@ impl Tx<'_, '_> {
                     self.inline_self_call(pc, &args[2..])?;
                     return Ok(true);
                 }
-                let callee = &self.u.analysis.callees[c as usize];
-                if callee.captures {
-                    // The closure the callee's code enters: the global's (checked
-                    // on entry), or for LOAD_SELF this unit's own.
-                    let closure = match (callee.closure, self.closure) {
-                        (0, Some((own, _))) => own,
-                        (0, None) => return Err(Rejection::new("calls itself without its closure")),
-                        (addr, _) => self.b.ins().iconst(types::I64, addr as i64),
-                    };
-                    self.b.ins().store(flags(), closure, self.ctx, JitCtx::CLOSURE);
+                if self.quick.is_some() && self.self_call(pc) {
+                    self.quick_self_call(pc, c as usize, &args[2..])?;
+                    return Ok(true);
                 }
-                let call = self.b.ins().call(self.u.callee_refs[c as usize], &args);
-                let (r, flag) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
+                let (r, flag) = self.call(c as usize, &args)?;
                 let prop = self.propagate_block();
                 let next = self.block(pc + 1)?;
                 self.set(Loc::Stack((d - n - 1) as u16), res, r);
