@@ -12,7 +12,7 @@
 //! ([`Facts::hand_to`], [`Facts::enter`]); any other block starts with none.
 //! Losing a fact only costs a check, so everything unsure starts empty.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstructionData, Value};
@@ -109,7 +109,7 @@ pub struct Facts {
     now: Vec<(Value, Range)>,
     /// Facts for a block with one entering edge, left at that edge. `None`
     /// when a second edge turned up (then nothing is known there).
-    waiting: HashMap<Block, Option<Vec<(Value, Range)>>>,
+    waiting: FxHashMap<Block, Option<Vec<(Value, Range)>>>,
 }
 
 impl Facts {

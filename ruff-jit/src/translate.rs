@@ -3,7 +3,7 @@
 //! takes), so values stay unboxed in registers; control flow maps to blocks; every
 //! operation that would raise in the VM branches to a bail-out instead.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Signature, Type, Value};
@@ -163,8 +163,8 @@ struct Tx<'a, 'b> {
     frame: u16,
     /// How many levels of the unit's self-calls are inlined (`inline_levels`).
     inline_levels: u16,
-    vars: HashMap<(u16, Loc, Type), Variable>,
-    blocks: HashMap<(u16, usize), Block>,
+    vars: FxHashMap<(u16, Loc, Type), Variable>,
+    blocks: FxHashMap<(u16, usize), Block>,
     /// Where an inlined body's `return` goes (its result as the block parameter).
     ret_to: Option<Block>,
     /// The instructions of the function's quick return, copied to its
@@ -176,7 +176,7 @@ struct Tx<'a, 'b> {
     out: Option<Value>,
     /// The call budget passed to callees (see `direct_signature`).
     callee_budget: Value,
-    bails: HashMap<u64, Block>,
+    bails: FxHashMap<u64, Block>,
     propagate: Option<Block>,
     ret_ty: Type,
     /// For a function with captured variables: the closure entered (from
@@ -202,15 +202,15 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         sealed_early: Vec::new(),
         frame: 0,
         inline_levels: 0,
-        vars: HashMap::new(),
-        blocks: HashMap::new(),
+        vars: FxHashMap::default(),
+        blocks: FxHashMap::default(),
         ret_to: None,
         quick: None,
         quick_copy: None,
         ctx: Value::from_u32(0),
         out: None,
         callee_budget: Value::from_u32(0),
-        bails: HashMap::new(),
+        bails: FxHashMap::default(),
         propagate: None,
         ret_ty: cl_type(a.ret),
         closure: None,

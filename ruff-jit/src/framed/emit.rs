@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, SigRef, StackSlot, Type, Value};
 use cranelift_codegen::isa::TargetFrontendConfig;
@@ -145,12 +147,12 @@ pub struct Emitted {
 struct Fx<'a, 'b> {
     b: FunctionBuilder<'b>,
     u: &'a FramedUnit<'a>,
-    vars: HashMap<(Loc, Type), Variable>,
-    blocks: HashMap<usize, Block>,
+    vars: FxHashMap<(Loc, Type), Variable>,
+    blocks: FxHashMap<usize, Block>,
     ctx: Value,
     out: Value,
     base: Variable,
-    exits: HashMap<(usize, usize, u64), Block>,
+    exits: FxHashMap<(usize, usize, u64), Block>,
     raised: Option<Block>,
     /// The caches the code refers to (the engine keeps them alive).
     caches: Caches,
@@ -201,12 +203,12 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejec
     let mut fx = Fx {
         b,
         u,
-        vars: HashMap::new(),
-        blocks: HashMap::new(),
+        vars: FxHashMap::default(),
+        blocks: FxHashMap::default(),
         ctx: Value::from_u32(0),
         out: Value::from_u32(0),
         base,
-        exits: HashMap::new(),
+        exits: FxHashMap::default(),
         raised: None,
         caches: Caches::default(),
         at: (0, 0),
