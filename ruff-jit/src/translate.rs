@@ -385,6 +385,16 @@ impl Tx<'_, '_> {
         matches!(self.u.kind, UnitKind::Call(_)) && self.u.proto.captures.is_empty()
     }
 
+    /// How many levels of copies of its code a call unit holds, one inside
+    /// the other: inlined bodies, and quick returns below the last of them.
+    /// Each is a call towards the recursion limit, so the unit's entry
+    /// checks that the limit leaves room for them all, and the copies check
+    /// nothing. Where it does not, the unit bails out like one past the
+    /// limit, and the VM makes those last calls itself.
+    fn copy_levels(&self) -> u16 {
+        self.inline_levels + u16::from(self.quick.is_some())
+    }
+
     /// Whether the call at `pc` calls the unit itself.
     fn self_call(&self, pc: usize) -> bool {
         let (Some(st), Op::Call(n)) = (&self.u.analysis.states[pc], self.u.proto.code[pc]) else {
@@ -397,15 +407,14 @@ impl Tx<'_, '_> {
         matches!(self.u.analysis.callees[c as usize].target, crate::analyze::Target::Itself)
     }
 
-    /// A self-call as a copy of the body: the recursion-depth check of the
-    /// callee's prologue, the arguments bound to the copy's slots, and its
-    /// returns joining at a block that continues after the call.
+    /// A self-call as a copy of the body: the arguments bound to the copy's
+    /// slots, and its returns joining at a block that continues after the
+    /// call. The copy is a call towards the recursion limit, which the unit's
+    /// entry checked for every level of copies (`copy_levels`).
     fn inline_self_call(&mut self, pc: usize, args: &[Value]) -> Result<(), Rejection> {
         let UnitKind::Call(kinds) = &self.u.kind else {
             return Err(Rejection::new("inlining outside a call unit"));
         };
-        let too_deep = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, self.callee_budget, 0);
-        self.guard(too_deep, bail::DEPTH);
         if self.u.counting {
             crate::scalar::emit_count(&mut self.b, &self.u.proto.jit.stats.native_calls as *const _ as i64, 1);
         }
@@ -516,7 +525,8 @@ impl Tx<'_, '_> {
         match &self.u.kind {
             UnitKind::Call(kinds) => {
                 let budget = params[1];
-                let too_deep = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, budget, 0);
+                let room = i64::from(self.copy_levels());
+                let too_deep = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, budget, room);
                 self.guard(too_deep, bail::DEPTH);
                 let sp = self.b.ins().get_stack_pointer(types::I64);
                 let floor = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::STACK_LIMIT);

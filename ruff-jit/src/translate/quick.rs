@@ -8,13 +8,13 @@
 //! base cases.
 //!
 //! The quick return is pure, so running it again in the callee, when the call
-//! is made after all, changes nothing. It is part of a Ruff call, so it first
-//! checks the recursion limit like the callee's prologue would, and an error
-//! or guard inside it bails out like one in an inlined copy.
+//! is made after all, changes nothing. It is part of a Ruff call, so it
+//! counts towards the recursion limit (the unit's entry checks room for it:
+//! `Tx::copy_levels`), and an error or guard inside it bails out like one in
+//! an inlined copy.
 
-use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, InstBuilder, Value};
-use ruff_core::runtime::tier::{bail, Rejection};
+use ruff_core::runtime::tier::Rejection;
 
 use super::{Tx, UnitKind};
 use crate::scalar::Loc;
@@ -135,8 +135,6 @@ impl Tx<'_, '_> {
         let UnitKind::Call(kinds) = &self.u.kind else {
             return Err(Rejection::new("inlining outside a call unit"));
         };
-        let too_deep = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, self.callee_budget, 0);
-        self.guard(too_deep, bail::DEPTH);
         let cont = self.b.create_block();
         self.b.append_block_param(cont, self.ret_ty);
         let slow = self.b.create_block();
