@@ -217,8 +217,9 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
     };
     tx.inline_levels = tx.inline_levels();
     // Counted code counts what it runs, and a quick return run again in the
-    // callee would count twice.
-    if tx.inlines() && !u.counting {
+    // callee would count twice. Without a self-call there is nothing to copy
+    // it to (and the entry would check room for copies it does not hold).
+    if tx.inlines() && !u.counting && (0..code.len()).any(|pc| tx.self_call(pc)) {
         tx.quick = quick::quick_return(code, &a.states);
     }
     let entry = match &u.kind {
