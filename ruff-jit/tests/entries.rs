@@ -169,11 +169,16 @@ fn bools_and_nulls_are_passed_and_returned() {
 }
 
 /// The recursion limit through either kind of entry: with `limit` native calls
-/// allowed, `down(n)` (n + 1 calls, two of every three of them inlined copies) runs to
-/// its end exactly when n < limit, and otherwise bails out for the VM to raise
-/// the error.
+/// allowed, `down(n)` (n + 1 calls, most of them inlined copies) never runs
+/// past it, bailing out for the VM to raise the error. Its unit holds three
+/// levels of copies (two inlined bodies, then the quick return
+/// `if n < 1 { return ... }`), so the unit is entered every third call down
+/// where the quick return does not end the recursion, and an entry whose
+/// limit leaves no room for all three levels bails out too, for the VM to
+/// make those last calls itself.
 #[test]
 fn the_call_budget_stops_recursion_at_the_limit() {
+    const COPY_LEVELS: i64 = 3;
     let five = "func down(n, a, b, c, d) {\n    if n < 1 { return a + b + c + d }\n    return 1 + down(n - 1, a, b, c, d)\n}\n";
     let one = "func down(n) {\n    if n < 1 { return 0 }\n    return 1 + down(n - 1)\n}\n";
     for (text, extra) in [(one, 0), (five, 4)] {
@@ -183,9 +188,12 @@ fn the_call_budget_stops_recursion_at_the_limit() {
         let (code, globals) = compile(text, "down", &shape(3));
         assert_eq!(code.data.is_null(), !TRAMPOLINE || extra > 0, "{text}");
         for n in 0..7 {
-            for limit in 0..9 {
+            for limit in 0..13 {
                 let (st, out, why) = call_limited(code, &shape(n), &globals, limit);
-                if n < limit as i64 {
+                let mut entered = (0..=n).step_by(COPY_LEVELS as usize).filter(|&d| d == 0 || n - d >= 1);
+                let native = entered.all(|d| limit as i64 - d > COPY_LEVELS);
+                assert!(!native || n < limit as i64, "n={n} limit={limit}");
+                if native {
                     assert_eq!(
                         (st, format!("{out:?}")),
                         (status::DONE, format!("{:?}", Value::Int(n))),
