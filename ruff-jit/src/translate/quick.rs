@@ -14,11 +14,11 @@
 //! an inlined copy.
 
 use cranelift_codegen::ir::{Block, InstBuilder, Value};
+use ruff_core::bytecode::Op;
 use ruff_core::runtime::tier::Rejection;
 
 use super::{Tx, UnitKind};
 use crate::scalar::Loc;
-use ruff_core::bytecode::Op;
 
 /// The longest quick return copied to a call site, in instructions: a few
 /// compares and a result, not a body.
