@@ -12,11 +12,10 @@
 //! ([`Facts::hand_to`], [`Facts::enter`]); any other block starts with none.
 //! Losing a fact only costs a check, so everything unsure starts empty.
 
-use rustc_hash::FxHashMap;
-
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstructionData, Value};
 use cranelift_frontend::FunctionBuilder;
+use rustc_hash::FxHashMap;
 
 /// An inclusive range of `i64` values (never empty).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,8 +3,6 @@
 //! takes), so values stay unboxed in registers; control flow maps to blocks; every
 //! operation that would raise in the VM branches to a bail-out instead.
 
-use rustc_hash::FxHashMap;
-
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Signature, Type, Value};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
@@ -12,6 +10,7 @@ use cranelift_frontend::{FunctionBuilder, Variable};
 use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::tier::{bail, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OFFSET};
+use rustc_hash::FxHashMap;
 
 use crate::analyze::{Analysis, Kind, State};
 use crate::ranges::{Facts, Range};
@@ -215,11 +214,12 @@ pub fn translate(b: FunctionBuilder<'_>, u: &Unit<'_>) -> Result<(), Rejection> 
         ret_ty: cl_type(a.ret),
         closure: None,
     };
-    tx.inline_levels = tx.inline_levels();
+    let sites = (0..code.len()).filter(|&pc| tx.self_call(pc)).count();
+    tx.inline_levels = tx.inline_levels(sites);
     // Counted code counts what it runs, and a quick return run again in the
     // callee would count twice. Without a self-call there is nothing to copy
     // it to (and the entry would check room for copies it does not hold).
-    if tx.inlines() && !u.counting && (0..code.len()).any(|pc| tx.self_call(pc)) {
+    if tx.inlines() && !u.counting && sites > 0 {
         tx.quick = quick::quick_return(code, &a.states);
     }
     let entry = match &u.kind {
@@ -368,14 +368,12 @@ impl Tx<'_, '_> {
     /// level halves the calls a recursive function makes and runs its base
     /// cases without a call; two leave a third of them. Pure code has no side
     /// effects, so a bail-out inside a copy leaves the whole unit like a
-    /// bail-out in a callee does.
-    fn inline_levels(&self) -> u16 {
+    /// bail-out in a callee does. `sites`: the unit's self-calls.
+    fn inline_levels(&self, sites: usize) -> u16 {
         if !self.inlines() {
             return 0;
         }
-        let len = self.u.proto.code.len();
-        let sites = (0..len).filter(|&pc| self.self_call(pc)).count();
-        inline_levels_within(len, sites)
+        inline_levels_within(self.u.proto.code.len(), sites)
     }
 
     /// Whether the unit's self-calls may run copies of its code: a call

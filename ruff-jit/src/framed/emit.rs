@@ -6,8 +6,6 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
-
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, SigRef, StackSlot, Type, Value};
 use cranelift_codegen::isa::TargetFrontendConfig;
@@ -17,6 +15,7 @@ use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_NULL, TAG_OFFSET};
 use ruff_core::runtime::vm::jit_helpers::{CallCache, MethodCache, PlainTypeCache, STEP_RAISED};
+use rustc_hash::FxHashMap;
 
 mod direct;
 mod fields;
