@@ -28,7 +28,7 @@
 //! with at the header (an entry with other values is a mismatch: nothing runs,
 //! and the VM goes on).
 
-use ruff_core::bytecode::{Const, Op, Proto};
+use ruff_core::bytecode::{Const, Op, Proto, SlotReads};
 
 use crate::analyze::{Analysis, Kind};
 use crate::ranges::Range;
@@ -286,20 +286,25 @@ pub fn entry_guess(proto: &Proto, values: impl Iterator<Item = i64>) -> Vec<Rang
 }
 
 /// The slots an instruction of `code` (reachable in `a`) reads.
-fn read_slots(code: &[Op], a: &Analysis, nslots: usize) -> Vec<bool> {
+pub fn read_slots(code: &[Op], a: &Analysis, nslots: usize) -> Vec<bool> {
     let mut out = vec![false; nslots];
     for (pc, op) in code.iter().enumerate() {
         if a.states[pc].is_none() {
             continue;
         }
-        let (s, n) = match *op {
-            Op::LoadLocal(s) | Op::AddLocal(s) | Op::IncLocal(s, _) => (s as usize, 1),
-            Op::LocalAddInt(s, _) | Op::LocalSubInt(s, _) => (s as usize, 1),
-            Op::IterNext(s, _) => (s as usize, 2),
-            _ => continue,
+        let mut mark = |s: u16| {
+            if let Some(x) = out.get_mut(s as usize) {
+                *x = true;
+            }
         };
-        for x in out.iter_mut().skip(s).take(n) {
-            *x = true;
+        match op.slot_reads() {
+            SlotReads::None => {}
+            SlotReads::One(s) => mark(s),
+            SlotReads::Two(s, t) => {
+                mark(s);
+                mark(t);
+            }
+            SlotReads::Any => return vec![true; nslots],
         }
     }
     out

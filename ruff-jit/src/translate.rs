@@ -549,13 +549,18 @@ impl Tx<'_, '_> {
                 crate::wrapper::check_globals(&mut self.b, self.ctx, &self.u.guards, stale);
                 let mismatch = self.b.create_block();
                 self.b.set_cold_block(mismatch);
+                // A slot no instruction of the unit reads is neither checked nor
+                // loaded: its kind and value now do not matter (and a bail-out
+                // leaves the VM's frame as it was).
+                let read = crate::rangeflow::read_slots(&self.u.proto.code, a, st.slots.len());
+                let entering = || st.slots.iter().enumerate().filter(|&(i, k)| k.scalar() && read[i]);
                 let mut fails = crate::wrapper::AnyFails::default();
-                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| k.scalar()) {
+                for (i, k) in entering() {
                     fails.tag_differs(&mut self.b, slots, i as i32 * VALUE_SIZE as i32, tag_of(*k));
                 }
                 fails.branch(&mut self.b, mismatch);
                 let mut outside = crate::wrapper::AnyFails::default();
-                for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| k.scalar()) {
+                for (i, k) in entering() {
                     let off = i as i32 * VALUE_SIZE as i32;
                     if *k != Kind::Null {
                         let v = self.b.ins().load(cl_type(*k), flags(), slots, off + PAYLOAD_OFFSET as i32);

@@ -6,5 +6,5 @@ pub mod fuse;
 pub mod op;
 pub mod proto;
 
-pub use op::{Arith, Cmp, Op, Tag, Var};
+pub use op::{Arith, Cmp, Op, SlotReads, Tag, Var};
 pub use proto::{Const, Proto};

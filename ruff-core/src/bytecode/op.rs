@@ -14,6 +14,19 @@ pub enum Var {
     Global(u32),
 }
 
+/// The frame slots one instruction reads: [`Op::slot_reads`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotReads {
+    /// None.
+    None,
+    /// This one.
+    One(u16),
+    /// These two.
+    Two(u16, u16),
+    /// Any of them (which ones depends on more than the instruction).
+    Any,
+}
+
 /// The comparison of a fused compare-and-branch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cmp {
@@ -339,6 +352,97 @@ impl Op {
         }
     }
 
+    /// The frame slots the instruction reads (writing a slot is not reading it).
+    pub fn slot_reads(&self) -> SlotReads {
+        match *self {
+            Op::LoadLocal(s)
+            | Op::AddLocal(s)
+            | Op::IncLocal(s, _)
+            | Op::LocalAddInt(s, _)
+            | Op::LocalSubInt(s, _)
+            | Op::JumpIfNotLocalInt(_, s, ..)
+            | Op::ArithLocal(_, s)
+            | Op::ReturnLocal(s) => SlotReads::One(s),
+            // The sequence at S and the position at S + 1.
+            Op::IterNext(s, _) | Op::IterNextStore(s, ..) => SlotReads::Two(s, s + 1),
+            Op::LocalsArithStore(_, a, b, _) | Op::LocalsArith(_, a, b) | Op::LoadLocal2(a, b) => SlotReads::Two(a, b),
+            // The variable's value is taken, updated and stored back.
+            Op::CallUpdate(_, v) | Op::SetPath(v, ..) => match v {
+                Var::Local(s) => SlotReads::One(s),
+                Var::Capture(_) | Var::Global(_) => SlotReads::None,
+            },
+            // Copies the locals the new closure captures (listed in its proto).
+            Op::MakeClosure(_) => SlotReads::Any,
+            Op::Const(_)
+            | Op::Int(_)
+            | Op::Null
+            | Op::True
+            | Op::False
+            | Op::Pop
+            | Op::Dup
+            | Op::StoreLocal(_)
+            | Op::LoadCapture(_)
+            | Op::StoreCapture(_)
+            | Op::LoadGlobal(_)
+            | Op::StoreGlobal(_)
+            | Op::DefineGlobal(..)
+            | Op::LoadSelf
+            | Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::Mod
+            | Op::Eq
+            | Op::Ne
+            | Op::Lt
+            | Op::Le
+            | Op::Gt
+            | Op::Ge
+            | Op::Neg
+            | Op::Not
+            | Op::ToBool
+            | Op::AddGlobal(_)
+            | Op::Jump(_)
+            | Op::Loop(_)
+            | Op::JumpIfFalse(_)
+            | Op::JumpIfTrue(_)
+            | Op::JumpIfNotNull(_)
+            | Op::JumpIfNot(..)
+            | Op::Call(_)
+            | Op::CallMethod(..)
+            | Op::Return
+            | Op::Index
+            | Op::Field(_)
+            | Op::OptField(_)
+            | Op::MakeArray(_)
+            | Op::ArrayPush
+            | Op::ArrayExtend
+            | Op::MakeDict(_)
+            | Op::DictInsert
+            | Op::DictExtend
+            | Op::MakeStruct(_)
+            | Op::MakeTagged(_)
+            | Op::MakeEnum(..)
+            | Op::DefineStruct(..)
+            | Op::Concat(_)
+            | Op::Throw
+            | Op::Raise(_)
+            | Op::TryBegin(_)
+            | Op::TryEnd
+            | Op::IterPrepare
+            | Op::MatchTag(..)
+            | Op::MatchEnum(..)
+            | Op::MatchName(..)
+            | Op::Unwrap
+            | Op::ElemOrNull(_)
+            | Op::RestFrom(_)
+            | Op::KeyOrNull(_)
+            | Op::RestWithout(_)
+            | Op::Import(..)
+            | Op::Halt => SlotReads::None,
+        }
+    }
+
     /// The jump target, for ops that branch.
     pub fn target(&self) -> Option<u32> {
         match *self {
@@ -383,6 +487,18 @@ impl Op {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slot_reads_name_the_slots_an_op_reads_and_not_those_it_writes() {
+        assert_eq!(Op::LoadLocal(3).slot_reads(), SlotReads::One(3));
+        assert_eq!(Op::StoreLocal(3).slot_reads(), SlotReads::None);
+        assert_eq!(Op::IncLocal(2, 1).slot_reads(), SlotReads::One(2));
+        assert_eq!(Op::IterNext(4, 9).slot_reads(), SlotReads::Two(4, 5));
+        assert_eq!(Op::IterNextStore(4, 6, 9).slot_reads(), SlotReads::Two(4, 5));
+        assert_eq!(Op::CallUpdate(2, Var::Local(1)).slot_reads(), SlotReads::One(1));
+        assert_eq!(Op::SetPath(Var::Global(1), 1, 0).slot_reads(), SlotReads::None);
+        assert_eq!(Op::MakeClosure(0).slot_reads(), SlotReads::Any);
+    }
 
     #[test]
     fn ops_stay_small() {
