@@ -1,7 +1,8 @@
 //! The instruction set. This enum is the one list of opcodes: names, stack effects
-//! (`Proto::stack_effect`, which needs the constants)
-//! and disassembly are exhaustive matches on it, so a new op that is missing anywhere
-//! is a compile error. Jump targets are absolute instruction indexes.
+//! (`Proto::stack_effect`, which needs the constants), the frame slots each one
+//! reads (`Op::slot_reads`) and disassembly are exhaustive matches on it, so a new
+//! op that is missing anywhere is a compile error. Jump targets are absolute
+//! instruction indexes.
 
 /// Where a variable lives, resolved at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
