@@ -23,6 +23,7 @@ import collections
 import concurrent.futures
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -149,6 +150,9 @@ def main():
     args = ap.parse_args()
     if not os.path.isfile(args.binary):
         sys.exit(f"no binary at {args.binary}: run cargo build --release -p ruff-cli first")
+    tool = "nm" if args.check else "valgrind"
+    if shutil.which(tool) is None:
+        sys.exit(f"{tool} is not installed (Debian: apt-get install {'binutils' if args.check else 'valgrind'})")
     if args.check:
         check(args.binary)
     else:
