@@ -79,6 +79,32 @@ pub(crate) fn is_counted(v: &Value) -> bool {
     counted(unsafe { *(v as *const Value as *const u8).add(TAG_OFFSET) })
 }
 
+/// Stores `v` over `dst`, dropping the old value only when it holds a counted
+/// reference. `Value`'s drop glue is a call the compiler does not inline (8
+/// instructions and the call for an int), and what a builtin's loop overwrites
+/// (a callback's last result, an accumulator) is mostly a scalar.
+#[inline(always)]
+pub(crate) fn overwrite(dst: &mut Value, v: Value) {
+    if is_counted(dst) {
+        *dst = v;
+    } else {
+        // SAFETY: the old value holds no reference, so there is nothing to
+        // release; `dst` is valid for writes.
+        unsafe { std::ptr::write(dst, v) }
+    }
+}
+
+/// Drops `v`, through `Value`'s drop glue only when it holds a counted
+/// reference (see [`overwrite`]).
+#[inline(always)]
+pub(crate) fn discard(v: Value) {
+    if is_counted(&v) {
+        drop(v);
+    } else {
+        std::mem::forget(v);
+    }
+}
+
 impl Values {
     /// Offset of the flag that says whether an element may be counted (a
     /// byte, 0 or 1) from the start of a `Values`.

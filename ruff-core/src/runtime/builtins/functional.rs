@@ -12,7 +12,7 @@ use std::rc::Rc;
 use super::{Arity, Builtin};
 use crate::runtime::error::{fail, RuntimeError};
 use crate::runtime::value::Value;
-use crate::runtime::values::Values;
+use crate::runtime::values::{overwrite, Values};
 use crate::runtime::vm::{Callback, Vm};
 
 /// The functional library.
@@ -67,9 +67,9 @@ fn reduce(vm: &mut Vm, args: &mut [Value]) -> Result<Value, RuntimeError> {
     let mut pair = [std::mem::take(&mut args[1]), Value::Null];
     let mut r = Value::Null;
     for v in arr.iter() {
-        pair[1] = v.clone();
+        overwrite(&mut pair[1], v.clone());
         f.call_into(vm, &pair, &mut r)?;
-        pair[0] = std::mem::take(&mut r);
+        overwrite(&mut pair[0], std::mem::take(&mut r));
     }
     let [acc, _] = pair;
     Ok(acc)

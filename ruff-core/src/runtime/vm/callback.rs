@@ -23,6 +23,7 @@ use crate::runtime::heap_layout::closure_bits;
 use crate::runtime::object::Closure;
 use crate::runtime::tier::{bail, status, JitCtx};
 use crate::runtime::value::Value;
+use crate::runtime::values::{discard, overwrite};
 
 /// A function value a builtin is about to call many times.
 pub(crate) struct Callback {
@@ -50,7 +51,7 @@ impl Callback {
             return Ok(());
         };
         if self.ready {
-            *out = Value::Null;
+            overwrite(out, Value::Null);
             if vm.pure_again(c, args, out) {
                 return Ok(());
             }
@@ -77,7 +78,9 @@ impl Callback {
     pub(crate) fn call_truthy(&mut self, vm: &mut Vm, args: &[Value]) -> Result<bool, RuntimeError> {
         let mut out = Value::Null;
         self.call_into(vm, args, &mut out)?;
-        Ok(out.truthy())
+        let truthy = out.truthy();
+        discard(out);
+        Ok(truthy)
     }
 
     /// The call run by the VM in a frame (after which the context must be
