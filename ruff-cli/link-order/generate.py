@@ -5,7 +5,7 @@
         Runs every program of `examples/` and `ruff-core/tests/programs/` under
         callgrind, with `--jit=eager` and with `--jit=auto`, and writes the
         functions of the binary they executed: those executed by the most runs
-        first, then by instructions executed. Takes about five minutes on two
+        first, then by instructions executed. Takes about six minutes on two
         cores. Rebuild afterwards (`cargo build --release -p ruff-cli`).
 
     python3 ruff-cli/link-order/generate.py --check [--binary PATH]
@@ -49,7 +49,7 @@ def programs():
 
 
 def profile(binary, program, mode):
-    """Self instructions per function of `binary` in one run, and whether it ran."""
+    """Self instructions per function of `binary` in one run (none when it timed out)."""
     with tempfile.NamedTemporaryFile(prefix="ruff-order-", suffix=".cg") as out:
         cmd = ["valgrind", "--tool=callgrind", "--demangle=no", "--callgrind-out-file=" + out.name,
                binary, "run", "--jit=" + mode, program]
