@@ -23,7 +23,7 @@ use crate::runtime::heap_layout::closure_bits;
 use crate::runtime::object::Closure;
 use crate::runtime::tier::{bail, status, JitCtx};
 use crate::runtime::value::Value;
-use crate::runtime::values::{discard, overwrite};
+use crate::runtime::values::{discard, is_counted, overwrite};
 
 /// A function value a builtin is about to call many times.
 pub(crate) struct Callback {
@@ -102,7 +102,7 @@ impl Vm {
     #[inline]
     fn pure_again(&mut self, c: &Rc<Closure>, args: &[Value], out: &mut Value) -> bool {
         let proto = &c.proto;
-        debug_assert!(!crate::runtime::values::is_counted(out), "pure code overwrites the result slot");
+        debug_assert!(!is_counted(out), "pure code overwrites the result slot");
         let code = match proto.jit.call.get() {
             Some(code) if !code.framed && args.len() == proto.nparams as usize => code,
             _ => return false,
