@@ -244,3 +244,69 @@ fn the_vm_notes_the_kinds_of_the_fields_it_reads() {
         (0..f.code.len()).filter(|&pc| matches!(f.code[pc], Op::Field(_))).map(|pc| f.feedback[pc].get()).collect();
     assert_eq!(seen, [feedback::FLOAT, feedback::INT, feedback::STR | feedback::OTHER]);
 }
+
+/// Structs whose last reference native code drops are kept and reused by the
+/// next literal of the same shape (`struct_pool` in ruff-core). A reused
+/// object must be the new struct in every way: the type declared when the
+/// literal runs (also after a redeclaration, and none before the first), its
+/// own values (strings, arrays and structs of the old one released), and no
+/// effect on structs still held elsewhere.
+const REUSED: &str = r#"
+let early := Box { v: -1, tag: "early", inner: null }
+struct Inner { n: int }
+func churn(n, label) {
+    mut kept := []
+    mut last := Box { v: 0, tag: label, inner: Inner { n: 0 } }
+    mut t := 0
+    for i in n {
+        let b := Box { v: i, tag: label + to_string(i % 3), inner: Inner { n: i * 2 } }
+        t = t + b.v + b.inner.n + len(b.tag)
+        if i % 500 == 7 {
+            kept = push(kept, b)
+        }
+        mut c := b
+        c.v := i + 1
+        c.extra := [i, label]
+        t = t + c.v + len(c.extra)
+        last = b
+    }
+    return to_string(t) + " " + to_string(kept) + " " + to_string(last) + " " + type(last) + " " + to_string(early)
+}
+func describe(n) {
+    mut out := ""
+    mut total := 0
+    for i in n {
+        let b := Box { v: i, tag: "d", inner: null }
+        out = b.show()
+        total = total + len(out)
+    }
+    return out + " " + to_string(total)
+}
+print(churn(3000, "a"))
+struct Box {
+    v: int,
+    tag: string,
+    inner: int
+    func show() { return "first " + to_string(v) }
+}
+print(churn(3000, "b"))
+print(describe(3000))
+struct Box {
+    v: int,
+    tag: string,
+    inner: int
+    func show() { return "second " + tag + to_string(v) }
+}
+print(describe(3000))
+print(early, type(early))
+"#;
+
+#[test]
+fn reused_struct_objects_are_new_structs() {
+    agrees_with_vm(REUSED, "second d2999", 3, |mode, protos| {
+        // `churn`'s field assignments are steps; its literals are not.
+        let (native, _, _) = stats_of(protos, "churn");
+        assert!(native > 20_000, "{mode:?}: churn did not run natively ({native} native instructions)");
+        few_steps(mode, protos, "describe", 5_000);
+    });
+}

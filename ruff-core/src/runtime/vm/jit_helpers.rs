@@ -132,7 +132,17 @@ pub unsafe extern "C" fn ruff_jit_clone(dst: *mut Value, src: *const Value) {
 /// # Safety
 /// `v` is an initialised value that nothing else will drop.
 pub unsafe extern "C" fn ruff_jit_drop(v: *mut Value) {
-    unsafe { std::ptr::drop_in_place(v) }
+    // Native code calls this for the last reference to an object; a struct's
+    // is kept for reuse (`struct_pool`).
+    // SAFETY: the value is read out once and its position is dead.
+    unsafe {
+        if let Value::Struct(_) = &*v {
+            let Value::Struct(obj) = std::ptr::read(v) else { unreachable!() };
+            super::struct_pool::recycle(obj);
+        } else {
+            std::ptr::drop_in_place(v)
+        }
+    }
 }
 
 /// Moves the value at `src` into `slot`, dropping what `slot` held (`src` is dead
@@ -399,22 +409,12 @@ pub unsafe extern "C" fn ruff_jit_make_struct(ctx: *mut JitCtx, shape: *const Co
     // SAFETY: as for `ruff_jit_step`.
     let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
     let Const::Shape { name, fields } = (unsafe { &*shape }) else { unreachable!("MAKE_STRUCT without a shape") };
-    // Each value moves as tag byte + payload word (`value::copy_split`):
-    // native code has just stored them that way, and a 16-byte read of each
-    // missed store forwarding (most of this helper's time on a loop making
-    // one small struct per iteration).
-    let n = fields.len();
-    let mut values: Vec<Value> = Vec::with_capacity(n);
-    // SAFETY: the values are moved out once, their positions dead after; the
-    // vector has room for `n` and owns them once all are written.
+    // SAFETY: the caller's values, moved out once; their positions are dead
+    // until the result is written over the first.
     unsafe {
-        for i in 0..n {
-            crate::runtime::value::copy_split(at.add(i), values.as_mut_ptr().add(i));
-        }
-        values.set_len(n);
+        let v = vm.structs.instance_at(name, fields, at);
+        std::ptr::write(at, v)
     }
-    let v = vm.structs.instance(name, fields, values);
-    unsafe { std::ptr::write(at, v) }
 }
 
 /// The helpers by symbol name, for the tier to link against.

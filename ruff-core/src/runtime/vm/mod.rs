@@ -21,6 +21,7 @@ mod jit_try;
 mod module;
 mod native;
 mod stack;
+mod struct_pool;
 mod structs;
 mod unwind;
 

@@ -8,8 +8,9 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
+use super::struct_pool;
 use crate::runtime::object::{StructObj, StructType};
-use crate::runtime::value::Value;
+use crate::runtime::value::{copy_split, Value};
 
 #[derive(Default)]
 pub(crate) struct StructTypes {
@@ -22,14 +23,23 @@ pub(crate) struct StructTypes {
 impl StructTypes {
     /// The type declared as `name`, through the one-entry cache.
     pub(crate) fn lookup(&mut self, name: &Rc<str>) -> Option<Rc<StructType>> {
-        if let Some((n, found)) = &self.last {
-            if Rc::ptr_eq(n, name) {
-                return found.clone();
-            }
+        self.lookup_ref(name).cloned()
+    }
+
+    /// [`StructTypes::lookup`] without a new reference to the type.
+    #[inline(always)]
+    fn lookup_ref(&mut self, name: &Rc<str>) -> Option<&Rc<StructType>> {
+        if !matches!(&self.last, Some((n, _)) if std::ptr::addr_eq(Rc::as_ptr(n), Rc::as_ptr(name))) {
+            self.remember(name);
         }
+        self.last.as_ref().and_then(|(_, found)| found.as_ref())
+    }
+
+    /// Looks `name` up in the table and makes it the remembered name.
+    #[cold]
+    fn remember(&mut self, name: &Rc<str>) {
         let found = self.by_name.get(name).cloned();
-        self.last = Some((name.clone(), found.clone()));
-        found
+        self.last = Some((name.clone(), found));
     }
 
     /// A struct named `name`, of type `name` as declared now, with `values` for
@@ -54,6 +64,53 @@ impl StructTypes {
         }
     }
 
+    /// [`StructTypes::instance`] of the `shape.len()` values at `at`, which
+    /// compiled code stored as tag byte and payload word (they are moved out:
+    /// the positions are dead afterwards). An object of this shape kept by
+    /// `struct_pool` is reused: only its values (and its type, if the name
+    /// was declared again since) are written.
+    ///
+    /// # Safety
+    /// `at` holds `shape.len()` initialised values that nothing else will drop.
+    #[inline(always)]
+    pub(crate) unsafe fn instance_at(&mut self, name: &Rc<str>, shape: &Rc<[Rc<str>]>, at: *const Value) -> Value {
+        let n = shape.len();
+        // Each value moves as tag byte + payload word (`value::copy_split`):
+        // native code has just stored them that way, and a 16-byte read of
+        // each missed store forwarding.
+        let fill = |values: &mut Vec<Value>| {
+            values.reserve(n);
+            // SAFETY: the values are moved out once; the vector has room for
+            // `n` (it is empty) and owns them once all are written.
+            unsafe {
+                for i in 0..n {
+                    copy_split(at.add(i), values.as_mut_ptr().add(i));
+                }
+                values.set_len(n);
+            }
+        };
+        if let Some(mut rc) = struct_pool::take(shape) {
+            let ty = self.lookup_ref(name);
+            let s = Rc::get_mut(&mut rc).expect("kept objects are unique");
+            if !Rc::ptr_eq(&s.name, name) {
+                s.name = name.clone();
+            }
+            let same_ty = match (&s.ty, ty) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same_ty {
+                s.ty = ty.cloned();
+            }
+            fill(&mut s.values);
+            return Value::Struct(rc);
+        }
+        let mut values = Vec::new();
+        fill(&mut values);
+        self.instance(name, shape, values)
+    }
+
     /// The type declared as `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&Rc<StructType>> {
         self.by_name.get(name)
@@ -63,5 +120,12 @@ impl StructTypes {
     pub(crate) fn insert(&mut self, name: Rc<str>, ty: Rc<StructType>) {
         self.by_name.insert(name, ty);
         self.last = None;
+    }
+}
+
+impl Drop for StructTypes {
+    /// A VM's run is over: the objects kept for reuse go too.
+    fn drop(&mut self) {
+        struct_pool::clear();
     }
 }
