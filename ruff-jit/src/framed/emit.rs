@@ -67,6 +67,7 @@ pub struct Helpers {
     pub call_left: FuncRef,
     pub call_done: FuncRef,
     pub method_left: FuncRef,
+    pub set_field: FuncRef,
     pub fmod: FuncRef,
 }
 

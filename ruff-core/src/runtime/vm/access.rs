@@ -136,18 +136,7 @@ fn step_mut<'a>(cur: &'a mut Value, key: &Value, is_field: bool) -> Result<&'a m
 /// Assigns the last step of a path.
 fn assign_last(cur: &mut Value, key: &Value, is_field: bool, v: Value) -> Result<(), RuntimeError> {
     if is_field {
-        let Value::Str(name) = key else { unreachable!("field step without a name") };
-        return match cur {
-            Value::Struct(s) => {
-                Rc::make_mut(s).set_field(&Rc::from(name.as_str()), v);
-                Ok(())
-            }
-            Value::Dict(d) => {
-                Rc::make_mut(d).insert(Key::from_rc(name), v);
-                Ok(())
-            }
-            _ => fail("Cannot set field on non-struct"),
-        };
+        return try_assign_field(cur, key, v).or_else(|_| fail("Cannot set field on non-struct"));
     }
     if try_assign_index(cur, key, v).is_ok() {
         return Ok(());
@@ -155,6 +144,30 @@ fn assign_last(cur: &mut Value, key: &Value, is_field: bool, v: Value) -> Result
     match (cur, key) {
         (Value::Array(_), Value::Int(i)) => fail(format!("Index out of bounds: {i}")),
         _ => fail("Invalid index assignment"),
+    }
+}
+
+/// `root.name = v`, `key` holding the name: sets a struct's field (adding it
+/// when absent) or a dict's entry. Anything else changes nothing and gives `v`
+/// back.
+pub(crate) fn try_assign_field(root: &mut Value, key: &Value, v: Value) -> Result<(), Value> {
+    let Value::Str(name) = key else { unreachable!("field step without a name") };
+    match root {
+        Value::Struct(s) => {
+            let s = Rc::make_mut(s);
+            // An existing field (the usual case) is found by its text, without
+            // making a name for it.
+            match s.index_of(name) {
+                Some(i) => s.values[i] = v,
+                None => s.set_field(&Rc::from(name.as_str()), v),
+            }
+            Ok(())
+        }
+        Value::Dict(d) => {
+            Rc::make_mut(d).insert(Key::from_rc(name), v);
+            Ok(())
+        }
+        _ => Err(v),
     }
 }
 

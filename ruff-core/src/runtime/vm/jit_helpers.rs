@@ -252,6 +252,30 @@ pub unsafe extern "C" fn ruff_jit_set_index(slot: *mut Value, key: *mut Value, v
     }
 }
 
+/// `slot.name = value` (SET_PATH of a local with one key, a field; `key`
+/// holds the name) when it cannot fail: the local holds a struct or a dict.
+/// Consumes `key` and `value` (their positions are dead afterwards) and
+/// returns 0; returns 1, changing nothing, otherwise (the VM then runs the
+/// instruction and raises its error).
+///
+/// # Safety
+/// All three are initialised values, at different addresses.
+pub unsafe extern "C" fn ruff_jit_set_field(slot: *mut Value, key: *mut Value, value: *mut Value) -> u32 {
+    // SAFETY: `value` is initialised; on failure the bits are given back and
+    // forgotten here, so the position keeps owning them.
+    let v = unsafe { std::ptr::read(value) };
+    match super::access::try_assign_field(unsafe { &mut *slot }, unsafe { &*key }, v) {
+        Ok(()) => {
+            unsafe { std::ptr::drop_in_place(key) };
+            0
+        }
+        Err(v) => {
+            std::mem::forget(v);
+            1
+        }
+    }
+}
+
 /// `local += value` (ADD_LOCAL) from framed code, without a step: the VM's
 /// in-place add (`dispatch::add_in_place`: a string appended in place when the
 /// local's is unshared, two ints or two floats added), then the operand
@@ -426,6 +450,7 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_store", ruff_jit_store as *const u8),
         ("ruff_jit_index", ruff_jit_index as *const u8),
         ("ruff_jit_set_index", ruff_jit_set_index as *const u8),
+        ("ruff_jit_set_field", ruff_jit_set_field as *const u8),
         ("ruff_jit_field", ruff_jit_field as *const u8),
         ("ruff_jit_push_update", ruff_jit_push_update as *const u8),
         ("ruff_jit_capture", ruff_jit_capture as *const u8),

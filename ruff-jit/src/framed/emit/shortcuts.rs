@@ -238,7 +238,7 @@ impl Fx<'_, '_> {
             op,
             Op::JumpIfFalse(_)
                 | Op::JumpIfTrue(_)
-                | Op::SetPath(Var::Local(_), 1, 0)
+                | Op::SetPath(Var::Local(_), 1, 0 | 1)
                 | Op::CallUpdate(..)
                 | Op::IterNext(..)
                 | Op::Call(_)
@@ -292,6 +292,12 @@ impl Fx<'_, '_> {
                     let item = arrays::Item { parts, may_count, new_ref: false };
                     arrays::set_element(b, l, args[0], i, item, helper);
                 }))
+            }
+            // `local.name = value` on a struct or a dict, by a helper (the
+            // step would run the VM's dispatch for it).
+            Op::SetPath(Var::Local(s), 1, 1) => {
+                let args = [self.addr(Loc::Slot(s)), self.addr(top(2)), self.addr(top(1))];
+                Some(self.inline_then_helper(false, slow, self.u.helpers.set_field, &args, |_, _, _| {}))
             }
             // `x = f(x, ...)`: a Ruff function is called as by CALL (the VM's
             // call has no use for the variable then); `local = push(local,
