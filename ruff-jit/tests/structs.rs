@@ -355,3 +355,36 @@ fn field_assignments_are_not_steps() {
         few_steps(mode, protos, "run", 40_000);
     });
 }
+
+/// Literals of two struct types with the same fields share one shape, so a
+/// kept object of one is reused for a literal of the other: its name and type
+/// must be the new literal's.
+const SAME_FIELDS: &str = r#"
+struct Kitten { name: string, age: int
+    func speak() { return name + " says meow" } }
+struct Dog { name: string, age: int
+    func speak() { return name + " barks" } }
+func run(n) {
+    mut out := 0
+    mut last := ""
+    for i in n {
+        if i % 3 == 0 {
+            let c := Kitten { name: "c", age: i }
+            last = c.speak() + " " + to_string(c)
+        } else {
+            let d := Dog { name: "d", age: i }
+            last = d.speak() + " " + to_string(d)
+        }
+        out = out + len(last)
+    }
+    return to_string(out) + " " + last
+}
+print(run(3000))
+"#;
+
+#[test]
+fn a_reused_object_takes_the_literals_name_and_type() {
+    agrees_with_vm(SAME_FIELDS, "d barks Dog", 3, |mode, protos| {
+        few_steps(mode, protos, "run", 20_000);
+    });
+}
