@@ -135,13 +135,9 @@ pub unsafe extern "C" fn ruff_jit_drop(v: *mut Value) {
     // Native code calls this for the last reference to an object; a struct's
     // is kept for reuse (`struct_pool`).
     // SAFETY: the value is read out once and its position is dead.
-    unsafe {
-        if let Value::Struct(_) = &*v {
-            let Value::Struct(obj) = std::ptr::read(v) else { unreachable!() };
-            super::struct_pool::recycle(obj);
-        } else {
-            std::ptr::drop_in_place(v)
-        }
+    match unsafe { std::ptr::read(v) } {
+        Value::Struct(obj) => super::struct_pool::recycle(obj),
+        other => drop(other),
     }
 }
 

@@ -84,9 +84,8 @@ pub(crate) fn take(shape: &Rc<[Rc<str>]>) -> Option<Rc<StructObj>> {
 
 /// Drops every kept object.
 pub(crate) fn clear() {
-    // Taken out first: dropping the objects releases their types, whose
-    // methods' closures could hold structs, which must not find the pool
-    // borrowed.
+    // Taken out before they are dropped, so that nothing runs while the pool
+    // is borrowed.
     let kept = POOL.try_with(|p| std::mem::take(&mut *p.borrow_mut())).unwrap_or_default();
     drop(kept);
 }

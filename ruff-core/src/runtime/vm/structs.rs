@@ -95,12 +95,7 @@ impl StructTypes {
             if !Rc::ptr_eq(&s.name, name) {
                 s.name = name.clone();
             }
-            let same_ty = match (&s.ty, ty) {
-                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-                (None, None) => true,
-                _ => false,
-            };
-            if !same_ty {
+            if s.ty.as_ref().map(Rc::as_ptr) != ty.map(Rc::as_ptr) {
                 s.ty = ty.cloned();
             }
             fill(&mut s.values);
