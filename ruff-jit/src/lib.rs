@@ -251,7 +251,7 @@ impl Engine {
             declare("ruff_jit_call_left", &[i64t, i32t, i32t, i32t, i32t, i64t], Some(i32t))?,
             declare("ruff_jit_call_done", &[i64t, i64t], None)?,
             declare("ruff_jit_method_left", &[i64t, i32t, i32t, i32t, i32t, i64t], Some(i32t))?,
-            declare("ruff_jit_set_field", &[i64t, i64t, i64t], Some(i32t))?,
+            declare("ruff_jit_set_field", &[i64t, i64t, i64t, i64t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {

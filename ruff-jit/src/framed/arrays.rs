@@ -16,7 +16,7 @@ use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_ARRAY, TAG_BOOL, TAG_INT, TAG_NATIVE, TAG_NULL, TAG_OFFSET};
 
-use super::heap::{counted, parts, payload_if, retain, value_at, write};
+use super::heap::{counted, parts, payload_if, retain, unshared_or, value_at, write};
 use crate::scalar::{const_of, flags};
 
 /// A value (tag and payload) about to be stored into an array: whether it may
@@ -207,7 +207,7 @@ pub fn append(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i6
     let cap = b.ins().load(types::I64, flags(), arr, l.ints_cap);
     let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
     let refuse = or_other_kind(b, full, tag, form);
-    refuse_shared_or(b, l, arr, strong, refuse, slow);
+    unshared_or(b, l, arr, strong, refuse, slow);
     let elems = b.ins().load(types::I64, flags(), arr, l.ints_ptr);
     let el = int_at(b, elems, len);
     let word = compact_payload(b, tag, payload);
@@ -220,7 +220,7 @@ pub fn append(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i6
     let len = b.ins().load(types::I64, flags(), arr, l.array_len);
     let cap = b.ins().load(types::I64, flags(), arr, l.array_cap);
     let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
-    refuse_shared_or(b, l, arr, strong, full, slow);
+    unshared_or(b, l, arr, strong, full, slow);
     if item.new_ref {
         retain(b, l, tag, payload);
     }
@@ -259,27 +259,6 @@ fn compact_payload(b: &mut FunctionBuilder<'_>, tag: Value, payload: Value) -> V
     }
 }
 
-/// Continues in a new block when `arr`'s strong count is `strong`, it has no
-/// weak reference and `also` (an `i8` condition) is false; `slow` otherwise.
-/// Three branches, each a compare with its jump, rather than one on the
-/// conditions or'ed together, which took 13 instructions in array_sum's
-/// append (each condition set into a register, or'ed and tested).
-fn refuse_shared_or(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i64, also: Value, slow: Block) {
-    let s = b.ins().load(types::I64, flags(), arr, l.strong);
-    let other_strong = b.ins().icmp_imm_s(IntCC::NotEqual, s, strong);
-    let unique = b.create_block();
-    b.ins().brif(other_strong, slow, &[], unique, &[]);
-    b.switch_to_block(unique);
-    let w = b.ins().load(types::I64, flags(), arr, l.weak);
-    let weak = b.ins().icmp_imm_s(IntCC::NotEqual, w, 1);
-    let no_weak = b.create_block();
-    b.ins().brif(weak, slow, &[], no_weak, &[]);
-    b.switch_to_block(no_weak);
-    let fits = b.create_block();
-    b.ins().brif(also, slow, &[], fits, &[]);
-    b.switch_to_block(fits);
-}
-
 /// `local[index] = value` as the VM does it when it cannot fail (`Rc::make_mut`
 /// of an unshared array, an index in range), for an element that holds no
 /// reference (nothing to release): reached only when `local` holds an array
@@ -296,7 +275,7 @@ pub fn set_element(b: &mut FunctionBuilder<'_>, l: HeapLayout, local: Value, ind
     // Unsigned: a negative index (counted from the end) is the VM's to place.
     let outside = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
     let refuse = or_other_kind(b, outside, tag, form);
-    refuse_shared_or(b, l, arr, 1, refuse, slow);
+    unshared_or(b, l, arr, 1, refuse, slow);
     let elems = b.ins().load(types::I64, flags(), arr, l.ints_ptr);
     let el = int_at(b, elems, index);
     let word = compact_payload(b, tag, payload);
@@ -306,7 +285,7 @@ pub fn set_element(b: &mut FunctionBuilder<'_>, l: HeapLayout, local: Value, ind
     b.switch_to_block(boxed);
     let len = b.ins().load(types::I64, flags(), arr, l.array_len);
     let outside = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
-    refuse_shared_or(b, l, arr, 1, outside, slow);
+    unshared_or(b, l, arr, 1, outside, slow);
     let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
     let el = value_at(b, elems, index);
     let old = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);

@@ -151,6 +151,36 @@ pub fn new_ref_into(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, part
 /// `slow` (changing nothing) otherwise.
 pub fn field(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, cache: &FieldCache, slow: Block) -> (Value, Value) {
     let obj = payload_if(b, at, TAG_STRUCT, slow);
+    let el = field_of(b, l, obj, cache, slow);
+    parts(b, el)
+}
+
+/// `local.name = value` as the VM does it when it cannot fail, for a field
+/// that holds no reference (nothing to release): reached only when `local`
+/// holds a struct that is its own alone, of the shape `cache` remembers, whose
+/// field there is not counted; `slow` (changing nothing) otherwise. The value
+/// at `value` moves into the struct.
+pub fn set_field(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    local: Value,
+    cache: &FieldCache,
+    value: Value,
+    slow: Block,
+) {
+    let obj = payload_if(b, local, TAG_STRUCT, slow);
+    let el = field_of(b, l, obj, cache, slow);
+    let old = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
+    let holds = counted(b, old);
+    unshared_or(b, l, obj, 1, holds, slow);
+    let part = parts(b, value);
+    write(b, el, part);
+}
+
+/// The address of the field `cache` remembers in the struct at `obj`, in a
+/// new block reached only when the struct has the shape it remembers; `slow`
+/// otherwise.
+fn field_of(b: &mut FunctionBuilder<'_>, l: HeapLayout, obj: Value, cache: &FieldCache, slow: Block) -> Value {
     let c = b.ins().iconst(types::I64, cache as *const FieldCache as i64);
     // The shapes' pointer words alone tell them apart (`struct_shape_ptr`).
     let ptr_word = l.struct_shape_ptr - l.struct_shape;
@@ -162,13 +192,7 @@ pub fn field(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, cache: &Fiel
     b.switch_to_block(hit);
     let index = b.ins().load(types::I64, flags(), c, FieldCache::INDEX);
     let values = b.ins().load(types::I64, flags(), obj, l.struct_values);
-    nth(b, values, index)
-}
-
-/// The tag and payload of value `index` of the values starting at `values`.
-fn nth(b: &mut FunctionBuilder<'_>, values: Value, index: Value) -> (Value, Value) {
-    let el = value_at(b, values, index);
-    parts(b, el)
+    value_at(b, values, index)
 }
 
 /// The address of value `index` of the values starting at `values`.
@@ -186,4 +210,26 @@ pub fn payload_if(b: &mut FunctionBuilder<'_>, at: Value, want: u8, slow: Block)
     b.ins().brif(other, slow, &[], fits, &[]);
     b.switch_to_block(fits);
     b.ins().load(types::I64, flags(), at, PAYLOAD_OFFSET as i32)
+}
+
+/// Continues in a new block when the object at `arr` (an array, a struct) has
+/// strong count `strong`, it has no
+/// weak reference and `also` (an `i8` condition) is false; `slow` otherwise.
+/// Three branches, each a compare with its jump, rather than one on the
+/// conditions or'ed together, which took 13 instructions in array_sum's
+/// append (each condition set into a register, or'ed and tested).
+pub fn unshared_or(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i64, also: Value, slow: Block) {
+    let s = b.ins().load(types::I64, flags(), arr, l.strong);
+    let other_strong = b.ins().icmp_imm_s(IntCC::NotEqual, s, strong);
+    let unique = b.create_block();
+    b.ins().brif(other_strong, slow, &[], unique, &[]);
+    b.switch_to_block(unique);
+    let w = b.ins().load(types::I64, flags(), arr, l.weak);
+    let weak = b.ins().icmp_imm_s(IntCC::NotEqual, w, 1);
+    let no_weak = b.create_block();
+    b.ins().brif(weak, slow, &[], no_weak, &[]);
+    b.switch_to_block(no_weak);
+    let fits = b.create_block();
+    b.ins().brif(also, slow, &[], fits, &[]);
+    b.switch_to_block(fits);
 }

@@ -136,7 +136,10 @@ fn step_mut<'a>(cur: &'a mut Value, key: &Value, is_field: bool) -> Result<&'a m
 /// Assigns the last step of a path.
 fn assign_last(cur: &mut Value, key: &Value, is_field: bool, v: Value) -> Result<(), RuntimeError> {
     if is_field {
-        return try_assign_field(cur, key, v).or_else(|_| fail("Cannot set field on non-struct"));
+        return match try_assign_field(cur, key, v) {
+            Ok(_) => Ok(()),
+            Err(_) => fail("Cannot set field on non-struct"),
+        };
     }
     if try_assign_index(cur, key, v).is_ok() {
         return Ok(());
@@ -148,24 +151,32 @@ fn assign_last(cur: &mut Value, key: &Value, is_field: bool, v: Value) -> Result
 }
 
 /// `root.name = v`, `key` holding the name: sets a struct's field (adding it
-/// when absent) or a dict's entry. Anything else changes nothing and gives `v`
+/// when absent) or a dict's entry, and gives the field's position in the
+/// struct (`None` for a dict). Anything else changes nothing and gives `v`
 /// back.
-pub(crate) fn try_assign_field(root: &mut Value, key: &Value, v: Value) -> Result<(), Value> {
+pub(crate) fn try_assign_field(root: &mut Value, key: &Value, v: Value) -> Result<Option<usize>, Value> {
     let Value::Str(name) = key else { unreachable!("field step without a name") };
     match root {
         Value::Struct(s) => {
             let s = Rc::make_mut(s);
             // An existing field (the usual case) is found by its text, without
             // making a name for it.
-            match s.index_of(name) {
-                Some(i) => s.values[i] = v,
-                None => s.set_field(&Rc::from(name.as_str()), v),
-            }
-            Ok(())
+            let at = match s.index_of(name) {
+                Some(i) => {
+                    s.values[i] = v;
+                    i
+                }
+                None => {
+                    // Added last.
+                    s.set_field(&Rc::from(name.as_str()), v);
+                    s.values.len() - 1
+                }
+            };
+            Ok(Some(at))
         }
         Value::Dict(d) => {
             Rc::make_mut(d).insert(Key::from_rc(name), v);
-            Ok(())
+            Ok(None)
         }
         _ => Err(v),
     }

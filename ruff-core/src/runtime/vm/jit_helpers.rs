@@ -250,18 +250,28 @@ pub unsafe extern "C" fn ruff_jit_set_index(slot: *mut Value, key: *mut Value, v
 
 /// `slot.name = value` (SET_PATH of a local with one key, a field; `key`
 /// holds the name) when it cannot fail: the local holds a struct or a dict.
-/// Consumes `key` and `value` (their positions are dead afterwards) and
-/// returns 0; returns 1, changing nothing, otherwise (the VM then runs the
-/// instruction and raises its error).
+/// Consumes `key` and `value` (their positions are dead afterwards), fills
+/// `cache` with the struct's shape and the field's position (for the
+/// instruction's inline path), and returns 0; returns 1, changing nothing,
+/// otherwise (the VM then runs the instruction and raises its error).
 ///
 /// # Safety
-/// All three are initialised values, at different addresses.
-pub unsafe extern "C" fn ruff_jit_set_field(slot: *mut Value, key: *mut Value, value: *mut Value) -> u32 {
+/// All three are initialised values, at different addresses; `cache` is null
+/// or the instruction's live cache.
+pub unsafe extern "C" fn ruff_jit_set_field(
+    slot: *mut Value,
+    key: *mut Value,
+    value: *mut Value,
+    cache: *mut FieldCache,
+) -> u32 {
     // SAFETY: `value` is initialised; on failure the bits are given back and
     // forgotten here, so the position keeps owning them.
     let v = unsafe { std::ptr::read(value) };
     match super::access::try_assign_field(unsafe { &mut *slot }, unsafe { &*key }, v) {
-        Ok(()) => {
+        Ok(at) => {
+            if let (Some(i), Value::Struct(s), Some(cache)) = (at, unsafe { &*slot }, unsafe { cache.as_mut() }) {
+                cache.fill(s, i);
+            }
             unsafe { std::ptr::drop_in_place(key) };
             0
         }

@@ -8,7 +8,7 @@ use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
 use ruff_core::bytecode::{Const, Op, Var};
 use ruff_core::runtime::builtins::Builtin;
-use ruff_core::runtime::heap_layout::HeapLayout;
+use ruff_core::runtime::heap_layout::{FieldCache, HeapLayout};
 use ruff_core::runtime::tier::{bail, Rejection};
 use ruff_core::runtime::value::{
     PAYLOAD_OFFSET, TAG_ARRAY, TAG_BOOL, TAG_FLOAT, TAG_FUNC, TAG_INT, TAG_NATIVE, TAG_NULL, TAG_OFFSET,
@@ -293,11 +293,22 @@ impl Fx<'_, '_> {
                     arrays::set_element(b, l, args[0], i, item, helper);
                 }))
             }
-            // `local.name = value` on a struct or a dict, by a helper (the
-            // step would run the VM's dispatch for it).
+            // `local.name = value`: inline on an unshared struct of the shape
+            // the instruction's cache remembers, where the field holds no
+            // reference; by a helper on any other struct or a dict (it fills
+            // the cache); the step for the rest, which raises the error.
             Op::SetPath(Var::Local(s), 1, 1) => {
-                let args = [self.addr(Loc::Slot(s)), self.addr(top(2)), self.addr(top(1))];
-                Some(self.inline_then_helper(false, slow, self.u.helpers.set_field, &args, |_, _, _| {}))
+                let cache = Box::<FieldCache>::default();
+                let c = self.b.ins().iconst(types::I64, &*cache as *const FieldCache as i64);
+                let args = [self.addr(Loc::Slot(s)), self.addr(top(2)), self.addr(top(1)), c];
+                let drop = self.u.helpers.drop;
+                let done = self.inline_then_helper(true, slow, self.u.helpers.set_field, &args, |b, l, helper| {
+                    heap::set_field(b, l, args[0], &cache, args[2], helper);
+                    // The name's reference (a constant's: never the last).
+                    heap::drop_value(b, l, drop, args[1]);
+                });
+                self.caches.fields.push(cache);
+                Some(done)
             }
             // `x = f(x, ...)`: a Ruff function is called as by CALL (the VM's
             // call has no use for the variable then); `local = push(local,
