@@ -7,10 +7,19 @@
 //! the callback, a callback whose code calls another closure with captured
 //! values (which overwrites the context's closure word), and recursion through
 //! callbacks up to the VM's limit. Every tier must print what the VM prints.
+//!
+//! Past `tier::HOT_ENTRIES` entries a closure's entry is settled and the
+//! callback enters it directly (`vm::callback::Settled`): the second program
+//! makes that code refuse an element of another kind, bail out on an
+//! overflow and on the recursion budget, in the middle of a loop, and checks
+//! that the calls it ran still count as native calls.
 
 mod counted;
 
-use counted::agrees_with_vm;
+use counted::{agrees_with_vm, find};
+use ruff_core::api::{Options, Program};
+use ruff_core::runtime::tier::JitMode;
+use ruff_jit::{Jit, JitOptions};
 
 const PROGRAM: &str = r##"
 func make_adder(k) {
@@ -73,6 +82,69 @@ fn callbacks_from_builtins_behave_as_in_the_vm() {
     std::thread::Builder::new()
         .stack_size(1 << 30)
         .spawn(move || agrees_with_vm(PROGRAM, expect, 3, |_, _| {}))
+        .expect("thread")
+        .join()
+        .expect("the tiers agree");
+}
+
+const SETTLED: &str = r#"
+func add3(x) {
+    return x + 3
+}
+func down(n) {
+    if n == 0 { return 0 }
+    return down(n - 1) + 1
+}
+func sum(a, b) {
+    return a + b
+}
+mut xs := []
+mut mixed := []
+mut big := []
+mut depths := []
+for i in 30000 {
+    xs = push(xs, i)
+    if i == 25000 { mixed = push(mixed, 0.5) } else { mixed = push(mixed, i) }
+    if i == 29000 { big = push(big, 9223372036854775806) } else { big = push(big, i) }
+    if i == 20000 { depths = push(depths, 3000) } else { depths = push(depths, i % 4) }
+}
+print(reduce(map(xs, add3), 0, sum))
+print(reduce(map(mixed, add3), 0, sum))
+try {
+    print(len(map(big, add3)))
+} except e {
+    print("error:", e.message)
+}
+print(reduce(map(depths, down), 0, sum), len(filter(map(xs, add3), func(x) { return x % 3 == 0 })))
+"#;
+
+/// Native calls of `name` in a run of `source` without statistics (the VM
+/// then counts the calls it enters native code for).
+fn native_calls_without_stats(source: &str, name: &str) -> (String, u64) {
+    let program = Program::compile("settled.ruff", source).expect("compiles");
+    let options = Options { jit: JitMode::Auto, ..Options::default() };
+    let tier = Jit::new(JitOptions { counting: false, ..JitOptions::default() });
+    let run = program.run_captured(&options, Some(Box::new(tier)));
+    let f = run.outcome.protos.iter().find_map(|p| find(p, name)).unwrap_or_else(|| panic!("no {name}"));
+    (run.stdout.clone(), f.jit.stats.native_calls.get())
+}
+
+#[test]
+fn settled_callbacks_refuse_bail_out_and_count_as_before() {
+    let expect = "450075000\n450050000.5\nerror: Integer overflow: 9223372036854775806 + 3\n48000 10000\n";
+    std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(move || {
+            agrees_with_vm(SETTLED, expect, 3, |mode, protos| {
+                let add3 = protos.iter().find_map(|p| find(p, "add3")).expect("add3");
+                assert!(add3.jit.stats.mismatches.get() >= 1, "{mode:?}: the float was refused");
+            });
+            // 119,001 calls of add3 in all; those refused or replayed run in
+            // the VM. Settled entries must count too (they are most calls).
+            let (out, native) = native_calls_without_stats(SETTLED, "add3");
+            assert!(out.starts_with(expect), "unexpected output: {out}");
+            assert!(native > 110_000, "add3 ran {native} calls natively");
+        })
         .expect("thread")
         .join()
         .expect("the tiers agree");
