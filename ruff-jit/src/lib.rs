@@ -237,7 +237,7 @@ impl Engine {
             declare("ruff_jit_capture", &[i64t, i32t, i64t], None)?,
             declare("ruff_jit_call", &[i64t, i64t, i32t, i32t, i32t, i32t, i64t], Some(i32t))?,
             declare("ruff_jit_call_method", &[i64t, i32t, i32t, i32t, i64t, i32t], Some(i32t))?,
-            declare("ruff_jit_make_struct", &[i64t, i64t, i64t], None)?,
+            declare("ruff_jit_make_struct", &[i64t, i64t, i64t, i64t], None)?,
             declare("ruff_jit_add_local", &[i64t, i64t], Some(i32t))?,
             declare("ruff_jit_store_capture", &[i64t, i32t, i64t], None)?,
             declare("ruff_jit_method_bailed", &[i64t, i32t, i32t, i32t, i64t, i32t], Some(i32t))?,

@@ -48,6 +48,8 @@ pub struct HeapLayout {
     pub struct_shape_ptr: i32,
     /// A struct's field values: their `Vec`'s element pointer.
     pub struct_values: i32,
+    /// A struct's count of field values: their `Vec`'s length.
+    pub struct_values_len: i32,
     /// A struct's type: the word of its `Option<Rc<StructType>>`, 0 for none
     /// and otherwise what [`type_bits`] gives for that type.
     pub struct_ty: i32,
@@ -174,7 +176,7 @@ fn probe() -> Option<HeapLayout> {
     // the `repr(C)` `Values`.
     let [ptr, len, cap] = vec_fields(unsafe { words(data, 3) }, rc.as_ptr() as usize)?;
     drop(value);
-    let (struct_shape, struct_shape_ptr, struct_values, struct_ty) = probe_struct(ptr * 8)?;
+    let (struct_shape, struct_shape_ptr, struct_values, struct_values_len, struct_ty) = probe_struct(ptr * 8, len * 8)?;
     let [ints_ptr, ints_len, ints_cap] = probe_ints()?;
     // A closure's `Rc` puts it where it puts a `Values`, when they are aligned alike.
     let closure_captures = (std::mem::align_of::<Closure>() == std::mem::align_of::<Values>())
@@ -196,6 +198,7 @@ fn probe() -> Option<HeapLayout> {
         struct_shape,
         struct_shape_ptr,
         struct_values,
+        struct_values_len,
         struct_ty,
         closure_captures,
         closure_proto,
@@ -248,11 +251,11 @@ fn probe_ints() -> Option<[usize; 3]> {
     Some(found.map(|i| Values::INTS_OFFSET as usize + 8 * i))
 }
 
-/// The offsets of a struct's shape words, of its values' element pointer
-/// (`vec_ptr`: where a `Vec` keeps that pointer) and of its type's word,
-/// checked on a real struct (of a real type, whose word must be the pointer
-/// [`type_bits`] gives, and on one without, whose word must be 0).
-fn probe_struct(vec_ptr: usize) -> Option<(i32, i32, i32, i32)> {
+/// The offsets of a struct's shape words, of its values' element pointer and
+/// length (`vec_ptr`, `vec_len`: where a `Vec` keeps them) and of its type's
+/// word, checked on a real struct (of a real type, whose word must be the
+/// pointer [`type_bits`] gives, and on one without, whose word must be 0).
+fn probe_struct(vec_ptr: usize, vec_len: usize) -> Option<(i32, i32, i32, i32, i32)> {
     let names: Rc<[Rc<str>]> = vec![Rc::from("a"), Rc::from("b")].into();
     let ty = Rc::new(StructType { name: Rc::from("Probe"), fields: names.to_vec(), methods: Vec::new() });
     let make = |ty: Option<Rc<StructType>>| {
@@ -269,12 +272,19 @@ fn probe_struct(vec_ptr: usize) -> Option<(i32, i32, i32, i32)> {
     let data_off = (Rc::as_ptr(&obj) as usize).checked_sub(base).filter(|o| *o <= 64)?;
     let shape = data_off + std::mem::offset_of!(StructObj, shape);
     let values = data_off + std::mem::offset_of!(StructObj, values) + vec_ptr;
+    let values_len = data_off + std::mem::offset_of!(StructObj, values) + vec_len;
     let typed = data_off + std::mem::offset_of!(StructObj, ty);
     let other = Value::Struct(untyped.clone()).payload_bits()? as usize;
     // SAFETY: the offsets lie inside the live `Rc` allocations of `obj` and
     // `untyped` (laid out alike).
-    let (found_shape, found_values, found_ty, none) = unsafe {
-        (words(base + shape, 2), read_at(base + values, 0), read_at(base + typed, 0), read_at(other + typed, 0))
+    let (found_shape, found_values, found_len, found_ty, none) = unsafe {
+        (
+            words(base + shape, 2),
+            read_at(base + values, 0),
+            read_at(base + values_len, 0),
+            read_at(base + typed, 0),
+            read_at(other + typed, 0),
+        )
     };
     // The length word holds 2; the pointer word, an address, cannot.
     let len_word = (0..2).find(|&w| found_shape[w] == names.len())?;
@@ -282,9 +292,10 @@ fn probe_struct(vec_ptr: usize) -> Option<(i32, i32, i32, i32)> {
     let ok = found_shape == shape_words(&obj).map(|w| w as usize)
         && found_shape[ptr_word] != names.len()
         && found_values == obj.values.as_ptr() as usize
+        && found_len == obj.values.len()
         && found_ty as u64 == type_bits(&ty)
         && none == 0;
-    ok.then_some((shape as i32, (shape + 8 * ptr_word) as i32, values as i32, typed as i32))
+    ok.then_some((shape as i32, (shape + 8 * ptr_word) as i32, values as i32, values_len as i32, typed as i32))
 }
 
 #[cfg(test)]
@@ -374,6 +385,7 @@ mod tests {
             let first = obj.shape.as_ptr() as usize;
             assert!(ptr <= first && first - ptr <= 64, "the pointer word: {ptr:#x} for elements at {first:#x}");
             assert_eq!(read_at(base + l.struct_values as usize, 0), obj.values.as_ptr() as usize);
+            assert_eq!(read_at(base + l.struct_values_len as usize, 0), 2, "the values' length");
             assert_eq!(read_at(base + l.struct_ty as usize, 0), 0, "made before its type");
         }
         assert_eq!(cache.index, 1);

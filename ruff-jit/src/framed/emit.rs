@@ -14,7 +14,7 @@ use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_NULL, TAG_OFFSET};
-use ruff_core::runtime::vm::jit_helpers::{CallCache, MethodCache, PlainTypeCache, STEP_RAISED};
+use ruff_core::runtime::vm::jit_helpers::{CallCache, LiteralCache, MethodCache, PlainTypeCache, STEP_RAISED};
 use rustc_hash::FxHashMap;
 
 mod direct;
@@ -22,6 +22,7 @@ mod fields;
 mod frameless;
 mod globals;
 mod lazy;
+mod literals;
 mod methods;
 mod nulls;
 mod recorded;
@@ -83,6 +84,8 @@ pub struct Caches {
     pub plain_types: Vec<Box<PlainTypeCache>>,
     #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
     pub calls: Vec<Box<CallCache>>,
+    #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
+    pub literals: Vec<Box<LiteralCache>>,
 }
 
 /// Everything the emitter needs besides the builder.
@@ -909,15 +912,7 @@ impl Fx<'_, '_> {
             }
             Op::StoreGlobal(g) => self.store_global(pc, g, d),
             Op::AddGlobal(g) => self.add_global(pc, g, d, kt(1)),
-            Op::MakeStruct(k) => {
-                let n = match &self.u.proto.consts[k as usize] {
-                    Const::Shape { fields, .. } => fields.len(),
-                    _ => return Err(Rejection::new("struct literal without a shape")),
-                };
-                let shape = self.b.ins().iconst(types::I64, &self.u.proto.consts[k as usize] as *const Const as i64);
-                let at = self.addr(Loc::Stack((d - n) as u16));
-                self.call(self.u.helpers.make_struct, &[self.ctx, shape, at]);
-            }
+            Op::MakeStruct(k) => self.make_struct(k, d)?,
             Op::LoadCapture(i) => {
                 let dst = self.addr(push);
                 match (self.u.layout, self.captures) {

@@ -32,6 +32,7 @@ pub use super::jit_compare::{ruff_jit_match_enum, ruff_jit_plain_struct, PlainTy
 pub use super::jit_methods::{ruff_jit_call_method, ruff_jit_method_bailed, ruff_jit_method_left, MethodCache};
 pub use super::jit_strings::ruff_jit_join;
 pub use super::jit_try::{ruff_jit_try_begin, ruff_jit_try_end};
+pub use super::struct_pool::{name_key, pool, shape_key, LiteralCache, Pool, MAX_FIELDS};
 
 use super::call::Called;
 use super::{gstate, Vm};
@@ -434,15 +435,21 @@ pub unsafe extern "C" fn ruff_jit_store_capture(ctx: *mut JitCtx, index: u32, sr
 /// # Safety
 /// `ctx` is the context of a framed entry that is running; `shape` is the
 /// instruction's live `Const::Shape`; `at` and the positions after it hold
-/// one initialised value per field (with no field, `at` is a dead position).
-pub unsafe extern "C" fn ruff_jit_make_struct(ctx: *mut JitCtx, shape: *const Const, at: *mut Value) {
+/// one initialised value per field (with no field, `at` is a dead position);
+/// `cache` is the instruction's, which it fills.
+pub unsafe extern "C" fn ruff_jit_make_struct(
+    ctx: *mut JitCtx,
+    shape: *const Const,
+    at: *mut Value,
+    cache: *mut LiteralCache,
+) {
     // SAFETY: as for `ruff_jit_step`.
     let vm = unsafe { &mut *((*ctx).vm as *mut Vm) };
     let Const::Shape { name, fields } = (unsafe { &*shape }) else { unreachable!("MAKE_STRUCT without a shape") };
     // SAFETY: the caller's values, moved out once; their positions are dead
     // until the result is written over the first.
     unsafe {
-        let v = vm.structs.instance_at(name, fields, at);
+        let v = vm.structs.instance_at(name, fields, at, &mut *cache);
         std::ptr::write(at, v)
     }
 }

@@ -17,28 +17,147 @@
 //! most [`SLOTS`] objects of at most [`MAX_FIELDS`] fields, and is emptied
 //! when a VM's struct types are dropped (`StructTypes`' `Drop`), so a run
 //! keeps nothing alive after it ends.
+//!
+//! Compiled code takes the latest kept object itself when it has the
+//! literal's shape and name and the type its name has now ([`LiteralCache`]),
+//! and moves the values in: no helper call (`framed::emit::literals` in the
+//! JIT). The helper serves every other case and fills the cache.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::rc::Rc;
 
-use crate::runtime::object::StructObj;
+use crate::runtime::heap_layout::type_bits;
+use crate::runtime::object::{StructObj, StructType};
 use crate::runtime::values::is_counted;
 
 /// Objects kept at most: a loop body rarely drops more than a few structs
 /// before making the next ones.
-const SLOTS: usize = 8;
+pub const SLOTS: usize = 8;
 /// Larger structs are not kept: their buffers would hold memory for little
 /// gain.
-const MAX_FIELDS: usize = 16;
+pub const MAX_FIELDS: usize = 16;
+
+/// The kept objects, as plain words in cells: a thread-local without drop
+/// glue is reached without the check that registers a destructor, cells need
+/// no borrow flag (nothing here calls out while a slot is half written), and
+/// compiled code reads and takes the latest object itself (its fields at the
+/// offsets below; see [`pool`]). The pool is emptied by [`clear`] when a run
+/// ends; objects still kept when a thread ends otherwise are memory only
+/// (their values were released).
+#[repr(C)]
+pub struct Pool {
+    /// Objects kept, in the first slots.
+    len: Cell<u64>,
+    /// Bumped whenever a struct type is declared ([`types_changed`]): a
+    /// [`LiteralCache`] filled at another count knows an older type.
+    generation: Cell<u64>,
+    /// Each kept object's shape ([`shape_key`]), searched without reading
+    /// the objects.
+    shapes: [Cell<u64>; SLOTS],
+    /// Each kept object's name ([`name_key`]).
+    names: [Cell<u64>; SLOTS],
+    /// The kept objects, each the word of an `Rc` owning one reference (what
+    /// a `Value::Struct` holds as its payload).
+    objs: [Cell<u64>; SLOTS],
+}
+
+impl Pool {
+    /// Offsets of the fields, for compiled code (each slot array holds
+    /// [`SLOTS`] words).
+    pub const LEN: i32 = std::mem::offset_of!(Pool, len) as i32;
+    pub const GENERATION: i32 = std::mem::offset_of!(Pool, generation) as i32;
+    pub const SHAPES: i32 = std::mem::offset_of!(Pool, shapes) as i32;
+    pub const NAMES: i32 = std::mem::offset_of!(Pool, names) as i32;
+    pub const OBJS: i32 = std::mem::offset_of!(Pool, objs) as i32;
+}
 
 thread_local! {
-    static POOL: RefCell<Vec<Rc<StructObj>>> = const { RefCell::new(Vec::new()) };
+    static POOL: Pool = const {
+        Pool {
+            len: Cell::new(0),
+            generation: Cell::new(0),
+            shapes: [const { Cell::new(0) }; SLOTS],
+            names: [const { Cell::new(0) }; SLOTS],
+            objs: [const { Cell::new(0) }; SLOTS],
+        }
+    };
+}
+
+/// This thread's pool, whose address compiled code holds: a VM, its tier and
+/// its compiled code stay on the thread that made them (they hold `Rc`s).
+pub fn pool() -> *const Pool {
+    POOL.with(|p| p as *const Pool)
+}
+
+/// What the pool and compiled code compare for a shape: where its names are.
+pub fn shape_key(shape: &Rc<[Rc<str>]>) -> u64 {
+    shape.as_ptr() as u64
+}
+
+/// What the pool and compiled code compare for a struct's name: where its
+/// text is.
+pub fn name_key(name: &Rc<str>) -> u64 {
+    name.as_ptr() as u64
+}
+
+/// A struct literal's knowledge of the type its name has, for compiled code
+/// that reuses a kept object of its shape and name inline: an object whose
+/// type word is `ty` while the pool's generation is still `generation`
+/// (no type declared since this was filled) has the type the literal would
+/// give it. Filled by the literal's helper.
+#[repr(C)]
+#[derive(Debug)]
+pub struct LiteralCache {
+    generation: u64,
+    ty: u64,
+}
+
+impl Default for LiteralCache {
+    /// Matches nothing: the generation never counts this high.
+    fn default() -> LiteralCache {
+        LiteralCache { generation: u64::MAX, ty: 0 }
+    }
+}
+
+impl LiteralCache {
+    /// Offsets of the fields, for compiled code.
+    pub const GENERATION: i32 = std::mem::offset_of!(LiteralCache, generation) as i32;
+    pub const TY: i32 = std::mem::offset_of!(LiteralCache, ty) as i32;
+
+    /// Remembers that the literal's name has type `ty` (none: 0) now.
+    pub(crate) fn fill(&mut self, ty: Option<&Rc<StructType>>) {
+        self.generation = POOL.with(|p| p.generation.get());
+        self.ty = ty.map_or(0, type_bits);
+    }
+}
+
+/// A struct type was declared: literal caches filled before know an older
+/// type for its name.
+pub(crate) fn types_changed() {
+    POOL.with(|p| p.generation.set(p.generation.get() + 1));
+}
+
+/// The word of `obj` (it owns the reference).
+fn into_word(obj: Rc<StructObj>) -> u64 {
+    const _: () = assert!(std::mem::size_of::<Rc<StructObj>>() == 8);
+    // SAFETY: an `Rc` of a sized type is one initialised pointer.
+    let word = unsafe { std::mem::transmute_copy::<Rc<StructObj>, u64>(&obj) };
+    std::mem::forget(obj);
+    word
+}
+
+/// # Safety
+/// `word` came from [`into_word`], and its reference is taken once.
+unsafe fn from_word(word: u64) -> Rc<StructObj> {
+    // SAFETY: the caller's contract; the inverse of `into_word`.
+    unsafe { std::mem::transmute::<u64, Rc<StructObj>>(word) }
 }
 
 /// Keeps `obj`, the only reference to its struct, for a later literal of its
 /// shape: drops its values (keeping the buffer). A struct with more than
 /// [`MAX_FIELDS`] fields, one still referenced elsewhere, or one arriving when
 /// the pool is full is dropped as usual.
+#[inline]
 pub(crate) fn recycle(mut obj: Rc<StructObj>) {
     let Some(s) = Rc::get_mut(&mut obj) else { return };
     if s.values.capacity() > MAX_FIELDS {
@@ -46,8 +165,8 @@ pub(crate) fn recycle(mut obj: Rc<StructObj>) {
     }
     // Dropping the values runs no Ruff code and does not come back here (a
     // field's struct goes through `Rc`'s own drop), so the pool is not
-    // borrowed twice. Only counted values have anything to release (the drop
-    // glue is a call even for an int).
+    // changed meanwhile. Only counted values have anything to release (the
+    // drop glue is a call even for an int).
     let len = s.values.len();
     let at = s.values.as_mut_ptr();
     // SAFETY: the vector forgets its values first, then each is dropped once.
@@ -59,35 +178,60 @@ pub(crate) fn recycle(mut obj: Rc<StructObj>) {
             }
         }
     }
-    let _ = POOL.try_with(|p| {
-        let mut p = p.borrow_mut();
-        if p.len() < SLOTS {
-            if p.capacity() == 0 {
-                p.reserve_exact(SLOTS);
-            }
-            p.push(obj);
+    let (shape, name) = (shape_key(&s.shape), name_key(&s.name));
+    POOL.with(|p| {
+        let n = p.len.get() as usize;
+        if n < SLOTS {
+            p.shapes[n].set(shape);
+            p.names[n].set(name);
+            p.objs[n].set(into_word(obj));
+            p.len.set(n as u64 + 1);
         }
     });
 }
 
 /// A kept object made with this very shape (the same allocation), its values
 /// empty, if there is one.
+#[inline]
 pub(crate) fn take(shape: &Rc<[Rc<str>]>) -> Option<Rc<StructObj>> {
-    POOL.try_with(|p| {
-        let mut p = p.borrow_mut();
-        let i = p.iter().rposition(|o| Rc::ptr_eq(&o.shape, shape))?;
-        Some(p.swap_remove(i))
+    let want = shape_key(shape);
+    POOL.with(|p| {
+        let n = (p.len.get() as usize).min(SLOTS);
+        // The latest first: a loop drops a struct and makes the next one.
+        let mut i = n;
+        loop {
+            if i == 0 {
+                return None;
+            }
+            i -= 1;
+            if p.shapes[i].get() == want {
+                break;
+            }
+        }
+        let obj = p.objs[i].get();
+        p.shapes[i].set(p.shapes[n - 1].get());
+        p.names[i].set(p.names[n - 1].get());
+        p.objs[i].set(p.objs[n - 1].get());
+        p.len.set(n as u64 - 1);
+        // SAFETY: the slot owned this reference, and no longer lists it. A
+        // kept shape is alive (its object holds it), so no other shape has
+        // its address.
+        Some(unsafe { from_word(obj) })
     })
-    .ok()
-    .flatten()
 }
 
 /// Drops every kept object.
 pub(crate) fn clear() {
-    // Taken out before they are dropped, so that nothing runs while the pool
-    // is borrowed.
-    let kept = POOL.try_with(|p| std::mem::take(&mut *p.borrow_mut())).unwrap_or_default();
-    drop(kept);
+    // Each is taken out of the pool before it is dropped, so that nothing
+    // runs while a slot is half written.
+    let _ = POOL.try_with(|p| {
+        while p.len.get() > 0 {
+            let n = p.len.get() - 1;
+            p.len.set(n);
+            // SAFETY: the slot owned this reference, and no longer lists it.
+            drop(unsafe { from_word(p.objs[n as usize].get()) });
+        }
+    });
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
-use super::struct_pool;
+use super::struct_pool::{self, LiteralCache};
 use crate::runtime::object::{StructObj, StructType};
 use crate::runtime::value::{copy_split, Value};
 
@@ -70,25 +70,38 @@ impl StructTypes {
     /// `struct_pool` is reused: only its values (and its type, if the name
     /// was declared again since) are written.
     ///
+    /// `cache` learns the type `name` has now (for compiled code that reuses
+    /// kept objects itself).
+    ///
     /// # Safety
     /// `at` holds `shape.len()` initialised values that nothing else will drop.
     #[inline(always)]
-    pub(crate) unsafe fn instance_at(&mut self, name: &Rc<str>, shape: &Rc<[Rc<str>]>, at: *const Value) -> Value {
+    pub(crate) unsafe fn instance_at(
+        &mut self,
+        name: &Rc<str>,
+        shape: &Rc<[Rc<str>]>,
+        at: *const Value,
+        cache: &mut LiteralCache,
+    ) -> Value {
         let n = shape.len();
         // Each value moves as tag byte + payload word (`value::copy_split`):
         // native code has just stored them that way, and a 16-byte read of
         // each missed store forwarding.
-        let fill = |values: &mut Vec<Value>| {
-            values.reserve(n);
-            // SAFETY: the values are moved out once; the vector has room for
-            // `n` (it is empty) and owns them once all are written.
-            unsafe {
-                for i in 0..n {
-                    copy_split(at.add(i), values.as_mut_ptr().add(i));
-                }
-                values.set_len(n);
+        // SAFETY (both uses): the values are moved out once; the vector is
+        // empty, has room for `n` (made sure of), and owns them once all are
+        // written.
+        let fill = |values: &mut Vec<Value>| unsafe {
+            debug_assert!(values.is_empty());
+            if values.capacity() < n {
+                values.reserve(n);
             }
+            let dst = values.as_mut_ptr();
+            for i in 0..n {
+                copy_split(at.add(i), dst.add(i));
+            }
+            values.set_len(n);
         };
+        cache.fill(self.lookup_ref(name));
         if let Some(mut rc) = struct_pool::take(shape) {
             let ty = self.lookup_ref(name);
             let s = Rc::get_mut(&mut rc).expect("kept objects are unique");
@@ -101,7 +114,7 @@ impl StructTypes {
             fill(&mut s.values);
             return Value::Struct(rc);
         }
-        let mut values = Vec::new();
+        let mut values = Vec::with_capacity(n);
         fill(&mut values);
         self.instance(name, shape, values)
     }
@@ -115,6 +128,7 @@ impl StructTypes {
     pub(crate) fn insert(&mut self, name: Rc<str>, ty: Rc<StructType>) {
         self.by_name.insert(name, ty);
         self.last = None;
+        struct_pool::types_changed();
     }
 }
 
