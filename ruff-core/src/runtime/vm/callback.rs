@@ -23,6 +23,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use super::native::JitRt;
 use super::{Vm, MAX_REENTRY};
 use crate::runtime::error::RuntimeError;
 use crate::runtime::heap_layout::closure_bits;
@@ -177,13 +178,9 @@ impl Vm {
     fn enter_settled(&mut self, s: &Settled, args: &[Value], out: &mut Value) -> Option<u32> {
         let jit = self.jit.as_mut()?;
         overwrite(out, Value::Null);
-        jit.ctx.bail = bail::NONE;
-        jit.ctx.stress = jit.stress;
-        jit.ctx.closure = s.closure;
-        let ctx: *mut JitCtx = &mut *jit.ctx;
-        // SAFETY: as in `pure_again`, for the code it entered last with as
-        // many arguments, which is still the closure's entry (see `Settled`).
-        Some(unsafe { (s.code.entry)(ctx, args.as_ptr(), out, s.code.data) })
+        // SAFETY: the code `pure_again` entered last with as many arguments,
+        // which is still the closure's entry (see `Settled`).
+        Some(unsafe { reenter(jit, s.code, s.closure, args, out) })
     }
 
     /// Enters closure `c`'s pure code on `args` with the context prepared by
@@ -200,14 +197,8 @@ impl Vm {
             _ => return None,
         };
         let jit = self.jit.as_mut()?;
-        jit.ctx.bail = bail::NONE;
-        jit.ctx.stress = jit.stress;
-        jit.ctx.closure = closure_bits(c);
-        let ctx: *mut JitCtx = &mut *jit.ctx;
-        // SAFETY: as in `Vm::run_entry`: pure code compiled for `proto` reads
-        // the arguments and the context, which the previous entry prepared for
-        // this depth (see the module notes), and writes `out` only when done.
-        let st = unsafe { (code.entry)(ctx, args.as_ptr(), out, code.data) };
+        // SAFETY: `code` is `proto`'s pure entry for these arguments.
+        let st = unsafe { reenter(jit, code, closure_bits(c), args, out) };
         if st == status::DONE {
             let calls = &proto.jit.stats.native_calls;
             let counted = !jit.native_counts;
@@ -225,4 +216,22 @@ impl Vm {
         let _ = self.settle(proto, code, st, false, Value::Null);
         None
     }
+}
+
+/// Enters pure `code` for the closure whose word is `closure` on `args`,
+/// resetting only the context words native code changes (module notes); the
+/// status.
+///
+/// # Safety
+/// As in `Vm::run_entry`: `code` is pure code compiled for the closure's
+/// function and these arguments; it reads them and the context, which the
+/// previous entry prepared for this depth, and writes `out` only when done.
+#[inline(always)]
+unsafe fn reenter(jit: &mut JitRt, code: NativeCode, closure: u64, args: &[Value], out: &mut Value) -> u32 {
+    jit.ctx.bail = bail::NONE;
+    jit.ctx.stress = jit.stress;
+    jit.ctx.closure = closure;
+    let ctx: *mut JitCtx = &mut *jit.ctx;
+    // SAFETY: the caller's contract.
+    unsafe { (code.entry)(ctx, args.as_ptr(), out, code.data) }
 }

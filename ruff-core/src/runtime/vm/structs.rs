@@ -101,9 +101,9 @@ impl StructTypes {
             }
             values.set_len(n);
         };
-        cache.fill(self.lookup_ref(name));
+        let ty = self.lookup_ref(name);
+        cache.fill(ty);
         if let Some(mut rc) = struct_pool::take(shape) {
-            let ty = self.lookup_ref(name);
             let s = Rc::get_mut(&mut rc).expect("kept objects are unique");
             if !Rc::ptr_eq(&s.name, name) {
                 s.name = name.clone();
