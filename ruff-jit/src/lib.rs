@@ -70,6 +70,9 @@ pub struct JitOptions {
     /// Print every unit's Cranelift IR and machine code to stderr
     /// (`RUFF_JIT_DUMP`), for whoever tunes the translator.
     pub dump: bool,
+    /// Where the same text goes instead when set: tests read what the
+    /// translator emitted from here.
+    pub dump_into: Option<std::rc::Rc<std::cell::RefCell<String>>>,
 }
 
 struct Variant {
@@ -315,21 +318,35 @@ impl Engine {
 
     /// Defines the function in `self.ctx` under `id`; returns its code size.
     fn define(&mut self, id: FuncId) -> Result<usize, Rejection> {
-        if self.options.dump {
-            eprintln!("; ---- CLIF\n{}", self.ctx.func.display());
+        let dumping = self.options.dump || self.options.dump_into.is_some();
+        if dumping {
+            let name = self.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
+            self.dump(format!("; ---- CLIF of {name}\n{}", self.ctx.func.display()));
             self.ctx.set_disasm(true);
         }
         self.module.define_function(id, &mut self.ctx).map_err(|e| match e {
             cranelift_module::ModuleError::Compilation(ce) => err(format!("{ce:?}")),
             other => err(other),
         })?;
-        if self.options.dump {
+        if dumping {
             let text = self.ctx.compiled_code().and_then(|c| c.vcode.clone()).unwrap_or_default();
-            eprintln!("; ---- machine code\n{text}");
+            self.dump(format!("; ---- machine code\n{text}"));
         }
         let size = self.ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
         self.module.clear_context(&mut self.ctx);
         Ok(size)
+    }
+
+    /// Writes `text` (and a line end) where dumps go: the sink, else stderr.
+    fn dump(&self, text: String) {
+        match &self.options.dump_into {
+            Some(sink) => {
+                let mut sink = sink.borrow_mut();
+                sink.push_str(&text);
+                sink.push('\n');
+            }
+            None => eprintln!("{text}"),
+        }
     }
 
     /// Compiles callees the analysis asked for, then analyses again.

@@ -141,6 +141,7 @@ fn execute(run: &RunArgs, text: &str) -> i32 {
             verify: std::env::var_os("RUFF_JIT_VERIFY").is_some(),
             stress: run.stress,
             dump: std::env::var_os("RUFF_JIT_DUMP").is_some(),
+            dump_into: None,
         };
         Some(Box::new(ruff_jit::Jit::new(opts)))
     };

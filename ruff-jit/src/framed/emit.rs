@@ -609,10 +609,19 @@ impl Fx<'_, '_> {
             self.b.set_cold_block(write);
             self.b.ins().brif(cond, write, &[], ok, &[]);
             self.b.switch_to_block(write);
+            self.b.seal_block(write);
             self.write_pending(&pending);
             self.b.ins().jump(exit, &[]);
         }
+        // Both blocks are sealed on entry: their one predecessor is the branch
+        // above, and their handles never leave this function, so nothing can
+        // add another. Sealed, a block's variables read their values from the
+        // predecessor directly rather than through block parameters, so a
+        // constant pushed before a guard is still seen as one after it (a
+        // remainder by a constant after a guarded operand is then a
+        // multiplication, not a divide).
         self.b.switch_to_block(ok);
+        self.b.seal_block(ok);
     }
 
     fn raised_block(&mut self) -> Block {
