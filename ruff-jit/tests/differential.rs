@@ -4,8 +4,10 @@
 //! of range and from the end) in compiled functions, dicts and strings, closures
 //! capturing ints or floats, a closure assigning its captured variable, a closure
 //! passed to a function that calls it in a loop, map/reduce with closures,
-//! struct fields read in a method and in a loop, holding ints or floats, and
-//! arrays of bools, now and then widened by an int)
+//! struct fields read in a method and in a loop, holding ints or floats,
+//! structs made, changed and dropped in a loop with methods returning new ones
+//! (a struct type declared again half-way), and arrays of bools, now and then
+//! widened by an int)
 //! must give byte-identical output and exit status under the VM alone and under
 //! the JIT (eager, auto, and eager with deopt stress).
 //!
@@ -216,6 +218,7 @@ impl Gen {
             src,
             "func use_pt(p, n) {{\n    mut t := 0\n    for i in n {{ t = t + {body} }}\n    return t\n}}"
         );
+        self.churn(&mut src);
         // VM-only values mixed in.
         src.push_str("mut log := []\nmut seen := {}\nmut text := \"\"\n");
         let reps = [1, 3, 1200][self.rng.below(3) as usize];
@@ -258,8 +261,77 @@ impl Gen {
              if k % 97 == 0 {{ log = push(log, r) }}\n        seen[\"p\" + to_string(k % 3)] = r\n    \
              }} except e {{\n        if k % 97 == 0 {{ print(\"error: \" + e.message) }}\n    }}"
         );
-        src.push_str("}\nprint(log)\nprint(seen)\nprint(len(text))\n");
+        let seed = self.expr(&["k".to_string()], 1, &[]);
+        let _ = writeln!(
+            src,
+            "    try {{\n        let r := churn(k % 30, {seed})\n        if k % 97 == 0 {{ log = push(log, r) }}\n        \
+             seen[\"s\" + to_string(k % 3)] = r\n    }} except e {{\n        \
+             if k % 97 == 0 {{ print(\"error: \" + e.message) }}\n    }}"
+        );
+        src.push_str("}\n");
+        if self.rng.below(2) == 0 {
+            // The struct declared again: literals and method calls compiled
+            // for the old type meet the new one.
+            let (plus, dot) = (self.mild(&vars(&["self.y", "o.x"])), self.mild(&vars(&["self.x", "o.y"])));
+            let _ = writeln!(
+                src,
+                "struct V2 {{\n    x: int,\n    y: int\n    func plus(self, o) {{ return V2 {{ x: {plus}, y: o.y }} }}\n    \
+                 func dot(self, o) {{ return {dot} }}\n}}"
+            );
+            src.push_str("try { print(churn(25, 3)) } except e { print(\"error: \" + e.message) }\n");
+        }
+        src.push_str("print(log)\nprint(seen)\nprint(len(text))\n");
         src
+    }
+
+    /// An expression that rarely raises: small constants, `+ - *`, kept small
+    /// by a remainder; one in eight is a full [`Gen::expr`] (errors included).
+    fn mild(&mut self, vars: &[String]) -> String {
+        if self.rng.below(8) == 0 {
+            return self.expr(vars, 2, &[]);
+        }
+        let atom = |g: &mut Gen| match g.rng.below(6) {
+            0..=2 => vars[g.rng.below(vars.len() as u64) as usize].clone(),
+            3 if g.floats => g.rng.pick(&["0.5", "1.5"]).to_string(),
+            _ => (1 + g.rng.below(9)).to_string(),
+        };
+        let (a, b, c) = (atom(self), atom(self), atom(self));
+        let (p, q) = (self.rng.pick(&["+", "-", "*"]), self.rng.pick(&["+", "-", "*"]));
+        format!("(({a} {p} {b}) {q} {c}) % 1009")
+    }
+
+    /// Structs made and dropped in a loop (kept objects reused by literals),
+    /// methods returning new structs, fields assigned, a second type of the
+    /// same shape, a field holding a string, structs kept in an array (shared,
+    /// so not reused), and now and then a struct of the other type where a
+    /// method is called (an error).
+    fn churn(&mut self, src: &mut String) {
+        let vars = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let plus = [self.mild(&vars(&["self.x", "o.x"])), self.mild(&vars(&["self.y", "o.y"]))];
+        let dot = self.mild(&vars(&["self.x", "self.y", "o.x", "o.y"]));
+        let _ = writeln!(
+            src,
+            "struct V2 {{\n    x: int,\n    y: int\n    func plus(self, o) {{ return V2 {{ x: {}, y: {} }} }}\n    \
+             func dot(self, o) {{ return {dot} }}\n}}\nstruct W2 {{ x: int, y: int }}\nstruct Tag {{ n: int, s: string }}",
+            plus[0], plus[1]
+        );
+        let made = [self.mild(&vars(&["i", "seed"])), self.mild(&vars(&["i"]))];
+        let set = self.mild(&vars(&["acc.x", "i"]));
+        let other = self.mild(&vars(&["i", "seed"]));
+        let switch = self.rng.below(40) + 3;
+        let _ = writeln!(
+            src,
+            "func churn(n, seed) {{\n    mut acc := V2 {{ x: seed, y: 1 }}\n    mut t := 0\n    mut held := []\n    \
+             for i in n {{\n        let v := V2 {{ x: {}, y: {} }}\n        let w := W2 {{ x: i, y: {other} }}\n        \
+             let g := Tag {{ n: i, s: \"t\" + to_string(i % 4) }}\n        acc = acc.plus(v)\n        \
+             acc.x := {set}\n        acc.y += 1\n        t = t + acc.dot(v) % 1000 + w.x + len(g.s) + g.n\n        \
+             if i % 5 == 2 {{ held = push(held, v) }}\n        if i % 6 == 1 {{ held = push(held, g) }}\n        \
+             if i % {switch} == {} {{ acc = W2 {{ x: acc.y, y: acc.x }} }}\n    }}\n    \
+             return t + acc.x + acc.y + len(held)\n}}",
+            made[0],
+            made[1],
+            switch - 1
+        );
     }
 }
 

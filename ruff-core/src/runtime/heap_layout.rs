@@ -119,9 +119,23 @@ impl FieldCache {
 
 /// The two words of a struct's shape pointer, as stored.
 fn shape_words(s: &StructObj) -> [u64; 2] {
+    rc_words(&s.shape)
+}
+
+/// The two words of a shape's `Rc`, as a struct made with it stores them.
+fn rc_words(shape: &Rc<[Rc<str>]>) -> [u64; 2] {
     const _: () = assert!(std::mem::size_of::<Rc<[Rc<str>]>>() == 16);
     // SAFETY: an `Rc<[T]>` is two initialised words (pointer and length).
-    unsafe { std::ptr::read(&s.shape as *const Rc<[Rc<str>]> as *const [u64; 2]) }
+    unsafe { std::ptr::read(shape as *const Rc<[Rc<str>]> as *const [u64; 2]) }
+}
+
+impl HeapLayout {
+    /// The word a struct made with `shape` holds at
+    /// [`HeapLayout::struct_shape_ptr`] (compiled code compares it with a
+    /// struct's to know its shape).
+    pub fn shape_ptr_word(&self, shape: &Rc<[Rc<str>]>) -> u64 {
+        rc_words(shape)[((self.struct_shape_ptr - self.struct_shape) / 8) as usize]
+    }
 }
 
 /// True for tags whose payload is a counted reference: every heap kind except
@@ -382,6 +396,7 @@ mod tests {
             // (at or below its first element).
             assert_eq!(cache.shape[1 - ptr_word], 2, "the length word");
             let ptr = read_at(base + l.struct_shape_ptr as usize, 0);
+            assert_eq!(ptr as u64, l.shape_ptr_word(&obj.shape), "the word a literal of the shape compares");
             let first = obj.shape.as_ptr() as usize;
             assert!(ptr <= first && first - ptr <= 64, "the pointer word: {ptr:#x} for elements at {first:#x}");
             assert_eq!(read_at(base + l.struct_values as usize, 0), obj.values.as_ptr() as usize);

@@ -264,7 +264,10 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejec
         }
         let shortcut = match fx.local_append(pc, st, &leaders)? {
             Some(n) => Some(n),
-            None => fx.local_element(pc, st, &leaders).or_else(|| fx.local_field(pc, st, &leaders)),
+            None => match fx.literal_into_local(pc, st, &leaders)? {
+                Some(n) => Some(n),
+                None => fx.local_element(pc, st, &leaders).or_else(|| fx.local_field(pc, st, &leaders)),
+            },
         };
         if let Some(n) = shortcut {
             resume = pc + n;
