@@ -255,6 +255,7 @@ impl Engine {
             declare("ruff_jit_call_done", &[i64t, i64t], None)?,
             declare("ruff_jit_method_left", &[i64t, i32t, i32t, i32t, i32t, i64t], Some(i32t))?,
             declare("ruff_jit_set_field", &[i64t, i64t, i64t, i64t], Some(i32t))?,
+            declare("ruff_jit_promote", &[i64t, i64t, i64t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -690,7 +691,8 @@ impl Engine {
             call_done: refs[23],
             method_left: refs[24],
             set_field: refs[25],
-            fmod: refs[26],
+            promote: refs[26],
+            fmod: refs[27],
         };
         let unit = framed::emit::FramedUnit {
             proto,
@@ -706,6 +708,7 @@ impl Engine {
             builtin_calls,
             call_paths,
             stack_need,
+            values,
         };
         let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
         let made = match framed::emit::emit(b, &unit) {
@@ -727,6 +730,7 @@ impl Engine {
         s.compiles.set(s.compiles.get() + 1);
         s.compile_ns.set(s.compile_ns.get() + tried_ns + t0.elapsed().as_nanos() as u64);
         s.code_bytes.set(s.code_bytes.get() + size as u64);
+        s.promoted_loops.set(s.promoted_loops.get() + made.promoted as u32);
         Ok(NativeCode { entry: entry_fn, data: std::ptr::null(), framed: true, stack_need, frameless: made.frameless })
     }
 

@@ -219,6 +219,7 @@ impl Gen {
             "func use_pt(p, n) {{\n    mut t := 0\n    for i in n {{ t = t + {body} }}\n    return t\n}}"
         );
         self.churn(&mut src);
+        self.tally(&mut src);
         // VM-only values mixed in.
         src.push_str("mut log := []\nmut seen := {}\nmut text := \"\"\n");
         let reps = [1, 3, 1200][self.rng.below(3) as usize];
@@ -261,13 +262,16 @@ impl Gen {
              if k % 97 == 0 {{ log = push(log, r) }}\n        seen[\"p\" + to_string(k % 3)] = r\n    \
              }} except e {{\n        if k % 97 == 0 {{ print(\"error: \" + e.message) }}\n    }}"
         );
-        let seed = self.expr(&["k".to_string()], 1, &[]);
-        let _ = writeln!(
-            src,
-            "    try {{\n        let r := churn(k % 30, {seed})\n        if k % 97 == 0 {{ log = push(log, r) }}\n        \
-             seen[\"s\" + to_string(k % 3)] = r\n    }} except e {{\n        \
-             if k % 97 == 0 {{ print(\"error: \" + e.message) }}\n    }}"
-        );
+        // The struct loops, each called with a seed made of `k`.
+        for (f, n, key) in [("churn", 30, "s"), ("tally", 40, "t")] {
+            let seed = self.expr(&["k".to_string()], 1, &[]);
+            let _ = writeln!(
+                src,
+                "    try {{\n        let r := {f}(k % {n}, {seed})\n        if k % 97 == 0 {{ log = push(log, r) }}\n        \
+                 seen[\"{key}\" + to_string(k % 3)] = r\n    }} except e {{\n        \
+                 if k % 97 == 0 {{ print(\"error: \" + e.message) }}\n    }}"
+            );
+        }
         src.push_str("}\n");
         if self.rng.below(2) == 0 {
             // The struct declared again: literals and method calls compiled
@@ -331,6 +335,43 @@ impl Gen {
             made[0],
             made[1],
             switch - 1
+        );
+    }
+}
+
+impl Gen {
+    /// A local struct whose fields a loop reads and assigns (fields the JIT
+    /// keeps in registers): ints, floats and now and then a string, null or
+    /// a field added; the struct shared with another variable first, or a
+    /// dict in its place; the loop left by `break`, an error or a `throw`.
+    fn tally(&mut self, src: &mut String) {
+        let vars = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let p = self.mild(&vars(&["a.p", "i", "seed"]));
+        let q = self.mild(&vars(&["a.p", "i"]));
+        let f = self.mild(&vars(&["i", "a.p"]));
+        let (k1, k2) = (self.rng.below(7) + 2, self.rng.below(13) + 3);
+        let start = match self.rng.below(6) {
+            0 => "let keep := a\n    ",
+            1 => "if seed % 3 == 0 { a.q := \"s\" }\n    ",
+            2 => "if seed % 4 == 1 { a = {\"p\": 1, \"q\": 2, \"f\": 0.5} }\n    ",
+            _ => "",
+        };
+        let odd = self.rng.pick(&[
+            "break",
+            "continue",
+            "a.q := \"t\" + to_string(i)",
+            "throw(\"at \" + to_string(a.p))",
+            "a.p := null",
+            "a.extra := i",
+            "a.f := i > 3",
+        ]);
+        let _ = writeln!(
+            src,
+            "struct Acc {{ p: int, q: int, f: float }}\nfunc tally(n, seed) {{\n    mut a := Acc {{ p: seed, q: 0, f: 0.5 }}\n    \
+             {start}for i in n {{\n        a.p := {p}\n        a.q += {q}\n        \
+             if i % {k1} == 1 {{ a.f := a.f * 0.5 + {f} }}\n        if i % {k2} == {} {{ {odd} }}\n    }}\n    \
+             return [a.p, a.q, a.f, a]\n}}",
+            k2 - 1
         );
     }
 }

@@ -14,7 +14,9 @@ use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_NULL, TAG_OFFSET};
-use ruff_core::runtime::vm::jit_helpers::{CallCache, LiteralCache, MethodCache, PlainTypeCache, STEP_RAISED};
+use ruff_core::runtime::vm::jit_helpers::{
+    CallCache, LiteralCache, MethodCache, PlainTypeCache, PromotedFields, STEP_RAISED,
+};
 use rustc_hash::FxHashMap;
 
 mod direct;
@@ -25,6 +27,7 @@ mod lazy;
 mod literals;
 mod methods;
 mod nulls;
+mod promote;
 mod recorded;
 mod shortcuts;
 
@@ -69,6 +72,7 @@ pub struct Helpers {
     pub call_done: FuncRef,
     pub method_left: FuncRef,
     pub set_field: FuncRef,
+    pub promote: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -86,6 +90,8 @@ pub struct Caches {
     pub calls: Vec<Box<CallCache>>,
     #[allow(clippy::vec_box, reason = "compiled code holds each cache's address")]
     pub literals: Vec<Box<LiteralCache>>,
+    #[allow(clippy::vec_box, reason = "compiled code holds each list's address")]
+    pub promoted: Vec<Box<PromotedFields>>,
 }
 
 /// Everything the emitter needs besides the builder.
@@ -120,6 +126,9 @@ pub struct FramedUnit<'a> {
     /// The operand stack room the VM keeps for the unit: the plan's, and
     /// [`CALLEE_ROOM`] more when it calls methods or functions.
     pub stack_need: u32,
+    /// What the entry's slots hold now (a call entry's arguments, every slot
+    /// of an OSR entry).
+    pub values: &'a [ruff_core::runtime::value::Value],
 }
 
 /// The code a CALL of a Ruff function gets for running the callee's framed
@@ -145,6 +154,8 @@ pub struct Emitted {
     /// A call entry that never consults the VM's frame record
     /// (`NativeCode::frameless`).
     pub frameless: bool,
+    /// A loop's struct fields live in variables (`promote`).
+    pub promoted: bool,
 }
 
 struct Fx<'a, 'b> {
@@ -155,8 +166,12 @@ struct Fx<'a, 'b> {
     ctx: Value,
     out: Value,
     base: Variable,
-    exits: FxHashMap<(usize, usize, u64), Block>,
-    raised: Option<Block>,
+    /// The exits by instruction, depth, reason, and whether they leave the
+    /// promoted loop (writing its fields back first: `promote`).
+    exits: FxHashMap<(usize, usize, u64, bool), Block>,
+    /// The block that returns `RAISED`, and the one that writes the promoted
+    /// fields back first.
+    raised: [Option<Block>; 2],
     /// The caches the code refers to (the engine keeps them alive).
     caches: Caches,
     /// The instruction being emitted and its operand stack depth (where an
@@ -191,6 +206,13 @@ struct Fx<'a, 'b> {
     /// The code calls a helper that consults the VM's frame record (a step,
     /// a call, a captured variable) or may raise: it is not frameless.
     uses_frame: bool,
+    /// The loop whose local's fields live in variables (`promote`).
+    promo: Option<promote::Promotion>,
+    /// The instruction being emitted lies in that loop.
+    promo_on: bool,
+    /// The constant strings pending (`lazy`) at operand stack positions:
+    /// names of promoted field assignments (`promote`), as `Rc` pointers.
+    names: FxHashMap<u16, i64>,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature).
@@ -212,7 +234,7 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejec
         out: Value::from_u32(0),
         base,
         exits: FxHashMap::default(),
-        raised: None,
+        raised: [None; 2],
         caches: Caches::default(),
         at: (0, 0),
         single: false,
@@ -223,12 +245,28 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejec
         append_failed: false,
         method_call: None,
         uses_frame: !u.proto.captures.is_empty(),
+        promo: None,
+        promo_on: false,
+        names: FxHashMap::default(),
     };
     for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
         if *leader && plan.states[pc].is_some() {
             let blk = fx.b.create_block();
             fx.blocks.insert(pc, blk);
         }
+    }
+    // The value a local has now is known for an OSR entry at the loop and
+    // for a parameter: one the helper would refuse is not promoted.
+    let fits = |c: &promote::Candidate| {
+        let known = match u.params {
+            None => c.header == plan.entry,
+            Some(n) => (c.slot as usize) < n,
+        };
+        let now = u.values.get(c.slot as usize).filter(|_| known);
+        now.is_none_or(|v| ruff_core::runtime::vm::jit_helpers::promotable(v, &c.names))
+    };
+    if let Some(c) = promote::find(u.proto, plan, &leaders, fits) {
+        fx.promote(c);
     }
     fx.prologue()?;
     let mut open = false;
@@ -242,16 +280,23 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejec
         fx.at = (pc, st.stack.len());
         // Positions at or above the depth are dead here.
         fx.lazy.retain(|e| (e.0 as usize) < st.stack.len());
+        fx.promo_on = fx.promoted_at(pc);
         if let Some(&blk) = fx.blocks.get(&pc) {
             if open && joins[pc] {
                 fx.flush_below(usize::MAX);
             }
+            let pre = fx.preheader_of(pc);
             if open {
-                fx.b.ins().jump(blk, &[]);
+                fx.b.ins().jump(pre.unwrap_or(blk), &[]);
             } else {
                 // Entered by branches only, each of which wrote what the
                 // block needs.
                 fx.lazy.clear();
+            }
+            if pre.is_some() {
+                fx.promo_on = false;
+                fx.emit_preheader(st.stack.len(), blk);
+                fx.promo_on = true;
             }
             fx.b.switch_to_block(blk);
             open = true;
@@ -260,6 +305,15 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejec
             }
         }
         if !open {
+            continue;
+        }
+        let promoted = if fx.promo_on {
+            fx.promoted_read(pc, st).or_else(|| fx.promoted_set(pc, st)).or_else(|| fx.pending_name(pc, st))
+        } else {
+            None
+        };
+        if let Some(n) = promoted {
+            resume = pc + n;
             continue;
         }
         let shortcut = match fx.local_append(pc, st, &leaders)? {
@@ -293,11 +347,12 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejec
     if open {
         return Err(Rejection::new("code runs off the end"));
     }
+    fx.finish_leaves();
     fx.finish_exits();
     fx.b.seal_all_blocks();
     fx.b.finalize(u.target);
     let frameless = u.params.is_some() && !fx.uses_frame;
-    Ok(Emitted { caches: fx.caches, frameless })
+    Ok(Emitted { caches: fx.caches, frameless, promoted: fx.promo.is_some() })
 }
 
 impl<'b> Scalar<'b> for Fx<'_, 'b> {
@@ -329,7 +384,8 @@ impl<'b> Scalar<'b> for Fx<'_, 'b> {
 
 impl Fx<'_, '_> {
     fn block(&self, pc: usize) -> Result<Block, Rejection> {
-        self.blocks.get(&pc).copied().ok_or_else(|| Rejection::new("jump into the middle of a block"))
+        let blk = self.blocks.get(&pc).copied().ok_or_else(|| Rejection::new("jump into the middle of a block"))?;
+        Ok(self.promoted_target(pc, blk))
     }
 
     fn var(&mut self, loc: Loc, ty: Type) -> Variable {
@@ -580,7 +636,10 @@ impl Fx<'_, '_> {
                 self.b.def_var(var, v);
             }
         }
-        let first = self.block(plan.entry)?;
+        let first = match self.preheader_of(plan.entry) {
+            Some(pre) => pre,
+            None => self.block(plan.entry)?,
+        };
         self.b.ins().jump(first, &[]);
         self.b.switch_to_block(mismatch);
         let one = self.b.ins().iconst(types::I32, status::MISMATCH as i64);
@@ -590,12 +649,13 @@ impl Fx<'_, '_> {
 
     /// The cold exit that resumes the VM at `pc` with `depth` operands.
     fn exit(&mut self, pc: usize, depth: usize, why: u64) -> Block {
-        if let Some(b) = self.exits.get(&(pc, depth, why)) {
+        let key = (pc, depth, why, self.promo_on);
+        if let Some(b) = self.exits.get(&key) {
             return *b;
         }
         let blk = self.b.create_block();
         self.b.set_cold_block(blk);
-        self.exits.insert((pc, depth, why), blk);
+        self.exits.insert(key, blk);
         blk
     }
 
@@ -629,20 +689,24 @@ impl Fx<'_, '_> {
 
     fn raised_block(&mut self) -> Block {
         self.uses_frame = true;
-        if let Some(b) = self.raised {
+        let which = self.promo_on as usize;
+        if let Some(b) = self.raised[which] {
             return b;
         }
         let blk = self.b.create_block();
         self.b.set_cold_block(blk);
-        self.raised = Some(blk);
+        self.raised[which] = Some(blk);
         blk
     }
 
     fn finish_exits(&mut self) {
-        let mut exits: Vec<((usize, usize, u64), Block)> = self.exits.iter().map(|(k, b)| (*k, *b)).collect();
+        let mut exits: Vec<((usize, usize, u64, bool), Block)> = self.exits.iter().map(|(k, b)| (*k, *b)).collect();
         exits.sort_by_key(|(k, _)| *k);
-        for ((pc, depth, why), blk) in exits {
+        for ((pc, depth, why, promoted), blk) in exits {
             self.b.switch_to_block(blk);
+            if promoted {
+                self.write_back();
+            }
             for (off, v) in [(JitCtx::PC, pc as i64), (JitCtx::SP, depth as i64), (JitCtx::BAIL, why as i64)] {
                 let c = self.b.ins().iconst(types::I64, v);
                 self.b.ins().store(flags(), c, self.ctx, off);
@@ -650,8 +714,12 @@ impl Fx<'_, '_> {
             let st = self.b.ins().iconst(types::I32, status::BAILED as i64);
             self.b.ins().return_(&[st]);
         }
-        if let Some(blk) = self.raised {
+        for (promoted, blk) in self.raised.into_iter().enumerate() {
+            let Some(blk) = blk else { continue };
             self.b.switch_to_block(blk);
+            if promoted == 1 {
+                self.write_back();
+            }
             let st = self.b.ins().iconst(types::I32, status::RAISED as i64);
             self.b.ins().return_(&[st]);
         }
@@ -878,6 +946,9 @@ impl Fx<'_, '_> {
             Op::Return => {
                 // The VM drops the operands below the result with the frame.
                 self.flush_below(d - 1);
+                if self.promo_on {
+                    self.write_back();
+                }
                 let (tag, payload) = match kt(1) {
                     k @ (Kind::Int | Kind::Float | Kind::Bool) => {
                         let v = self.get(top(1), k);

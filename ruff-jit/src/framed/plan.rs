@@ -252,7 +252,7 @@ fn top(st: &State, i: usize) -> Result<Kind, Rejection> {
 }
 
 /// The slot an instruction writes, if any (beyond its stack effect).
-fn writes_slot(op: Op) -> Option<u16> {
+pub(super) fn writes_slot(op: Op) -> Option<u16> {
     match op {
         Op::StoreLocal(s) | Op::AddLocal(s) | Op::IncLocal(s, _) => Some(s),
         Op::CallUpdate(_, Var::Local(s)) | Op::SetPath(Var::Local(s), ..) => Some(s),

@@ -16,6 +16,7 @@ mod jit_calls;
 mod jit_compare;
 pub mod jit_helpers;
 mod jit_methods;
+mod jit_promote;
 mod jit_strings;
 mod jit_try;
 mod module;

@@ -196,7 +196,7 @@ impl Fx<'_, '_> {
     /// The payload of a field read inline (`part`, tag and payload) as a
     /// value of scalar kind `want` (int or float); a field of another kind
     /// leaves to the VM at `pc` with `d` operands, before anything changed.
-    fn unboxed_or_exit(&mut self, (tag, payload): (Value, Value), want: Kind, pc: usize, d: usize) -> Value {
+    pub(super) fn unboxed_or_exit(&mut self, (tag, payload): (Value, Value), want: Kind, pc: usize, d: usize) -> Value {
         let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(want) as i64);
         self.exit_if(other, pc, d, bail::GUARD);
         match want {

@@ -169,8 +169,26 @@ impl Fx<'_, '_> {
     /// path).
     pub(super) fn write_pending(&mut self, pending: &[(u16, Kind)]) {
         for &(i, k) in pending {
+            if k == Kind::Top {
+                // A field name pending for a promoted assignment
+                // (`Fx::pending_name`): a new reference to its constant.
+                let (l, rc) = (self.u.layout.expect("names pend with the layout"), self.names[&i]);
+                let dst = self.addr(Loc::Stack(i));
+                super::heap::new_string_ref(&mut self.b, l, dst, rc);
+                continue;
+            }
             let v = self.get(Loc::Stack(i), k);
             self.store_scalar(Loc::Stack(i), k, v);
         }
+    }
+
+    /// Writes the pending field names (`Fx::pending_name`) into the frame and
+    /// forgets them: before code that writes what is pending on one path only
+    /// and goes on (`Fx::inline_then_helper`), since a name written takes a
+    /// reference that the assignment must then drop.
+    pub(super) fn flush_names(&mut self) {
+        let (now, later): (Vec<_>, Vec<_>) = self.lazy.iter().partition(|e| e.1 == Kind::Top);
+        self.lazy = later;
+        self.write_pending(&now);
     }
 }

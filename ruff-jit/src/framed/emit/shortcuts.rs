@@ -199,6 +199,7 @@ impl Fx<'_, '_> {
         args: &[Value],
         inline: impl FnOnce(&mut FunctionBuilder<'_>, HeapLayout, Block),
     ) -> Block {
+        self.flush_names();
         let done = self.b.create_block();
         let by_helper = self.b.create_block();
         self.b.set_cold_block(by_helper);
