@@ -71,6 +71,9 @@ impl Candidate {
 /// `fits` (the value the local has now, where it is known).
 pub fn find(proto: &Proto, plan: &Plan, leaders: &[bool], fits: impl Fn(&Candidate) -> bool) -> Option<Candidate> {
     let code = &proto.code;
+    if !code.iter().any(|op| matches!(op, Op::SetPath(Var::Local(_), 1, 1))) {
+        return None;
+    }
     let mut loops: FxHashMap<usize, usize> = FxHashMap::default();
     for (q, op) in code.iter().enumerate() {
         if let (Op::Loop(t), Some(_)) = (op, &plan.states[q]) {
