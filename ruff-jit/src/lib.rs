@@ -730,7 +730,7 @@ impl Engine {
         s.compiles.set(s.compiles.get() + 1);
         s.compile_ns.set(s.compile_ns.get() + tried_ns + t0.elapsed().as_nanos() as u64);
         s.code_bytes.set(s.code_bytes.get() + size as u64);
-        s.promoted_loops.set(s.promoted_loops.get() + made.promoted as u32);
+        s.promoted_locals.set(s.promoted_locals.get() + made.promoted);
         Ok(NativeCode { entry: entry_fn, data: std::ptr::null(), framed: true, stack_need, frameless: made.frameless })
     }
 

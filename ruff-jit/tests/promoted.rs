@@ -9,8 +9,8 @@
 //! a field holding a string before the loop or assigned one in it, a dict or
 //! a field added instead of a struct, floats, bools and a field that turns
 //! from int to float, nested loops, calls in the assigned values, a method
-//! assigning `self`'s fields, and loops that must not promote (the struct
-//! kept whole, or captured by a closure).
+//! assigning `self`'s fields, two structs in one loop, and loops that must
+//! not promote (the struct kept whole, or captured by a closure).
 
 mod counted;
 
@@ -177,6 +177,18 @@ func called(n) {
     }
     return a
 }
+func two(n) {
+    mut p := Acc { total: 0, count: 0 }
+    mut q := F { v: 1.0, on: true, n: 0 }
+    let keep := q
+    for i in n {
+        p.total := p.total + i
+        q.v := q.v * 0.5 + p.total % 7
+        q.n += 1
+        if i == n - 2 { q.on := "no" }
+    }
+    return [p, q, keep]
+}
 struct Counter {
     hits: int
     func run(self, n) {
@@ -203,6 +215,7 @@ for k in 2 {
     print(closure(3000))
     print(whole(3000))
     print(called(3000))
+    print(two(3000))
     let c := Counter { hits: 5 }
     print([c.run(3000), c])
 }
@@ -212,9 +225,9 @@ fn proto(protos: &[Rc<Proto>], name: &str) -> Rc<Proto> {
     protos.iter().find_map(|p| find(p, name)).unwrap_or_else(|| panic!("no function {name}"))
 }
 
-/// Compilations of `name` that kept fields in registers.
+/// Locals of `name` whose fields compiled loops kept in registers.
 fn promoted(protos: &[Rc<Proto>], name: &str) -> u32 {
-    proto(protos, name).jit.stats.promoted_loops.get()
+    proto(protos, name).jit.stats.promoted_locals.get()
 }
 
 /// Whether the loop of `name` was found unfit at run time: its back-edge's
@@ -245,6 +258,7 @@ fn loops_keep_struct_fields_in_registers_and_write_them_back_on_every_way_out() 
                   [Acc { count: 0, total: 4498500 }, 500500, 3]\n\
                   [Acc { count: 0, total: 4498500 }, Acc { count: 0, total: 2001000 }]\n\
                   Acc { count: 3000, total: 10890 }\n\
+                  [Acc { count: 0, total: 4498500 }, F { n: 3000, on: no, v: 7.889763779527559 }, F { n: 0, on: true, v: 1 }]\n\
                   [4498505, Counter { hits: 5 }]\n";
     agrees_with_vm(PROGRAM, expect, 3, |mode, protos| {
         for name in [
@@ -284,6 +298,9 @@ fn loops_keep_struct_fields_in_registers_and_write_them_back_on_every_way_out() 
         for name in ["whole", "closure"] {
             assert_eq!(promoted(protos, name), 0, "{mode:?}: {name} kept fields in registers");
         }
+        // Two locals of one loop: both, in each compile.
+        let two = promoted(protos, "two");
+        assert!(two > 0 && two.is_multiple_of(2), "{mode:?}: {two} of two's locals kept in registers");
         if mode == JitMode::Auto {
             let s = &proto(protos, "plain").jit.stats;
             assert!(s.native_insns.get() > 20_000, "plain ran natively");

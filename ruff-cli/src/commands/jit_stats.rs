@@ -29,7 +29,8 @@ struct Row {
     recompile_reasons: Vec<(&'static str, u32)>,
     compile_us: f64,
     code_bytes: u64,
-    promoted_loops: u32,
+    /// Locals whose struct fields loops kept in registers, over the compiles.
+    promoted_locals: u32,
     bails: Vec<(&'static str, u64)>,
     mismatches: u64,
     rejection: Option<String>,
@@ -67,7 +68,7 @@ fn collect(p: &Rc<Proto>, rows: &mut Vec<Row>) {
                 .collect(),
             compile_us: s.compile_ns.get() as f64 / 1000.0,
             code_bytes: s.code_bytes.get(),
-            promoted_loops: s.promoted_loops.get(),
+            promoted_locals: s.promoted_locals.get(),
             bails: (0..4).map(|i| (bail::NAMES[i], s.bails[i].get())).filter(|(_, n)| *n > 0).collect(),
             mismatches: s.mismatches.get(),
             rejection: s.rejection.borrow().clone(),
@@ -116,7 +117,7 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                 let _ = write!(
                     out,
                     "{}{{\"name\":{},\"line\":{},\"tier\":\"{}\",\"calls\":{},\"native_calls\":{},\"osr_entries\":{},\
-                     \"compiles\":{},\"recompiles\":{},\"recompile_reasons\":{{{}}},\"compile_us\":{:.1},\"code_bytes\":{},\"promoted_loops\":{},\"bails\":{{{}}},\"mismatches\":{},\
+                     \"compiles\":{},\"recompiles\":{},\"recompile_reasons\":{{{}}},\"compile_us\":{:.1},\"code_bytes\":{},\"promoted_locals\":{},\"bails\":{{{}}},\"mismatches\":{},\
                      \"rejection\":{},\"vm_insns\":{},\"native_insns\":{},\"stepped_insns\":{}}}",
                     if i > 0 { "," } else { "" },
                     json_str(&r.name),
@@ -130,7 +131,7 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                     why.join(","),
                     r.compile_us,
                     r.code_bytes,
-                    r.promoted_loops,
+                    r.promoted_locals,
                     bails.join(","),
                     r.mismatches,
                     r.rejection.as_deref().map_or("null".to_string(), json_str),
@@ -156,8 +157,8 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                 if r.osr_entries > 0 {
                     notes.push(format!("osr entries×{}", r.osr_entries));
                 }
-                if r.promoted_loops > 0 {
-                    notes.push(format!("fields in registers×{}", r.promoted_loops));
+                if r.promoted_locals > 0 {
+                    notes.push(format!("fields in registers×{}", r.promoted_locals));
                 }
                 if r.recompiles > 0 {
                     let why: Vec<String> = r.recompile_reasons.iter().map(|(k, n)| format!("{k}×{n}")).collect();

@@ -289,9 +289,9 @@ pub struct FnStats {
     pub compile_ns: Cell<u64>,
     /// Machine code bytes.
     pub code_bytes: Cell<u64>,
-    /// Compilations that keep a loop's struct fields in registers (the JIT's
-    /// scalar promotion).
-    pub promoted_loops: Cell<u32>,
+    /// Locals whose struct fields compiled loops keep in registers (the JIT's
+    /// scalar promotion), summed over the compilations.
+    pub promoted_locals: Cell<u32>,
     /// Why the tier refused (the latest reason), if it did.
     pub rejection: RefCell<Option<String>>,
 }

@@ -154,8 +154,8 @@ pub struct Emitted {
     /// A call entry that never consults the VM's frame record
     /// (`NativeCode::frameless`).
     pub frameless: bool,
-    /// A loop's struct fields live in variables (`promote`).
-    pub promoted: bool,
+    /// The locals whose struct fields live in variables in a loop (`promote`).
+    pub promoted: u32,
 }
 
 struct Fx<'a, 'b> {
@@ -258,12 +258,14 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejec
     // The value a local has now is known for an OSR entry at the loop and
     // for a parameter: one the helper would refuse is not promoted.
     let fits = |c: &promote::Candidate| {
-        let known = match u.params {
-            None => c.header == plan.entry,
-            Some(n) => (c.slot as usize) < n,
-        };
-        let now = u.values.get(c.slot as usize).filter(|_| known);
-        now.is_none_or(|v| ruff_core::runtime::vm::jit_helpers::promotable(v, &c.names))
+        c.locals.iter().all(|(slot, names)| {
+            let known = match u.params {
+                None => c.header == plan.entry,
+                Some(n) => (*slot as usize) < n,
+            };
+            let now = u.values.get(*slot as usize).filter(|_| known);
+            now.is_none_or(|v| ruff_core::runtime::vm::jit_helpers::promotable(v, names))
+        })
     };
     if let Some(c) = promote::find(u.proto, plan, &leaders, fits) {
         fx.promote(c);
@@ -350,9 +352,10 @@ pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejec
     fx.finish_leaves();
     fx.finish_exits();
     fx.b.seal_all_blocks();
+    let promoted = fx.promoted_locals();
     fx.b.finalize(u.target);
     let frameless = u.params.is_some() && !fx.uses_frame;
-    Ok(Emitted { caches: fx.caches, frameless, promoted: fx.promo.is_some() })
+    Ok(Emitted { caches: fx.caches, frameless, promoted })
 }
 
 impl<'b> Scalar<'b> for Fx<'_, 'b> {

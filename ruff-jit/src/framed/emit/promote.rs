@@ -47,10 +47,9 @@ pub struct Candidate {
     /// The loop's header (its back-edges' target) and its last back-edge.
     pub header: usize,
     pub back: usize,
-    /// The local.
-    pub slot: u16,
-    /// The fields, by name.
-    pub names: Vec<Rc<str>>,
+    /// The locals, each with the names of its fields (the fields are
+    /// numbered across the locals, in this order).
+    pub locals: Vec<(u16, Vec<Rc<str>>)>,
     /// Each field read: its LOAD_LOCAL's index, and the field's.
     pub reads: Vec<(usize, usize)>,
     /// Each field assignment: its SET_PATH's index, and the field's.
@@ -63,12 +62,27 @@ impl Candidate {
     fn contains(&self, pc: usize) -> bool {
         self.header <= pc && pc <= self.back
     }
+
+    /// The fields of all the locals.
+    fn fields(&self) -> usize {
+        self.locals.iter().map(|(_, names)| names.len()).sum()
+    }
+
+    /// Adds the locals of `other`, a candidate of the same loop.
+    fn merge(&mut self, other: Candidate) {
+        let off = self.fields();
+        self.locals.extend(other.locals);
+        self.reads.extend(other.reads.into_iter().map(|(pc, f)| (pc, f + off)));
+        self.sets.extend(other.sets.into_iter().map(|(pc, f)| (pc, f + off)));
+        self.names_at.extend(other.names_at);
+    }
 }
 
-/// The loop and local whose fields are kept in variables, if any: the
-/// largest loop with such a local, entered only through its header, whose
-/// back-edge's feedback does not say that a promotion failed there, and that
-/// `fits` (the value the local has now, where it is known).
+/// The loop and locals whose fields are kept in variables, if any: the
+/// largest loop with such locals, entered only through its header, whose
+/// back-edge's feedback does not say that a promotion failed there, with
+/// each of its locals that `fits` (the value the local has now, where it is
+/// known), as many as [`MAX_FIELDS`] allows.
 pub fn find(proto: &Proto, plan: &Plan, leaders: &[bool], fits: impl Fn(&Candidate) -> bool) -> Option<Candidate> {
     let code = &proto.code;
     if !code.iter().any(|op| matches!(op, Op::SetPath(Var::Local(_), 1, 1))) {
@@ -97,8 +111,16 @@ pub fn find(proto: &Proto, plan: &Plan, leaders: &[bool], fits: impl Fn(&Candida
             .collect();
         slots.sort_unstable();
         slots.dedup();
-        if let Some(c) = slots.into_iter().find_map(|s| check(proto, plan, leaders, (t, q), s).filter(&fits)) {
-            return Some(c);
+        let mut found: Option<Candidate> = None;
+        for c in slots.into_iter().filter_map(|s| check(proto, plan, leaders, (t, q), s).filter(&fits)) {
+            match &mut found {
+                None => found = Some(c),
+                Some(f) if f.fields() + c.fields() <= MAX_FIELDS => f.merge(c),
+                Some(_) => {}
+            }
+        }
+        if found.is_some() {
+            return found;
         }
     }
     None
@@ -118,20 +140,14 @@ fn entered_inside(code: &[Op], plan: &Plan, t: usize, q: usize) -> bool {
 /// or a bool, with at least one assignment.
 fn check(proto: &Proto, plan: &Plan, leaders: &[bool], (t, q): (usize, usize), s: u16) -> Option<Candidate> {
     let code = &proto.code;
-    let mut c = Candidate {
-        header: t,
-        back: q,
-        slot: s,
-        names: Vec::new(),
-        reads: Vec::new(),
-        sets: Vec::new(),
-        names_at: Vec::new(),
-    };
-    let mut field = |name: &str| match c.names.iter().position(|n| &**n == name) {
+    let mut c =
+        Candidate { header: t, back: q, locals: Vec::new(), reads: Vec::new(), sets: Vec::new(), names_at: Vec::new() };
+    let mut names: Vec<Rc<str>> = Vec::new();
+    let mut field = |name: &str| match names.iter().position(|n| &**n == name) {
         Some(i) => i,
         None => {
-            c.names.push(Rc::from(name));
-            c.names.len() - 1
+            names.push(Rc::from(name));
+            names.len() - 1
         }
     };
     let (mut reads, mut sets, mut names_at) = (Vec::new(), Vec::new(), Vec::new());
@@ -178,9 +194,10 @@ fn check(proto: &Proto, plan: &Plan, leaders: &[bool], (t, q): (usize, usize), s
         }
         pc += 1;
     }
-    if sets.is_empty() || c.names.len() > MAX_FIELDS {
+    if sets.is_empty() || names.len() > MAX_FIELDS {
         return None;
     }
+    c.locals = vec![(s, names)];
     c.reads = reads;
     c.sets = sets;
     c.names_at = names_at;
@@ -231,8 +248,10 @@ pub(super) struct Promotion {
     reads: FxHashMap<usize, usize>,
     sets: FxHashMap<usize, usize>,
     names_at: FxHashSet<usize>,
-    /// The names, for the helper (kept with the unit's caches).
-    data: Option<Box<PromotedFields>>,
+    /// Per local, the names for the helper (kept with the unit's caches once
+    /// the preheader refers to them).
+    #[allow(clippy::vec_box, reason = "the code holds each list's address")]
+    data: Vec<Box<PromotedFields>>,
 }
 
 impl Fx<'_, '_> {
@@ -250,7 +269,7 @@ impl Fx<'_, '_> {
         }
         let states = &self.u.plan.states;
         let assigns_float = |pc: usize| states[pc].as_ref().and_then(|st| st.stack.last()) == Some(&Kind::Float);
-        let vars = (0..c.names.len())
+        let vars = (0..c.fields())
             .map(|f| {
                 let mut sets = c.sets.iter().filter(|(_, g)| *g == f).map(|(pc, _)| *pc);
                 let float = sets.all(assigns_float);
@@ -259,7 +278,7 @@ impl Fx<'_, '_> {
                 FieldVars { tag, payload, addr, float }
             })
             .collect();
-        let data = Box::new(PromotedFields { names: c.names.clone() });
+        let data = c.locals.iter().map(|(_, names)| Box::new(PromotedFields { names: names.clone() })).collect();
         self.promo = Some(Promotion {
             reads: c.reads.iter().copied().collect(),
             sets: c.sets.iter().copied().collect(),
@@ -268,8 +287,13 @@ impl Fx<'_, '_> {
             preheader,
             leaves,
             vars,
-            data: Some(data),
+            data,
         });
+    }
+
+    /// The locals whose fields are promoted.
+    pub(super) fn promoted_locals(&self) -> u32 {
+        self.promo.as_ref().map_or(0, |p| p.c.locals.len() as u32)
     }
 
     /// Whether `pc` lies in the promoted loop.
@@ -300,20 +324,30 @@ impl Fx<'_, '_> {
     /// continues at the header's block `header`.
     pub(super) fn emit_preheader(&mut self, d: usize, header: Block) {
         let p = self.promo.as_mut().expect("a promotion");
-        let (pre, slot, back, n) = (p.preheader, p.c.slot, p.c.back, p.c.names.len());
-        let data = p.data.take().expect("the names");
+        let (pre, back, t, n) = (p.preheader, p.c.back, p.c.header, p.c.fields());
+        let slots: Vec<u16> = p.c.locals.iter().map(|(s, _)| *s).collect();
+        let data = std::mem::take(&mut p.data);
         let vars = p.vars.clone();
-        let t = p.c.header;
         self.b.switch_to_block(pre);
-        let local = self.addr(Loc::Slot(slot));
         let out = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8 * n as u32, 3));
         let out = self.b.ins().stack_addr(types::I64, out, 0);
-        let names = self.b.ins().iconst(types::I64, &*data as *const PromotedFields as i64);
-        self.caches.promoted.push(data);
-        let r = self.call(self.u.helpers.promote, &[local, names, out]).expect("helper result");
-        let (refused, ok) = (self.b.create_block(), self.b.create_block());
+        let refused = self.b.create_block();
         self.b.set_cold_block(refused);
-        self.b.ins().brif(r, refused, &[], ok, &[]);
+        // Each local's fields' addresses, after those of the locals before it.
+        let mut off = 0;
+        for (slot, data) in slots.into_iter().zip(data) {
+            let local = self.addr(Loc::Slot(slot));
+            let names = self.b.ins().iconst(types::I64, &*data as *const PromotedFields as i64);
+            let at = self.b.ins().iadd_imm_s(out, 8 * off as i64);
+            off += data.names.len();
+            self.caches.promoted.push(data);
+            let r = self.call(self.u.helpers.promote, &[local, names, at]).expect("helper result");
+            let next = self.b.create_block();
+            self.b.ins().brif(r, refused, &[], next, &[]);
+            self.b.switch_to_block(next);
+        }
+        let ok = self.b.create_block();
+        self.b.ins().jump(ok, &[]);
         self.b.switch_to_block(refused);
         self.note_refused(back);
         let exit = self.exit(t, d, bail::GUARD);
