@@ -206,7 +206,7 @@ struct Fx<'a, 'b> {
     /// The code calls a helper that consults the VM's frame record (a step,
     /// a call, a captured variable) or may raise: it is not frameless.
     uses_frame: bool,
-    /// The loop whose local's fields live in variables (`promote`).
+    /// The loop whose locals' fields live in variables (`promote`).
     promo: Option<promote::Promotion>,
     /// The instruction being emitted lies in that loop.
     promo_on: bool,

@@ -1,12 +1,17 @@
 //! A local struct's fields kept in variables through a loop (scalar
 //! promotion). In a loop that touches a local `s` only by reading its fields
-//! (`LOAD_LOCAL s` then FIELD) and by assigning numbers or bools to them
-//! (`s.name = value`, SET_PATH), nothing but those instructions can see the
+//! (`LOAD_LOCAL s` then FIELD) and by assigning them values that hold no
+//! reference count (`s.name = value`, SET_PATH), nothing but those
+//! instructions can see the
 //! struct once it is the local's alone: a step, a call or a helper in the loop
 //! reads no slot of this frame but its operands (`Op::slot_reads`), and a
 //! closure made before the loop holds a copy. The fields then live in
 //! variables, a tag and a payload each, with no shape check, no reference
-//! count and no memory access per read or assignment.
+//! count and no memory access per read or assignment. Every such local of
+//! the loop is promoted, up to [`MAX_FIELDS`] fields in all.
+//!
+//! - A value assigned in the loop that holds a reference count (a string)
+//!   leaves to the VM at its SET_PATH, after the write-back below.
 //!
 //! - Before the loop (a preheader block, which every entry of the loop from
 //!   outside goes through), `ruff_jit_promote` checks the struct and makes it
@@ -41,7 +46,7 @@ use crate::translate::{cl_type, tag_of};
 /// address).
 const MAX_FIELDS: usize = 8;
 
-/// A loop whose local's fields can live in variables ([`find`]).
+/// A loop whose locals' fields can live in variables ([`find`]).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Candidate {
     /// The loop's header (its back-edges' target) and its last back-edge.
