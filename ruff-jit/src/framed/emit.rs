@@ -10,6 +10,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, FuncRef, InstBuilder, MemFlagsData, SigRef, StackSlot, Type, Value};
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, Variable};
+use ruff_core::bytecode::proto::feedback;
 use ruff_core::bytecode::{Const, Op, Proto};
 use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::tier::{bail, status, JitCtx, Rejection};
@@ -688,6 +689,25 @@ impl Fx<'_, '_> {
         // multiplication, not a divide).
         self.b.switch_to_block(ok);
         self.b.seal_block(ok);
+    }
+
+    /// Ends the current block with a guard's exit to the VM at `pc` with
+    /// `depth` operands, the pending positions written first.
+    fn leave(&mut self, pc: usize, depth: usize) {
+        let pending = self.pending_below(depth);
+        self.write_pending(&pending);
+        let exit = self.exit(pc, depth, bail::GUARD);
+        self.b.ins().jump(exit, &[]);
+    }
+
+    /// Notes `OTHER` in the feedback of instruction `pc`, so that the code
+    /// compiled next does not speculate there (a field read, a promoted loop's
+    /// back-edge: `promote`).
+    fn note_other(&mut self, pc: usize) {
+        let cell = self.b.ins().iconst(types::I64, &self.u.proto.feedback[pc] as *const _ as i64);
+        let seen = self.b.ins().load(types::I8, flags(), cell, 0);
+        let seen = self.b.ins().bor_imm_s(seen, feedback::OTHER as i64);
+        self.b.ins().store(flags(), seen, cell, 0);
     }
 
     fn raised_block(&mut self) -> Block {

@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use crate::runtime::object::StructObj;
 use crate::runtime::value::Value;
+use crate::runtime::values::is_counted;
 
 /// The fields a loop keeps in variables, by name (compiled code refers to it
 /// by address, and the engine keeps it as long as the code).
@@ -22,16 +23,10 @@ pub struct PromotedFields {
     pub names: Vec<Rc<str>>,
 }
 
-/// Whether a value holds no reference count (compiled code may copy its bits
-/// freely: see `heap_layout::counted`).
-fn uncounted(v: &Value) -> bool {
-    matches!(v, Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Native(_))
-}
-
 /// Where each of `names` is in struct `s`, when every one is there and none
 /// holds a reference count.
 fn fields_of(s: &StructObj, names: &[Rc<str>]) -> Option<Vec<usize>> {
-    names.iter().map(|name| s.index_of(name).filter(|&i| uncounted(&s.values[i]))).collect()
+    names.iter().map(|name| s.index_of(name).filter(|&i| !is_counted(&s.values[i]))).collect()
 }
 
 /// Whether [`ruff_jit_promote`] would take `v` for fields `names` (the JIT

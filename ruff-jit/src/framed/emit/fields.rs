@@ -15,7 +15,6 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
-use ruff_core::bytecode::proto::feedback;
 use ruff_core::bytecode::{Const, Op};
 use ruff_core::runtime::heap_layout::FieldCache;
 use ruff_core::runtime::tier::{bail, Rejection};
@@ -180,14 +179,8 @@ impl Fx<'_, '_> {
         self.b.set_cold_block(note);
         self.b.ins().brif(other, note, &[], ok, &[]);
         self.b.switch_to_block(note);
-        let cell = self.b.ins().iconst(types::I64, &self.u.proto.feedback[pc] as *const _ as i64);
-        let seen = self.b.ins().load(types::I8, flags(), cell, 0);
-        let seen = self.b.ins().bor_imm_s(seen, feedback::OTHER as i64);
-        self.b.ins().store(flags(), seen, cell, 0);
-        let pending = self.pending_below(d);
-        self.write_pending(&pending);
-        let exit = self.exit(pc + 1, d, bail::GUARD);
-        self.b.ins().jump(exit, &[]);
+        self.note_other(pc);
+        self.leave(pc + 1, d);
         self.b.switch_to_block(ok);
         let at = self.addr(Loc::Stack((d - 1) as u16));
         self.b.ins().load(cl_type(want), flags(), at, PAYLOAD_OFFSET as i32)

@@ -40,7 +40,7 @@ use super::super::plan::{writes_slot, How, Plan};
 use super::{heap, Fx};
 use crate::analyze::{Kind, State};
 use crate::scalar::{flags, Loc};
-use crate::translate::{cl_type, tag_of};
+use crate::translate::tag_of;
 
 /// The most fields one loop keeps in variables (three each: tag, payload,
 /// address).
@@ -265,7 +265,10 @@ impl Fx<'_, '_> {
         let preheader = self.b.create_block();
         let mut leaves = FxHashMap::default();
         for pc in c.header..=c.back {
-            let target = self.u.plan.states[pc].as_ref().and(self.u.proto.code[pc].target());
+            // (A TRY_BEGIN's target is reached by unwinding, in the VM.)
+            let op = self.u.proto.code[pc];
+            let jumps = self.u.plan.states[pc].is_some() && !matches!(op, Op::TryBegin(_));
+            let target = op.target().filter(|_| jumps);
             if let Some(x) = target.map(|x| x as usize).filter(|x| !c.contains(*x)) {
                 if self.blocks.contains_key(&x) {
                     leaves.entry(x).or_insert_with(|| self.b.create_block());
@@ -354,9 +357,9 @@ impl Fx<'_, '_> {
         let ok = self.b.create_block();
         self.b.ins().jump(ok, &[]);
         self.b.switch_to_block(refused);
-        self.note_refused(back);
-        let exit = self.exit(t, d, bail::GUARD);
-        self.b.ins().jump(exit, &[]);
+        // Nothing is pending: the header is a join, written before.
+        self.note_other(back);
+        self.leave(t, d);
         self.b.switch_to_block(ok);
         for (k, v) in vars.into_iter().enumerate() {
             let a = self.b.ins().load(types::I64, flags(), out, 8 * k as i32);
@@ -434,22 +437,16 @@ impl Fx<'_, '_> {
                 self.b.set_cold_block(note);
                 self.b.ins().brif(counted, note, &[], ok, &[]);
                 self.b.switch_to_block(note);
-                self.note_refused(back);
-                self.exit_if_always(pc, d);
+                self.note_other(back);
+                self.leave(pc, d);
                 self.b.switch_to_block(ok);
                 parts
             }
             _ => {
+                // An int's bits, a float (converted below when the variable
+                // holds bits), a bool widened; null's payload is 0 (`get`).
                 let v = self.get(top, k);
-                debug_assert_eq!(cl_type(Kind::Int), types::I64);
-                let bits = match k {
-                    // Kept as a float (converted below when the variable
-                    // holds bits).
-                    Kind::Float => v,
-                    Kind::Bool => self.b.ins().uextend(types::I64, v),
-                    Kind::Null => self.b.ins().iconst(types::I64, 0),
-                    _ => v,
-                };
+                let bits = if k == Kind::Bool { self.b.ins().uextend(types::I64, v) } else { v };
                 (self.b.ins().iconst(types::I8, tag_of(k) as i64), bits)
             }
         };
@@ -494,24 +491,6 @@ impl Fx<'_, '_> {
         self.lazy.push((at, Kind::Top));
         self.names.insert(at, rc);
         Some(1)
-    }
-
-    /// Notes `OTHER` in the feedback of the back-edge at `back`: a promotion
-    /// of its loop failed, and the code compiled next does not promote there.
-    fn note_refused(&mut self, back: usize) {
-        let cell = self.b.ins().iconst(types::I64, &self.u.proto.feedback[back] as *const _ as i64);
-        let seen = self.b.ins().load(types::I8, flags(), cell, 0);
-        let seen = self.b.ins().bor_imm_s(seen, feedback::OTHER as i64);
-        self.b.ins().store(flags(), seen, cell, 0);
-    }
-
-    /// Ends the current block with an exit to the VM at `pc` with `d`
-    /// operands (what is pending written first), leaving from the loop.
-    fn exit_if_always(&mut self, pc: usize, d: usize) {
-        let pending = self.pending_below(d);
-        self.write_pending(&pending);
-        let exit = self.exit(pc, d, bail::GUARD);
-        self.b.ins().jump(exit, &[]);
     }
 
     /// Writes the promoted fields back to the struct.
