@@ -256,6 +256,7 @@ impl Engine {
             declare("ruff_jit_method_left", &[i64t, i32t, i32t, i32t, i32t, i64t], Some(i32t))?,
             declare("ruff_jit_set_field", &[i64t, i64t, i64t, i64t], Some(i32t))?,
             declare("ruff_jit_promote", &[i64t, i64t, i64t], Some(i32t))?,
+            declare("ruff_jit_inline_bailed", &[i64t, i32t, i32t, i32t, i64t, i32t, i32t], Some(i32t))?,
         ];
         let perf = if options.perf_map { Some(perfmap::PerfMap::open()?) } else { None };
         Ok(Engine {
@@ -692,7 +693,8 @@ impl Engine {
             method_left: refs[24],
             set_field: refs[25],
             promote: refs[26],
-            fmod: refs[27],
+            inline_bailed: refs[27],
+            fmod: refs[28],
         };
         let unit = framed::emit::FramedUnit {
             proto,
@@ -731,6 +733,7 @@ impl Engine {
         s.compile_ns.set(s.compile_ns.get() + tried_ns + t0.elapsed().as_nanos() as u64);
         s.code_bytes.set(s.code_bytes.get() + size as u64);
         s.promoted_locals.set(s.promoted_locals.get() + made.promoted);
+        s.inlined_calls.set(s.inlined_calls.get() + made.inlined);
         Ok(NativeCode { entry: entry_fn, data: std::ptr::null(), framed: true, stack_need, frameless: made.frameless })
     }
 

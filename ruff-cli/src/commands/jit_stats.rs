@@ -31,6 +31,8 @@ struct Row {
     code_bytes: u64,
     /// Locals whose struct fields loops kept in registers, over the compiles.
     promoted_locals: u32,
+    /// Method calls compiled code ran in line, over the compiles.
+    inlined_calls: u32,
     bails: Vec<(&'static str, u64)>,
     mismatches: u64,
     rejection: Option<String>,
@@ -69,6 +71,7 @@ fn collect(p: &Rc<Proto>, rows: &mut Vec<Row>) {
             compile_us: s.compile_ns.get() as f64 / 1000.0,
             code_bytes: s.code_bytes.get(),
             promoted_locals: s.promoted_locals.get(),
+            inlined_calls: s.inlined_calls.get(),
             bails: (0..4).map(|i| (bail::NAMES[i], s.bails[i].get())).filter(|(_, n)| *n > 0).collect(),
             mismatches: s.mismatches.get(),
             rejection: s.rejection.borrow().clone(),
@@ -117,7 +120,7 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                 let _ = write!(
                     out,
                     "{}{{\"name\":{},\"line\":{},\"tier\":\"{}\",\"calls\":{},\"native_calls\":{},\"osr_entries\":{},\
-                     \"compiles\":{},\"recompiles\":{},\"recompile_reasons\":{{{}}},\"compile_us\":{:.1},\"code_bytes\":{},\"promoted_locals\":{},\"bails\":{{{}}},\"mismatches\":{},\
+                     \"compiles\":{},\"recompiles\":{},\"recompile_reasons\":{{{}}},\"compile_us\":{:.1},\"code_bytes\":{},\"promoted_locals\":{},\"inlined_calls\":{},\"bails\":{{{}}},\"mismatches\":{},\
                      \"rejection\":{},\"vm_insns\":{},\"native_insns\":{},\"stepped_insns\":{}}}",
                     if i > 0 { "," } else { "" },
                     json_str(&r.name),
@@ -132,6 +135,7 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                     r.compile_us,
                     r.code_bytes,
                     r.promoted_locals,
+                    r.inlined_calls,
                     bails.join(","),
                     r.mismatches,
                     r.rejection.as_deref().map_or("null".to_string(), json_str),
@@ -159,6 +163,9 @@ pub fn render(roots: &[Rc<Proto>], format: StatsFormat, mode: JitMode) -> String
                 }
                 if r.promoted_locals > 0 {
                     notes.push(format!("fields in registers×{}", r.promoted_locals));
+                }
+                if r.inlined_calls > 0 {
+                    notes.push(format!("inlined calls×{}", r.inlined_calls));
                 }
                 if r.recompiles > 0 {
                     let why: Vec<String> = r.recompile_reasons.iter().map(|(k, n)| format!("{k}×{n}")).collect();

@@ -44,9 +44,10 @@
 
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use crate::bytecode::Proto;
+use crate::runtime::object::StructType;
 use crate::runtime::value::Value;
 
 /// Calls after which a function is offered to the tier (measured: compiling costs
@@ -292,6 +293,9 @@ pub struct FnStats {
     /// Locals whose struct fields compiled loops keep in registers (the JIT's
     /// scalar promotion), summed over the compilations.
     pub promoted_locals: Cell<u32>,
+    /// Method calls whose method compiled code runs in line (the JIT's method
+    /// inlining), summed over the compilations.
+    pub inlined_calls: Cell<u32>,
     /// Why the tier refused (the latest reason), if it did.
     pub rejection: RefCell<Option<String>>,
 }
@@ -317,9 +321,16 @@ pub struct JitSlot {
     pub call_refused: Cell<u32>,
     /// Calls the VM made through the pure call entry (up to [`HOT_ENTRIES`]).
     pub vm_entries: Cell<u32>,
+    /// The struct type of each `CALL_METHOD`'s receiver, by instruction, as
+    /// the VM saw it (see [`JitSlot::note_receiver`]).
+    pub receivers: RefCell<Vec<(u32, Weak<StructType>)>>,
     /// Statistics.
     pub stats: FnStats,
 }
+
+/// The `CALL_METHOD` instructions of one function whose receivers' types
+/// [`JitSlot::note_receiver`] keeps (the rest are not recorded).
+const MAX_RECEIVER_SITES: usize = 32;
 
 impl JitSlot {
     /// Call-entry states.
@@ -356,6 +367,9 @@ impl JitSlot {
         }
         s.compiles.set(0);
         s.recompiles.set(0);
+        s.promoted_locals.set(0);
+        s.inlined_calls.set(0);
+        self.receivers.borrow_mut().clear();
         self.guard_bails.set(0);
         self.osr_refused.set(0);
         self.call_refused.set(0);
@@ -366,6 +380,29 @@ impl JitSlot {
     /// Records a rejection reason.
     pub fn reject(&self, reason: String) {
         *self.stats.rejection.borrow_mut() = Some(reason);
+    }
+
+    /// Notes that `CALL_METHOD` at `pc` called a method of a receiver of type
+    /// `ty`. The first type seen is kept; any other type makes the site
+    /// polymorphic for good (an empty `Weak`, which [`JitSlot::receiver`]
+    /// never upgrades). A kept `Weak` keeps its type's allocation, so no
+    /// other type can take its address and pass for it.
+    pub fn note_receiver(&self, pc: usize, ty: &Rc<StructType>) {
+        let mut sites = self.receivers.borrow_mut();
+        if let Some((_, seen)) = sites.iter_mut().find(|(p, _)| *p as usize == pc) {
+            if !std::ptr::eq(seen.as_ptr(), Rc::as_ptr(ty)) {
+                *seen = Weak::new();
+            }
+        } else if sites.len() < MAX_RECEIVER_SITES {
+            sites.push((pc as u32, Rc::downgrade(ty)));
+        }
+    }
+
+    /// The one type of receiver `CALL_METHOD` at `pc` has had, when the VM
+    /// noted one and only one and it still exists.
+    pub fn receiver(&self, pc: usize) -> Option<Rc<StructType>> {
+        let sites = self.receivers.borrow();
+        sites.iter().find(|(p, _)| *p as usize == pc).and_then(|(_, seen)| seen.upgrade())
     }
 }
 

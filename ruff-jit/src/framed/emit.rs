@@ -24,6 +24,7 @@ mod direct;
 mod fields;
 mod frameless;
 mod globals;
+mod inline;
 mod lazy;
 mod literals;
 mod methods;
@@ -46,6 +47,7 @@ use ruff_core::runtime::vm::frame_layout::VmLayout;
 const VALUE_SIZE: i64 = 16;
 
 /// The helpers a framed unit calls (see `ruff_core::runtime::vm::jit_helpers`).
+#[derive(Clone, Copy)]
 pub struct Helpers {
     pub step: FuncRef,
     pub clone: FuncRef,
@@ -74,6 +76,7 @@ pub struct Helpers {
     pub method_left: FuncRef,
     pub set_field: FuncRef,
     pub promote: FuncRef,
+    pub inline_bailed: FuncRef,
     pub fmod: FuncRef,
 }
 
@@ -93,6 +96,18 @@ pub struct Caches {
     pub literals: Vec<Box<LiteralCache>>,
     #[allow(clippy::vec_box, reason = "compiled code holds each list's address")]
     pub promoted: Vec<Box<PromotedFields>>,
+}
+
+impl Caches {
+    /// Takes over `other`'s caches (an inlined method's, `inline`).
+    fn absorb(&mut self, other: Caches) {
+        self.fields.extend(other.fields);
+        self.methods.extend(other.methods);
+        self.plain_types.extend(other.plain_types);
+        self.calls.extend(other.calls);
+        self.literals.extend(other.literals);
+        self.promoted.extend(other.promoted);
+    }
 }
 
 /// Everything the emitter needs besides the builder.
@@ -157,10 +172,12 @@ pub struct Emitted {
     pub frameless: bool,
     /// The locals whose struct fields live in variables in a loop (`promote`).
     pub promoted: u32,
+    /// The method calls run in line (`inline`).
+    pub inlined: u32,
 }
 
 struct Fx<'a, 'b> {
-    b: FunctionBuilder<'b>,
+    b: &'a mut FunctionBuilder<'b>,
     u: &'a FramedUnit<'a>,
     vars: FxHashMap<(Loc, Type), Variable>,
     blocks: FxHashMap<usize, Block>,
@@ -214,154 +231,187 @@ struct Fx<'a, 'b> {
     /// The constant strings pending (`lazy`) at operand stack positions:
     /// names of promoted field assignments (`promote`), as `Rc` pointers.
     names: FxHashMap<u16, i64>,
+    /// For a method run in line by its caller's code: where its code goes
+    /// instead of returning (`inline`).
+    tail: Option<inline::Tail>,
+    /// The method calls this unit's code runs in line.
+    inlined: u32,
+    /// An inlined method's translation failed after it had begun (`inline`;
+    /// not expected: it was tried first), so the unit's code is unusable.
+    broken: Option<Rejection>,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature).
 pub fn emit(b: FunctionBuilder<'_>, u: &FramedUnit<'_>) -> Result<Emitted, Rejection> {
-    let plan = u.plan;
-    let code = &u.proto.code;
-    let leaders = crate::scalar::leaders(code, &plan.states, plan.entry, |pc, op| {
-        plan.how[pc] == How::Exit || matches!(op, Op::Return | Op::Throw | Op::Raise(_))
-    });
-    let joins = lazy::joins(code, plan);
     let mut b = b;
-    let base = b.declare_var(types::I64);
-    let mut fx = Fx {
-        b,
-        u,
-        vars: FxHashMap::default(),
-        blocks: FxHashMap::default(),
-        ctx: Value::from_u32(0),
-        out: Value::from_u32(0),
-        base,
-        exits: FxHashMap::default(),
-        raised: [None; 2],
-        caches: Caches::default(),
-        at: (0, 0),
-        single: false,
-        lazy: Vec::new(),
-        deferring: false,
-        known_int: None,
-        captures: None,
-        append_failed: false,
-        method_call: None,
-        uses_frame: !u.proto.captures.is_empty(),
-        promo: None,
-        promo_on: false,
-        names: FxHashMap::default(),
-    };
-    for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
-        if *leader && plan.states[pc].is_some() {
-            let blk = fx.b.create_block();
-            fx.blocks.insert(pc, blk);
-        }
-    }
-    // The value a local has now is known for an OSR entry at the loop and
-    // for a parameter: one the helper would refuse is not promoted.
-    let fits = |c: &promote::Candidate| {
-        c.locals.iter().all(|(slot, names)| {
-            let known = match u.params {
-                None => c.header == plan.entry,
-                Some(n) => (*slot as usize) < n,
-            };
-            let now = u.values.get(*slot as usize).filter(|_| known);
-            now.is_none_or(|v| ruff_core::runtime::vm::jit_helpers::promotable(v, names))
-        })
-    };
-    if let Some(c) = promote::find(u.proto, plan, &leaders, fits) {
-        fx.promote(c);
-    }
-    fx.prologue()?;
-    let mut open = false;
-    // The first instruction not yet emitted (a fused sequence emits several).
-    let mut resume = 0;
-    for (pc, &op) in code.iter().enumerate() {
-        if pc < resume {
-            continue;
-        }
-        let Some(st) = &plan.states[pc] else { continue };
-        fx.at = (pc, st.stack.len());
-        // Positions at or above the depth are dead here.
-        fx.lazy.retain(|e| (e.0 as usize) < st.stack.len());
-        fx.promo_on = fx.promoted_at(pc);
-        if let Some(&blk) = fx.blocks.get(&pc) {
-            if open && joins[pc] {
-                fx.flush_below(usize::MAX);
-            }
-            let pre = fx.preheader_of(pc);
-            if open {
-                fx.b.ins().jump(pre.unwrap_or(blk), &[]);
-            } else {
-                // Entered by branches only, each of which wrote what the
-                // block needs.
-                fx.lazy.clear();
-            }
-            if pre.is_some() {
-                fx.promo_on = false;
-                fx.emit_preheader(st.stack.len(), blk);
-                fx.promo_on = true;
-            }
-            fx.b.switch_to_block(blk);
-            open = true;
-            if plan.how[pc] != How::Exit {
-                fx.block_start(pc, &leaders);
-            }
-        }
-        if !open {
-            continue;
-        }
-        let promoted = if fx.promo_on {
-            fx.promoted_read(pc, st).or_else(|| fx.promoted_set(pc, st)).or_else(|| fx.pending_name(pc, st))
-        } else {
-            None
-        };
-        if let Some(n) = promoted {
-            resume = pc + n;
-            continue;
-        }
-        let shortcut = match fx.local_append(pc, st, &leaders)? {
-            Some(n) => Some(n),
-            None => match fx.literal_into_local(pc, st, &leaders)? {
-                Some(n) => Some(n),
-                None => fx.local_element(pc, st, &leaders).or_else(|| fx.local_field(pc, st, &leaders)),
-            },
-        };
-        if let Some(n) = shortcut {
-            resume = pc + n;
-            continue;
-        }
-        fx.deferring = lazy::scalar_only(u.proto, op, plan.how[pc], st);
-        if !fx.deferring && !lazy::kept_past_fast_path(op, plan.how[pc]) {
-            fx.flush_below(usize::MAX);
-        } else if let Some(t) = op.target() {
-            // What the instructions a branch goes to need, written before it
-            // (a branch may reach the next instruction alone, such as
-            // JUMP_IF_NOT_NULL on a null).
-            let at_target = lazy::depth_at(plan, t as usize);
-            let falls = !matches!(op, Op::Jump(_) | Op::Loop(_));
-            let after = lazy::depth_at(plan, pc + 1).filter(|_| falls);
-            fx.flush_below(at_target.into_iter().chain(after).max().unwrap_or(usize::MAX));
-        }
-        fx.single = true;
-        open = fx.op(pc, op, st)?;
-        fx.single = false;
-        fx.deferring = false;
-    }
-    if open {
-        return Err(Rejection::new("code runs off the end"));
-    }
-    fx.finish_leaves();
-    fx.finish_exits();
+    let mut fx = Fx::new(&mut b, u, None);
+    fx.body()?;
     fx.b.seal_all_blocks();
     let promoted = fx.promoted_locals();
-    fx.b.finalize(u.target);
     let frameless = u.params.is_some() && !fx.uses_frame;
-    Ok(Emitted { caches: fx.caches, frameless, promoted })
+    let (caches, inlined) = (std::mem::take(&mut fx.caches), fx.inlined);
+    b.finalize(u.target);
+    Ok(Emitted { caches, frameless, promoted, inlined })
+}
+
+impl<'a, 'b> Fx<'a, 'b> {
+    /// A translator of unit `u` into `b`; with `tail`, of a method run in line
+    /// by its caller's code (`inline`).
+    fn new(b: &'a mut FunctionBuilder<'b>, u: &'a FramedUnit<'a>, tail: Option<inline::Tail>) -> Self {
+        let base = b.declare_var(types::I64);
+        Fx {
+            b,
+            u,
+            vars: FxHashMap::default(),
+            blocks: FxHashMap::default(),
+            ctx: Value::from_u32(0),
+            out: Value::from_u32(0),
+            base,
+            exits: FxHashMap::default(),
+            raised: [None; 2],
+            caches: Caches::default(),
+            at: (0, 0),
+            single: false,
+            lazy: Vec::new(),
+            deferring: false,
+            known_int: None,
+            captures: None,
+            append_failed: false,
+            method_call: None,
+            uses_frame: !u.proto.captures.is_empty(),
+            promo: None,
+            promo_on: false,
+            names: FxHashMap::default(),
+            tail,
+            inlined: 0,
+            broken: None,
+        }
+    }
+
+    /// Emits the unit's code: its prologue, every instruction the plan
+    /// reaches, and its exits.
+    fn body(&mut self) -> Result<(), Rejection> {
+        let u = self.u;
+        let plan = u.plan;
+        let code = &u.proto.code;
+        let leaders = crate::scalar::leaders(code, &plan.states, plan.entry, |pc, op| {
+            plan.how[pc] == How::Exit || matches!(op, Op::Return | Op::Throw | Op::Raise(_))
+        });
+        let joins = lazy::joins(code, plan);
+        for (pc, leader) in leaders.iter().enumerate().take(code.len()) {
+            if *leader && plan.states[pc].is_some() {
+                let blk = self.b.create_block();
+                self.blocks.insert(pc, blk);
+            }
+        }
+        // The value a local has now is known for an OSR entry at the loop and
+        // for a parameter: one the helper would refuse is not promoted.
+        let fits = |c: &promote::Candidate| {
+            c.locals.iter().all(|(slot, names)| {
+                let known = match u.params {
+                    None => c.header == plan.entry,
+                    Some(n) => (*slot as usize) < n,
+                };
+                let now = u.values.get(*slot as usize).filter(|_| known);
+                now.is_none_or(|v| ruff_core::runtime::vm::jit_helpers::promotable(v, names))
+            })
+        };
+        if self.tail.is_none() {
+            if let Some(c) = promote::find(u.proto, plan, &leaders, fits) {
+                self.promote(c);
+            }
+        }
+        self.prologue()?;
+        let mut open = false;
+        // The first instruction not yet emitted (a fused sequence emits several).
+        let mut resume = 0;
+        for (pc, &op) in code.iter().enumerate() {
+            if pc < resume {
+                continue;
+            }
+            let Some(st) = &plan.states[pc] else { continue };
+            self.at = (pc, st.stack.len());
+            // Positions at or above the depth are dead here.
+            self.lazy.retain(|e| (e.0 as usize) < st.stack.len());
+            self.promo_on = self.promoted_at(pc);
+            if let Some(&blk) = self.blocks.get(&pc) {
+                if open && joins[pc] {
+                    self.flush_below(usize::MAX);
+                }
+                let pre = self.preheader_of(pc);
+                if open {
+                    self.b.ins().jump(pre.unwrap_or(blk), &[]);
+                } else {
+                    // Entered by branches only, each of which wrote what the
+                    // block needs.
+                    self.lazy.clear();
+                }
+                if pre.is_some() {
+                    self.promo_on = false;
+                    self.emit_preheader(st.stack.len(), blk);
+                    self.promo_on = true;
+                }
+                self.b.switch_to_block(blk);
+                open = true;
+                if plan.how[pc] != How::Exit {
+                    self.block_start(pc, &leaders);
+                }
+            }
+            if !open {
+                continue;
+            }
+            let promoted = if self.promo_on {
+                self.promoted_read(pc, st).or_else(|| self.promoted_set(pc, st)).or_else(|| self.pending_name(pc, st))
+            } else {
+                None
+            };
+            if let Some(n) = promoted {
+                resume = pc + n;
+                continue;
+            }
+            let shortcut = match self.local_append(pc, st, &leaders)? {
+                Some(n) => Some(n),
+                None => match self.literal_into_local(pc, st, &leaders)? {
+                    Some(n) => Some(n),
+                    None => self.local_element(pc, st, &leaders).or_else(|| self.local_field(pc, st, &leaders)),
+                },
+            };
+            if let Some(n) = shortcut {
+                resume = pc + n;
+                continue;
+            }
+            self.deferring = lazy::scalar_only(u.proto, op, plan.how[pc], st);
+            if !self.deferring && !lazy::kept_past_fast_path(op, plan.how[pc]) {
+                self.flush_below(usize::MAX);
+            } else if let Some(t) = op.target() {
+                // What the instructions a branch goes to need, written before it
+                // (a branch may reach the next instruction alone, such as
+                // JUMP_IF_NOT_NULL on a null).
+                let at_target = lazy::depth_at(plan, t as usize);
+                let falls = !matches!(op, Op::Jump(_) | Op::Loop(_));
+                let after = lazy::depth_at(plan, pc + 1).filter(|_| falls);
+                self.flush_below(at_target.into_iter().chain(after).max().unwrap_or(usize::MAX));
+            }
+            self.single = true;
+            open = self.op(pc, op, st)?;
+            self.single = false;
+            self.deferring = false;
+            if let Some(r) = self.broken.take() {
+                return Err(r);
+            }
+        }
+        if open {
+            return Err(Rejection::new("code runs off the end"));
+        }
+        self.finish_leaves();
+        self.finish_exits();
+        Ok(())
+    }
 }
 
 impl<'b> Scalar<'b> for Fx<'_, 'b> {
     fn fb(&mut self) -> &mut FunctionBuilder<'b> {
-        &mut self.b
+        self.b
     }
 
     fn error_if(&mut self, cond: Value) {
@@ -572,6 +622,7 @@ impl Fx<'_, '_> {
             h.call,
             h.call_method,
             h.method_bailed,
+            h.inline_bailed,
             h.call_bailed,
             h.capture,
             h.store_capture,
@@ -591,24 +642,35 @@ impl Fx<'_, '_> {
     fn block_start(&mut self, pc: usize, leaders: &[bool]) {
         let d = self.at.1;
         if self.u.stress > 0 {
-            let hit = crate::scalar::emit_stress_tick(&mut self.b, self.ctx);
+            let hit = crate::scalar::emit_stress_tick(self.b, self.ctx);
             self.exit_if(hit, pc, d, bail::GUARD);
         }
         if self.u.counting {
             let n = crate::scalar::block_len(&self.u.proto.code, leaders, pc);
-            crate::scalar::emit_count(&mut self.b, &self.u.proto.jit.stats.native_insns as *const _ as i64, n);
+            crate::scalar::emit_count(self.b, &self.u.proto.jit.stats.native_insns as *const _ as i64, n);
         }
     }
 
     fn prologue(&mut self) -> Result<(), Rejection> {
         let plan = self.u.plan;
-        let entry = self.b.create_block();
-        self.b.append_block_params_for_function_params(entry);
-        self.b.switch_to_block(entry);
-        let params = self.b.block_params(entry).to_vec();
-        self.ctx = params[0];
-        self.out = params[2];
-        self.b.def_var(self.base, params[1]);
+        // A method run in line starts in its caller's current block, with its
+        // frame at the receiver.
+        let frame = match self.tail {
+            Some(t) => {
+                // No result slot: its `return` passes the result to `done`.
+                (self.ctx, self.out) = (t.ctx, t.recv);
+                t.recv
+            }
+            None => {
+                let entry = self.b.create_block();
+                self.b.append_block_params_for_function_params(entry);
+                self.b.switch_to_block(entry);
+                let params = self.b.block_params(entry).to_vec();
+                (self.ctx, self.out) = (params[0], params[2]);
+                params[1]
+            }
+        };
+        self.b.def_var(self.base, frame);
         let at = self.u.layout.and_then(|l| l.closure_captures);
         if let (false, Some(at)) = (self.u.proto.captures.is_empty(), at) {
             let closure = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::CLOSURE);
@@ -616,26 +678,29 @@ impl Fx<'_, '_> {
         }
         let st = plan.states[plan.entry].clone().expect("entry state");
         let checked = self.u.params.unwrap_or(st.slots.len());
-        let mismatch = self.b.create_block();
+        let mismatch = match self.tail {
+            Some(t) => t.mismatch,
+            None => self.b.create_block(),
+        };
         self.b.set_cold_block(mismatch);
         let mut fails = crate::wrapper::AnyFails::default();
         for (i, k) in st.slots.iter().enumerate().take(checked).filter(|(_, k)| k.scalar()) {
-            fails.tag_differs(&mut self.b, params[1], i as i32 * VALUE_SIZE as i32, tag_of(*k));
+            fails.tag_differs(self.b, frame, i as i32 * VALUE_SIZE as i32, tag_of(*k));
         }
-        fails.branch(&mut self.b, mismatch);
+        fails.branch(self.b, mismatch);
         if let Some(n) = self.u.params {
             // A call's other slots start null. The VM's frame push has written
             // them already; a compiled caller running this code without one
             // has not (see `methods`).
             let null = self.b.ins().iconst(types::I8, TAG_NULL as i64);
             for i in n..self.u.proto.nslots as usize {
-                self.b.ins().store(flags(), null, params[1], i as i32 * VALUE_SIZE as i32 + TAG_OFFSET as i32);
+                self.b.ins().store(flags(), null, frame, i as i32 * VALUE_SIZE as i32 + TAG_OFFSET as i32);
             }
         }
         for (i, k) in st.slots.iter().enumerate().filter(|(_, k)| k.scalar()) {
             let off = i as i32 * VALUE_SIZE as i32;
             if *k != Kind::Null {
-                let v = self.b.ins().load(cl_type(*k), flags(), params[1], off + PAYLOAD_OFFSET as i32);
+                let v = self.b.ins().load(cl_type(*k), flags(), frame, off + PAYLOAD_OFFSET as i32);
                 let var = self.var(Loc::Slot(i as u16), cl_type(*k));
                 self.b.def_var(var, v);
             }
@@ -645,9 +710,11 @@ impl Fx<'_, '_> {
             None => self.block(plan.entry)?,
         };
         self.b.ins().jump(first, &[]);
-        self.b.switch_to_block(mismatch);
-        let one = self.b.ins().iconst(types::I32, status::MISMATCH as i64);
-        self.b.ins().return_(&[one]);
+        if self.tail.is_none() {
+            self.b.switch_to_block(mismatch);
+            let one = self.b.ins().iconst(types::I32, status::MISMATCH as i64);
+            self.b.ins().return_(&[one]);
+        }
         Ok(())
     }
 
@@ -734,8 +801,15 @@ impl Fx<'_, '_> {
                 let c = self.b.ins().iconst(types::I64, v);
                 self.b.ins().store(flags(), c, self.ctx, off);
             }
-            let st = self.b.ins().iconst(types::I32, status::BAILED as i64);
-            self.b.ins().return_(&[st]);
+            match self.tail {
+                Some(t) => {
+                    self.b.ins().jump(t.bailed, &[]);
+                }
+                None => {
+                    let st = self.b.ins().iconst(types::I32, status::BAILED as i64);
+                    self.b.ins().return_(&[st]);
+                }
+            }
         }
         for (promoted, blk) in self.raised.into_iter().enumerate() {
             let Some(blk) = blk else { continue };
@@ -867,8 +941,8 @@ impl Fx<'_, '_> {
                 let (a, b) = self.number_pair((top(2), kt(2)), (top(1), kt(1)), want);
                 let c = self.compare(cmp, a, want, b, want);
                 let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
-                let leave = crate::scalar::negate(&mut self.b, c);
-                crate::scalar::branch_in_line(&mut self.b, leave, target, next);
+                let leave = crate::scalar::negate(self.b, c);
+                crate::scalar::branch_in_line(self.b, leave, target, next);
                 return Ok(false);
             }
             Op::Field(k) | Op::KeyOrNull(k) => self.guarded_field(pc, op, k, d, want)?,
@@ -924,7 +998,7 @@ impl Fx<'_, '_> {
                         // for as long as its code exists.
                         let rc = heap::payload_bits(&ruff_core::runtime::value::Value::Str(text.clone()));
                         let dst = self.addr(push);
-                        heap::new_string_ref(&mut self.b, l, dst, rc);
+                        heap::new_string_ref(self.b, l, dst, rc);
                     }
                     None => {
                         self.step(pc, d);
@@ -991,7 +1065,11 @@ impl Fx<'_, '_> {
                         (tag, self.b.ins().load(types::I64, flags(), from, PAYLOAD_OFFSET as i32))
                     }
                 };
-                crate::scalar::store_result(&mut self.b, self.out, tag, payload);
+                if let Some(t) = self.tail {
+                    self.inline_return(st, t.done, tag, payload);
+                    return Ok(false);
+                }
+                crate::scalar::store_result(self.b, self.out, tag, payload);
                 let sp = self.b.ins().iconst(types::I64, d as i64 - 1);
                 self.b.ins().store(flags(), sp, self.ctx, JitCtx::SP);
                 let z = self.b.ins().iconst(types::I32, status::DONE as i64);
@@ -1008,7 +1086,7 @@ impl Fx<'_, '_> {
                 self.b.switch_to_block(copy);
                 let dst = self.addr(push);
                 match self.u.layout {
-                    Some(l) => heap::clone_value(&mut self.b, l, dst, src),
+                    Some(l) => heap::clone_value(self.b, l, dst, src),
                     None => {
                         self.call(self.u.helpers.clone, &[dst, src]);
                     }
@@ -1024,7 +1102,7 @@ impl Fx<'_, '_> {
                 match (self.u.layout, self.captures) {
                     (Some(l), Some(elems)) => {
                         let src = self.b.ins().iadd_imm_s(elems, i as i64 * VALUE_SIZE);
-                        heap::clone_value(&mut self.b, l, dst, src);
+                        heap::clone_value(self.b, l, dst, src);
                     }
                     _ => {
                         let index = self.b.ins().iconst(types::I32, i as i64);
@@ -1057,8 +1135,8 @@ impl Fx<'_, '_> {
                     let slow = self.b.create_block();
                     self.b.set_cold_block(slow);
                     let i = self.get(top(1), Kind::Int);
-                    let part = arrays::element(&mut self.b, l, target, i, slow);
-                    heap::replace_with_part(&mut self.b, l, self.u.helpers.drop, target, part);
+                    let part = arrays::element(self.b, l, target, i, slow);
+                    heap::replace_with_part(self.b, l, self.u.helpers.drop, target, part);
                     self.b.ins().jump(done, &[]);
                     self.b.switch_to_block(slow);
                 }
@@ -1096,7 +1174,7 @@ impl Fx<'_, '_> {
     /// Releases the heap-kinded value at `a` (inline when the layout is known).
     fn release(&mut self, a: Value) {
         match self.u.layout {
-            Some(l) => heap::drop_value(&mut self.b, l, self.u.helpers.drop, a),
+            Some(l) => heap::drop_value(self.b, l, self.u.helpers.drop, a),
             None => {
                 self.call(self.u.helpers.drop, &[a]);
             }
@@ -1108,7 +1186,7 @@ impl Fx<'_, '_> {
         if k == Kind::Top {
             let (dst, src) = (self.addr(to), self.addr(from));
             match self.u.layout {
-                Some(l) => heap::clone_value(&mut self.b, l, dst, src),
+                Some(l) => heap::clone_value(self.b, l, dst, src),
                 None => {
                     self.call(self.u.helpers.clone, &[dst, src]);
                 }

@@ -193,11 +193,16 @@ impl Vm {
         let recv_at = self.stack.len() - argc - 1;
         let method = match &self.stack[recv_at] {
             Value::Struct(s) => {
-                match self.struct_type(s).and_then(|t| t.method(name)) {
+                let ty = self.struct_type(s);
+                match ty.and_then(|t| t.method(name)) {
                     // The closure alone is copied (a whole `Value` copied and then
                     // matched on stalls on its tag).
                     Some(Value::Func(c)) => {
                         let c = c.clone();
+                        // The frame's `pc` is one past the instruction.
+                        if let (Some(t), Some(f)) = (ty, self.frames.last()) {
+                            f.closure.proto.jit.note_receiver(f.pc - 1, t);
+                        }
                         self.push_frame(c, recv_at, argc + 1, recv_at)?;
                         return Ok(Called::Frame);
                     }

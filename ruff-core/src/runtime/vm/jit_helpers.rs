@@ -29,7 +29,9 @@ pub use super::jit_calls::{
     FramelessCode,
 };
 pub use super::jit_compare::{ruff_jit_match_enum, ruff_jit_plain_struct, PlainTypeCache};
-pub use super::jit_methods::{ruff_jit_call_method, ruff_jit_method_bailed, ruff_jit_method_left, MethodCache};
+pub use super::jit_methods::{
+    ruff_jit_call_method, ruff_jit_inline_bailed, ruff_jit_method_bailed, ruff_jit_method_left, MethodCache,
+};
 pub use super::jit_promote::{promotable, ruff_jit_promote, PromotedFields};
 pub use super::jit_strings::ruff_jit_join;
 pub use super::jit_try::{ruff_jit_try_begin, ruff_jit_try_end};
@@ -485,5 +487,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("ruff_jit_method_left", ruff_jit_method_left as *const u8),
         ("ruff_jit_join", ruff_jit_join as *const u8),
         ("ruff_jit_promote", ruff_jit_promote as *const u8),
+        ("ruff_jit_inline_bailed", ruff_jit_inline_bailed as *const u8),
     ]
 }

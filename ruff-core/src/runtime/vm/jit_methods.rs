@@ -91,6 +91,17 @@ impl MethodCache {
         self.refresh();
     }
 
+    /// A cache that holds `method` of type `ty` for good: the one of a call
+    /// site whose compiled code runs that method in line (inlined), given to
+    /// [`ruff_jit_inline_bailed`] when that code leaves to the VM. Nothing
+    /// refills it, and it keeps the type (and so its address, which the
+    /// inlined code compares) and the method alive as long as the code.
+    pub fn inlined(ty: &Rc<StructType>, method: &Rc<Closure>, argc: usize) -> MethodCache {
+        let mut cache = MethodCache::default();
+        cache.fill(ty, method, argc);
+        cache
+    }
+
     /// Reads the held method's native code again.
     fn refresh(&mut self) {
         self.code.clear();
@@ -196,6 +207,41 @@ pub unsafe extern "C" fn ruff_jit_method_bailed(
     unsafe { method_step(ctx, pc, above, room, cache, finish) }
 }
 
+/// As [`ruff_jit_method_bailed`], for a method whose code the caller's
+/// compiled code runs in line (its `cache` is [`MethodCache::inlined`]): the
+/// inlined code left to the VM, and the method's values are in place from
+/// the receiver on. Besides finishing the call as that helper does, a failed
+/// guard counts against the caller's code too (`osr`: its code is an OSR
+/// entry), which is then compiled again after as many as any other code's,
+/// and the `OTHER` note in the caller's feedback at `pc` tells that compile
+/// not to inline the method there again.
+///
+/// # Safety
+/// As for [`ruff_jit_method_bailed`].
+pub unsafe extern "C" fn ruff_jit_inline_bailed(
+    ctx: *mut JitCtx,
+    pc: u32,
+    above: u32,
+    room: u32,
+    cache: *mut MethodCache,
+    argc: u32,
+    osr: u32,
+) -> u32 {
+    // SAFETY: as for `ruff_jit_step`.
+    let (vm, why) = unsafe { (&*((*ctx).vm as *const Vm), (*ctx).bail) };
+    if why == crate::runtime::tier::bail::GUARD {
+        if let Some(frame) = vm.frames.last() {
+            let caller = frame.closure.proto.clone();
+            if let Some(cell) = caller.feedback.get(pc as usize) {
+                cell.set(cell.get() | crate::bytecode::proto::feedback::OTHER);
+            }
+            Vm::guard_failed(&caller, osr != 0);
+        }
+    }
+    // SAFETY: as this function's.
+    unsafe { ruff_jit_method_bailed(ctx, pc, above, room, cache, argc) }
+}
+
 /// As `jit_calls::ruff_jit_call_left`, for a method whose framed code a call
 /// site of compiled code ran after pushing its frame record (at the
 /// receiver), for `CALL_METHOD` at `pc`: the method's code returned `st`,
@@ -269,6 +315,7 @@ impl Vm {
         debug_assert_eq!(n as usize, argc, "compiled code passes the instruction's count");
         let name = super::dispatch::name_const(proto, k);
         let Some(crate::runtime::value::Value::Func(c)) = ty.method(name) else { return None };
+        proto.jit.note_receiver(pc, ty);
         cache.fill(ty, c, argc);
         Some((c.clone(), recv_at, argc))
     }

@@ -433,7 +433,7 @@ impl Vm {
     /// there). Nothing else refers to framed code: the VM enters it, and
     /// compiled callers call pure code only. The code itself stays in memory,
     /// as a caller deeper in the native stack may still be running it.
-    fn guard_failed(proto: &Proto, osr: bool) {
+    pub(super) fn guard_failed(proto: &Proto, osr: bool) {
         let slot = &proto.jit;
         if !Self::recompile_due(slot, &slot.guard_bails, RECOMPILE_AFTER, recompile::GUARDS) {
             return;

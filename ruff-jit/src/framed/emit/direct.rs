@@ -114,8 +114,8 @@ impl Fx<'_, '_> {
         };
         self.b.ins().brif(same, fast, &[], helper, &[]);
         self.b.switch_to_block(fast);
-        crate::wrapper::check_globals(&mut self.b, self.ctx, &dc.guards, helper);
-        let budget = crate::translate::entry_budget(&mut self.b, self.ctx);
+        crate::wrapper::check_globals(self.b, self.ctx, &dc.guards, helper);
+        let budget = crate::translate::entry_budget(self.b, self.ctx);
         let mut args = vec![self.ctx, budget];
         for (i, (&k, &p)) in kinds.iter().zip(&dc.params).enumerate() {
             let loc = Loc::Stack((d - argc + i) as u16);

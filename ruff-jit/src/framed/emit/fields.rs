@@ -38,8 +38,8 @@ impl Fx<'_, '_> {
         if let Some(l) = self.u.layout {
             let slow = self.b.create_block();
             self.b.set_cold_block(slow);
-            let part = heap::field(&mut self.b, l, target, &cache, slow);
-            heap::replace_with_part(&mut self.b, l, self.u.helpers.drop, target, part);
+            let part = heap::field(self.b, l, target, &cache, slow);
+            heap::replace_with_part(self.b, l, self.u.helpers.drop, target, part);
             self.b.ins().jump(done, &[]);
             self.b.switch_to_block(slow);
         }
@@ -63,7 +63,7 @@ impl Fx<'_, '_> {
         if let Some(l) = self.u.layout {
             let slow = self.b.create_block();
             self.b.set_cold_block(slow);
-            let part = heap::field(&mut self.b, l, target, &cache, slow);
+            let part = heap::field(self.b, l, target, &cache, slow);
             let v = self.unboxed_or_exit(part, want, pc, d);
             // The struct's reference goes with the position.
             self.release(target);
@@ -109,7 +109,7 @@ impl Fx<'_, '_> {
         let cache = Box::<FieldCache>::default();
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
-        let part = heap::field(&mut self.b, l, src, &cache, slow);
+        let part = heap::field(self.b, l, src, &cache, slow);
         match want {
             Some(want) => {
                 self.b.append_block_param(done, cl_type(want));
@@ -118,7 +118,7 @@ impl Fx<'_, '_> {
             }
             None => {
                 let dst = self.addr(Loc::Stack(d as u16));
-                heap::new_ref_into(&mut self.b, l, dst, part);
+                heap::new_ref_into(self.b, l, dst, part);
                 self.b.ins().jump(done, &[]);
             }
         }

@@ -143,7 +143,7 @@ impl Fx<'_, '_> {
     /// callee at `callee`, and the result in `out` takes the callee's place.
     pub(super) fn returned(&mut self, l: HeapLayout, values: Value, callee: Value, out: Value, c: Value) {
         self.release_callee_frame(l, values, c, CallCache::CODE + FramelessCode::NSLOTS);
-        heap::drop_value(&mut self.b, l, self.u.helpers.drop, callee);
+        heap::drop_value(self.b, l, self.u.helpers.drop, callee);
         for (ty, off) in [(types::I8, TAG_OFFSET as i32), (types::I64, PAYLOAD_OFFSET as i32)] {
             let w = self.b.ins().load(ty, flags(), out, off);
             self.b.ins().store(flags(), w, callee, off);

@@ -174,7 +174,7 @@ impl Fx<'_, '_> {
                 // (`Fx::pending_name`): a new reference to its constant.
                 let (l, rc) = (self.u.layout.expect("names pend with the layout"), self.names[&i]);
                 let dst = self.addr(Loc::Stack(i));
-                super::heap::new_string_ref(&mut self.b, l, dst, rc);
+                super::heap::new_string_ref(self.b, l, dst, rc);
                 continue;
             }
             let v = self.get(Loc::Stack(i), k);

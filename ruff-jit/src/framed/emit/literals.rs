@@ -161,7 +161,7 @@ impl Fx<'_, '_> {
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
         let local = self.addr(Loc::Slot(s));
-        let obj = heap::payload_if(&mut self.b, local, TAG_STRUCT, slow);
+        let obj = heap::payload_if(self.b, local, TAG_STRUCT, slow);
         let shape = self.b.ins().load(types::I64, flags(), obj, l.struct_shape_ptr);
         let other_shape = self.b.ins().icmp_imm_s(IntCC::NotEqual, shape, l.shape_ptr_word(fields) as i64);
         self.or_slow(other_shape, slow);
@@ -183,11 +183,11 @@ impl Fx<'_, '_> {
         let mut owns = None;
         for i in 0..n as i32 {
             let tag = self.b.ins().load(types::I8, flags(), buf, i * VALUE_SIZE as i32 + TAG_OFFSET as i32);
-            let counted = heap::counted(&mut self.b, tag);
+            let counted = heap::counted(self.b, tag);
             owns = Some(owns.map_or(counted, |o| self.b.ins().bor(o, counted)));
         }
         let owns = owns.expect("at least one field");
-        heap::unshared_or(&mut self.b, l, obj, 1, owns, slow);
+        heap::unshared_or(self.b, l, obj, 1, owns, slow);
         let at = self.addr(Loc::Stack((d - n) as u16));
         self.move_values(at, buf, n);
         self.b.ins().jump(done, &[]);

@@ -51,6 +51,9 @@ impl Fx<'_, '_> {
             let args = self.method_args(pc, d, argc, cache);
             return self.call(self.u.helpers.call_method, &args).expect("step result");
         };
+        if let Some(site) = self.inline_site(pc, d, argc) {
+            return self.inline_call(l, site, pc, d, argc, cache);
+        }
         let (slow, bailed, join) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
         self.b.set_cold_block(bailed);
@@ -147,7 +150,7 @@ impl Fx<'_, '_> {
     /// Goes to `slow` unless the receiver at `recv` is a struct; returns, in
     /// a new current block, whether its type is the one cache `c` holds.
     fn cached_receiver(&mut self, l: HeapLayout, recv: Value, c: Value, slow: Block) -> Value {
-        let obj = heap::payload_if(&mut self.b, recv, TAG_STRUCT, slow);
+        let obj = heap::payload_if(self.b, recv, TAG_STRUCT, slow);
         let ty = self.b.ins().load(types::I64, flags(), obj, l.struct_ty);
         let cached = self.b.ins().load(types::I64, flags(), c, MethodCache::TY);
         self.b.ins().icmp(IntCC::Equal, ty, cached)
@@ -155,7 +158,7 @@ impl Fx<'_, '_> {
 
     /// The arguments of the method helpers: a step's, the cache and the
     /// argument count.
-    fn method_args(&mut self, pc: usize, d: usize, argc: usize, cache: i64) -> Vec<Value> {
+    pub(super) fn method_args(&mut self, pc: usize, d: usize, argc: usize, cache: i64) -> Vec<Value> {
         let mut args = self.step_args(pc, d);
         args.push(self.b.ins().iconst(types::I64, cache));
         args.push(self.b.ins().iconst(types::I32, argc as i64));
@@ -192,6 +195,12 @@ impl Fx<'_, '_> {
     /// it).
     pub(super) fn release_callee_frame(&mut self, l: HeapLayout, recv: Value, c: Value, nslots_at: i32) {
         let nslots = self.b.ins().load(types::I64, flags(), c, nslots_at);
+        self.release_frame_values(l, recv, nslots);
+    }
+
+    /// Releases `nslots` slots from `recv` on and the operand stack above
+    /// them below a callee's result (`JitCtx::sp`, as its return left it).
+    pub(super) fn release_frame_values(&mut self, l: HeapLayout, recv: Value, nslots: Value) {
         let sp = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::SP);
         let count = self.b.ins().iadd(nslots, sp);
         let bytes = self.b.ins().imul_imm_s(count, VALUE_SIZE);
@@ -204,7 +213,7 @@ impl Fx<'_, '_> {
         let more = self.b.ins().icmp(IntCC::UnsignedLessThan, at, end);
         self.b.ins().brif(more, body, &[], after, &[]);
         self.b.switch_to_block(body);
-        heap::drop_value(&mut self.b, l, self.u.helpers.drop, at);
+        heap::drop_value(self.b, l, self.u.helpers.drop, at);
         let next = self.b.ins().iadd_imm_s(at, VALUE_SIZE);
         self.b.ins().jump(head, &[next.into()]);
         self.b.switch_to_block(after);

@@ -407,7 +407,7 @@ impl Fx<'_, '_> {
                 // assignments store numbers and bools).
                 let bits = self.payload_bits(fv);
                 let dst = self.addr(Loc::Stack(d as u16));
-                heap::write(&mut self.b, dst, (tag, bits));
+                heap::write(self.b, dst, (tag, bits));
             }
         }
         Some(2)
@@ -431,8 +431,8 @@ impl Fx<'_, '_> {
             Kind::Top => {
                 self.flush_loc(top);
                 let a = self.addr(top);
-                let parts = heap::parts(&mut self.b, a);
-                let counted = heap::counted(&mut self.b, parts.0);
+                let parts = heap::parts(self.b, a);
+                let counted = heap::counted(self.b, parts.0);
                 let (note, ok) = (self.b.create_block(), self.b.create_block());
                 self.b.set_cold_block(note);
                 self.b.ins().brif(counted, note, &[], ok, &[]);
@@ -498,7 +498,7 @@ impl Fx<'_, '_> {
         let Some(p) = &self.promo else { return };
         for fv in p.vars.clone() {
             let (a, t, v) = (self.b.use_var(fv.addr), self.b.use_var(fv.tag), self.b.use_var(fv.payload));
-            heap::write(&mut self.b, a, (t, v));
+            heap::write(self.b, a, (t, v));
         }
     }
 

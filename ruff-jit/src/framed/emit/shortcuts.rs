@@ -62,11 +62,11 @@ impl Fx<'_, '_> {
         let int_next = self.int_operand_next(pc + 3, leaders);
         let element = int_next.then(|| self.b.append_block_param(done, types::I64));
         if int_next {
-            let v = arrays::int_element(&mut self.b, l, src, i, slow, slow);
+            let v = arrays::int_element(self.b, l, src, i, slow, slow);
             self.b.ins().jump(done, &[v.into()]);
         } else {
-            let part = arrays::element(&mut self.b, l, src, i, slow);
-            heap::new_ref_into(&mut self.b, l, dst, part);
+            let part = arrays::element(self.b, l, src, i, slow);
+            heap::new_ref_into(self.b, l, dst, part);
             self.b.ins().jump(done, &[]);
         }
         self.b.switch_to_block(slow);
@@ -79,7 +79,7 @@ impl Fx<'_, '_> {
         if int_next {
             // What the next instruction's guard would find in the frame.
             let at = self.addr(Loc::Stack(d as u16));
-            let (tag, payload) = heap::parts(&mut self.b, at);
+            let (tag, payload) = heap::parts(self.b, at);
             let other = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_INT as i64);
             self.exit_if(other, pc + 3, d + 1, bail::GUARD);
             self.b.ins().jump(done, &[payload.into()]);
@@ -138,7 +138,7 @@ impl Fx<'_, '_> {
         self.b.set_cold_block(slow);
         let builtin = self.global_addr(g);
         let local = self.addr(Loc::Slot(a));
-        let arr = arrays::appending_to(&mut self.b, builtin, local, slow);
+        let arr = arrays::appending_to(self.b, builtin, local, slow);
         // Only an item read from the frame can be a counted reference, and the
         // array takes a new reference to it (`arrays::append` adds it).
         let mut may_count = false;
@@ -148,7 +148,7 @@ impl Fx<'_, '_> {
                 None => {
                     may_count = true;
                     let at = self.addr(Loc::Slot(j));
-                    heap::parts(&mut self.b, at)
+                    heap::parts(self.b, at)
                 }
             },
             Op::Int(k) => (self.b.ins().iconst(types::I8, TAG_INT as i64), self.b.ins().iconst(types::I64, k as i64)),
@@ -165,7 +165,7 @@ impl Fx<'_, '_> {
             _ => unreachable!("checked above"),
         };
         let item = arrays::Item { parts: part, may_count, new_ref: may_count };
-        arrays::append(&mut self.b, l, arr, 1, item, slow);
+        arrays::append(self.b, l, arr, 1, item, slow);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(slow);
         // Nothing the five instructions do before CALL_UPDATE changes what
@@ -205,7 +205,7 @@ impl Fx<'_, '_> {
         self.b.set_cold_block(by_helper);
         match self.u.layout.filter(|_| try_inline) {
             Some(l) => {
-                inline(&mut self.b, l, by_helper);
+                inline(self.b, l, by_helper);
                 self.b.ins().jump(done, &[]);
             }
             None => {
@@ -273,8 +273,8 @@ impl Fx<'_, '_> {
                 self.b.switch_to_block(fast);
                 let v = self.b.ins().load(types::I8, flags(), a, PAYLOAD_OFFSET as i32);
                 let (target, next) = (self.block(t as usize)?, self.block(pc + 1)?);
-                let leave = if matches!(op, Op::JumpIfTrue(_)) { v } else { crate::scalar::negate(&mut self.b, v) };
-                crate::scalar::branch_in_line(&mut self.b, leave, target, next);
+                let leave = if matches!(op, Op::JumpIfTrue(_)) { v } else { crate::scalar::negate(self.b, v) };
+                crate::scalar::branch_in_line(self.b, leave, target, next);
                 None
             }
             // `local[key] = value` on an array in range or a dict: inline for an
@@ -366,8 +366,8 @@ impl Fx<'_, '_> {
                 let l = self.u.layout.expect("checked above");
                 let len = self.u.builtin_calls[&pc] as *const Builtin as i64;
                 let (callee, arg) = (self.addr(top(2)), self.addr(top(1)));
-                let (ctag, f) = heap::parts(&mut self.b, callee);
-                let (atag, arr) = heap::parts(&mut self.b, arg);
+                let (ctag, f) = heap::parts(self.b, callee);
+                let (atag, arr) = heap::parts(self.b, arg);
                 let is_native = self.b.ins().icmp_imm_s(IntCC::Equal, ctag, TAG_NATIVE as i64);
                 let is_len = self.b.ins().icmp_imm_s(IntCC::Equal, f, len);
                 let is_array = self.b.ins().icmp_imm_s(IntCC::Equal, atag, TAG_ARRAY as i64);
@@ -376,12 +376,12 @@ impl Fx<'_, '_> {
                 let fits = self.b.ins().band(both, is_array);
                 self.b.ins().brif(fits, measure, &[], slow, &[]);
                 self.b.switch_to_block(measure);
-                let n = arrays::length(&mut self.b, l, arr);
+                let n = arrays::length(self.b, l, arr);
                 // The callee's position held the builtin, which is not counted.
                 let tag = self.b.ins().iconst(types::I8, TAG_INT as i64);
-                heap::write(&mut self.b, callee, (tag, n));
+                heap::write(self.b, callee, (tag, n));
                 let done = self.b.create_block();
-                heap::release_object(&mut self.b, l, self.u.helpers.drop, arg, arr, done);
+                heap::release_object(self.b, l, self.u.helpers.drop, arg, arr, done);
                 Some(done)
             }
             // A call of a Ruff function with native code, pure or framed,
@@ -403,10 +403,10 @@ impl Fx<'_, '_> {
                 if let Some(l) = self.u.layout {
                     let (seq, index_at) = (self.addr(Loc::Slot(s)), self.addr(Loc::Slot(s + 1)));
                     // The VM keeps the position an int; checked all the same.
-                    let i = heap::payload_if(&mut self.b, index_at, TAG_INT, slow);
-                    let part = arrays::element(&mut self.b, l, seq, i, slow);
+                    let i = heap::payload_if(self.b, index_at, TAG_INT, slow);
+                    let part = arrays::element(self.b, l, seq, i, slow);
                     let dst = self.addr(Loc::Stack(d as u16));
-                    heap::new_ref_into(&mut self.b, l, dst, part);
+                    heap::new_ref_into(self.b, l, dst, part);
                     let next = self.b.ins().iadd_imm_s(i, 1);
                     self.b.ins().store(flags(), next, index_at, PAYLOAD_OFFSET as i32);
                     let body = self.block(pc + 1)?;

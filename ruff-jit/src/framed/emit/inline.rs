@@ -1,0 +1,302 @@
+//! Method inlining: a `CALL_METHOD` whose receiver always had the same struct
+//! type in the VM (`JitSlot::receiver`) runs that type's method in line, its
+//! bytecode translated into the caller's code instead of called.
+//!
+//! The method's values stay where a call would put them: its frame starts at
+//! the receiver, in the caller's operand stack, exactly as for a frameless
+//! call (`methods`). So everything that leaves the inlined code finds the
+//! state it expects:
+//!
+//! - the receiver is checked to be a struct of the recorded type (a type
+//!   never changes its methods, and the site's [`MethodCache::inlined`] keeps
+//!   it alive, so its address identifies it); anything else, and arguments of
+//!   other kinds than the method's code was planned for, is the ordinary call
+//!   by the helper, before the inlined code has run at all;
+//! - a failed guard or an operation that would raise, inside the method,
+//!   writes the method's state to its frame as any framed code does, and
+//!   `ruff_jit_inline_bailed` pushes the frame record the inlined call skipped
+//!   and lets the VM finish the method (its error, if it raises, has the
+//!   method's frame in its trace). That helper also counts the failed guard
+//!   against the caller's code, which is compiled again after enough of them,
+//!   without inlining at that site (the helper's `OTHER` note in its
+//!   feedback);
+//! - a `return` writes the result where the frameless call's code writes it;
+//!   the values below it are released and the result moves over the receiver.
+//!
+//! Only *leaf* methods are inlined: short, without loops, calls or anything
+//! that needs the frame record (a step, a helper that may raise). Whether a
+//! method is one is settled by translating it first into a scratch function
+//! (`fits`), so the translation into the caller cannot fail half-way.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, Block, Function, InstBuilder, UserFuncName, Value};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use ruff_core::bytecode::{Const, Op};
+use ruff_core::runtime::heap_layout::{type_bits, HeapLayout};
+use ruff_core::runtime::object::{Closure, StructType};
+use ruff_core::runtime::tier::JitSlot;
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET, TAG_STRUCT};
+use ruff_core::runtime::vm::jit_helpers::MethodCache;
+
+use super::super::plan::{self, How, Plan};
+use super::{heap, FramedUnit, Fx};
+use crate::analyze::{Kind, State};
+use crate::scalar::{flags, Loc};
+
+/// The most bytecode instructions a method run in line may have: enough for
+/// field reads, arithmetic, a struct literal and a branch or two, few enough
+/// that a caller with many call sites stays quick to compile.
+const MAX_OPS: usize = 48;
+
+/// Where an inlined method's code goes instead of returning.
+#[derive(Clone, Copy)]
+pub(super) struct Tail {
+    pub ctx: Value,
+    /// Its frame: the receiver's address in the caller's operand stack.
+    pub recv: Value,
+    /// After its `return`, with the result's tag and payload (its frame
+    /// released).
+    pub done: Block,
+    /// After it left to the VM (its state written to its frame).
+    pub bailed: Block,
+    /// When its arguments are not of the kinds its code was planned for
+    /// (nothing has run).
+    pub mismatch: Block,
+}
+
+/// A call site's method, ready to run in line.
+pub(super) struct Site {
+    ty: Rc<StructType>,
+    method: Rc<Closure>,
+    plan: Plan,
+}
+
+impl Fx<'_, '_> {
+    /// The method `CALL_METHOD` at `pc` (`argc` arguments, depth `d`) runs in
+    /// line, when it can (see the module documentation).
+    pub(super) fn inline_site(&self, pc: usize, d: usize, argc: usize) -> Option<Site> {
+        let caller = self.u.proto;
+        if self.tail.is_some() || self.u.layout.is_none() {
+            return None;
+        }
+        // The VM saw one type only, and no inlined code there has left to
+        // the VM for a failed guard (`ruff_jit_inline_bailed`).
+        let seen = caller.feedback.get(pc).map_or(0, |c| c.get());
+        if seen & ruff_core::bytecode::proto::feedback::OTHER != 0 {
+            return None;
+        }
+        let ty = caller.jit.receiver(pc)?;
+        let Op::CallMethod(k, _) = caller.code[pc] else { return None };
+        let Some(Const::Name(name)) = caller.consts.get(k as usize) else { return None };
+        let Some(ruff_core::runtime::value::Value::Func(method)) = ty.method(name) else { return None };
+        let callee = &method.proto;
+        let leaf = callee.code.len() <= MAX_OPS && callee.code.iter().all(|op| inlinable(*op));
+        if !leaf
+            || !callee.captures.is_empty()
+            || callee.nparams as usize != argc + 1
+            || std::ptr::eq(&**callee, caller)
+            || callee.jit.call_state.get() == JitSlot::REFUSED
+        {
+            return None;
+        }
+        let st = self.u.plan.states[pc].as_ref()?;
+        let mut slots = vec![Kind::Null; callee.nslots as usize];
+        slots[0] = Kind::Top;
+        for (i, k) in st.stack[d - argc..d].iter().enumerate() {
+            slots[i + 1] = *k;
+        }
+        let plan = plan::plan(callee, 0, slots, false).ok()?;
+        if plan.how.iter().zip(&plan.states).any(|(h, s)| s.is_some() && *h == How::Step) {
+            return None;
+        }
+        // Its frame, from the receiver on, fits in the room the VM keeps.
+        let avail = self.u.stack_need as usize + 1 - (d - argc - 1);
+        if callee.nslots as usize + plan.stack_need as usize > avail {
+            return None;
+        }
+        let site = Site { ty: ty.clone(), method: method.clone(), plan };
+        self.fits(&site, argc).then_some(site)
+    }
+
+    /// The unit of `site`'s method as this unit's code runs it in line.
+    fn inlined_unit<'s>(&self, site: &'s Site, argc: usize) -> FramedUnit<'s> {
+        let u = self.u;
+        FramedUnit {
+            proto: &site.method.proto,
+            plan: &site.plan,
+            params: Some(argc + 1),
+            helpers: u.helpers,
+            counting: u.counting,
+            stress: u.stress,
+            target: u.target,
+            layout: u.layout,
+            vm_layout: u.vm_layout,
+            direct: HashMap::new(),
+            builtin_calls: HashMap::new(),
+            call_paths: HashMap::new(),
+            stack_need: site.plan.stack_need,
+            values: &[],
+        }
+    }
+
+    /// Whether `site`'s method translates in line without a failure and
+    /// without anything that needs its frame record: tried in a scratch
+    /// function with this one's signatures and imported helpers.
+    fn fits(&self, site: &Site, argc: usize) -> bool {
+        let mut func = Function::with_name_signature(UserFuncName::default(), self.b.func.signature.clone());
+        func.dfg.signatures = self.b.func.dfg.signatures.clone();
+        func.dfg.ext_funcs = self.b.func.dfg.ext_funcs.clone();
+        let mut fctx = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+        let entry = b.create_block();
+        for _ in 0..2 {
+            b.append_block_param(entry, types::I64);
+        }
+        b.switch_to_block(entry);
+        let p = b.block_params(entry).to_vec();
+        let (done, bailed, mismatch) = (b.create_block(), b.create_block(), b.create_block());
+        b.append_block_param(done, types::I8);
+        b.append_block_param(done, types::I64);
+        let tail = Tail { ctx: p[0], recv: p[1], done, bailed, mismatch };
+        let unit = self.inlined_unit(site, argc);
+        let mut fx = Fx::new(&mut b, &unit, Some(tail));
+        fx.body().is_ok() && !fx.uses_frame
+    }
+
+    /// `CALL_METHOD` at `pc` (`argc` arguments, depth `d`, the site's
+    /// ordinary cache `cache`) running `site`'s method in line; returns the
+    /// next instruction's index or `STEP_RAISED`, as the helper does.
+    #[allow(clippy::too_many_arguments, reason = "the call site's parts")]
+    pub(super) fn inline_call(
+        &mut self,
+        l: HeapLayout,
+        site: Site,
+        pc: usize,
+        d: usize,
+        argc: usize,
+        cache: i64,
+    ) -> Value {
+        let (slow, bailed, done, join) =
+            (self.b.create_block(), self.b.create_block(), self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.set_cold_block(bailed);
+        self.b.append_block_param(join, types::I32);
+        let recv_index = d - argc - 1;
+        let recv = self.addr(Loc::Stack(recv_index as u16));
+        let obj = heap::payload_if(self.b, recv, TAG_STRUCT, slow);
+        let ty = self.b.ins().load(types::I64, flags(), obj, l.struct_ty);
+        let same = self.b.ins().icmp_imm_s(IntCC::Equal, ty, type_bits(&site.ty) as i64);
+        let go = self.b.create_block();
+        self.b.ins().brif(same, go, &[], slow, &[]);
+        self.b.switch_to_block(go);
+        let calls = self.b.ins().iconst(types::I64, &site.method.proto.jit.stats.native_calls as *const _ as i64);
+        let n = self.b.ins().load(types::I64, flags(), calls, 0);
+        let n1 = self.b.ins().iadd_imm_s(n, 1);
+        self.b.ins().store(flags(), n1, calls, 0);
+        self.b.append_block_param(done, types::I8);
+        self.b.append_block_param(done, types::I64);
+        let tail = Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow };
+        let unit = self.inlined_unit(&site, argc);
+        let mut fx = Fx::new(&mut *self.b, &unit, Some(tail));
+        let made = fx.body();
+        let caches = std::mem::take(&mut fx.caches);
+        drop(fx);
+        self.caches.absorb(caches);
+        if let Err(e) = made {
+            // `fits` translated the same method the same way.
+            self.broken = Some(e);
+        }
+        self.inlined += 1;
+        // The method returned (its frame released): the result goes over
+        // the receiver.
+        self.b.switch_to_block(done);
+        let result = self.b.block_params(done).to_vec();
+        self.b.ins().store(flags(), result[0], recv, TAG_OFFSET as i32);
+        self.b.ins().store(flags(), result[1], recv, PAYLOAD_OFFSET as i32);
+        let next = self.b.ins().iconst(types::I32, pc as i64 + 1);
+        self.b.ins().jump(join, &[next.into()]);
+        // The cache the helper finishes a call that left with: it holds the
+        // inlined method for good.
+        let held = Box::new(MethodCache::inlined(&site.ty, &site.method, argc));
+        let held_at = &*held as *const MethodCache as i64;
+        self.caches.methods.push(held);
+        self.b.switch_to_block(bailed);
+        let mut args = self.method_args(pc, d, argc, held_at);
+        args.push(self.b.ins().iconst(types::I32, self.u.params.is_none() as i64));
+        let r = self.call(self.u.helpers.inline_bailed, &args).expect("step result");
+        self.b.ins().jump(join, &[r.into()]);
+        self.b.switch_to_block(slow);
+        let args = self.method_args(pc, d, argc, cache);
+        let r = self.call(self.u.helpers.call_method, &args).expect("step result");
+        self.b.ins().jump(join, &[r.into()]);
+        self.b.switch_to_block(join);
+        self.b.block_params(join)[0]
+    }
+}
+
+impl Fx<'_, '_> {
+    /// An inlined method's `return` of the result `tag`, `payload` (taken from
+    /// its position, not copied), in state `st`: what the VM's return drops
+    /// of the frame (its slots, and the operands below the result) is
+    /// released here, where the plan knows which of them are scalars, and
+    /// the result goes to `done`.
+    pub(super) fn inline_return(&mut self, st: &State, done: Block, tag: Value, payload: Value) {
+        let plain = &self.u.plan.plain;
+        let slots = st.slots.iter().enumerate().map(|(i, k)| (Loc::Slot(i as u16), !k.scalar() && !plain[i]));
+        let below = st.stack.len() - 1;
+        let operands = st.stack[..below].iter().enumerate().map(|(i, k)| (Loc::Stack(i as u16), !k.scalar()));
+        let counted: Vec<Loc> = slots.chain(operands).filter(|(_, c)| *c).map(|(loc, _)| loc).collect();
+        for loc in counted {
+            let a = self.addr(loc);
+            self.release(a);
+        }
+        self.b.ins().jump(done, &[tag.into(), payload.into()]);
+    }
+}
+
+/// Whether a method with instruction `op` may run in line: no loops, calls,
+/// closures, handlers, or anything else a leaf method of field reads,
+/// arithmetic, comparisons, branches and struct literals does not need.
+fn inlinable(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Const(_)
+            | Op::Int(_)
+            | Op::Null
+            | Op::True
+            | Op::False
+            | Op::Pop
+            | Op::Dup
+            | Op::LoadLocal(_)
+            | Op::StoreLocal(_)
+            | Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::Mod
+            | Op::Eq
+            | Op::Ne
+            | Op::Lt
+            | Op::Le
+            | Op::Gt
+            | Op::Ge
+            | Op::Neg
+            | Op::Not
+            | Op::ToBool
+            | Op::AddLocal(_)
+            | Op::IncLocal(..)
+            | Op::Jump(_)
+            | Op::JumpIfFalse(_)
+            | Op::JumpIfTrue(_)
+            | Op::JumpIfNotNull(_)
+            | Op::JumpIfNot(..)
+            | Op::LocalAddInt(..)
+            | Op::LocalSubInt(..)
+            | Op::Return
+            | Op::Field(_)
+            | Op::MakeStruct(_)
+    )
+}
