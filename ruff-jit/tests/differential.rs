@@ -389,6 +389,8 @@ fn random_programs_agree_between_vm_and_jit() {
         .spawn(move || {
             let mut failures = Vec::new();
             let mut compiled = 0usize;
+            // Method calls run in line in auto mode (`framed::emit::inline`).
+            let mut inlined = 0usize;
             for i in 0..count {
                 let s = seed.wrapping_add(i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
                 let mut g = Gen { rng: Rng(s), floats: i % 3 == 0 };
@@ -400,6 +402,10 @@ fn random_programs_agree_between_vm_and_jit() {
                 let reference = run(&program, JitMode::Off, 0);
                 for (jit, stress) in [(JitMode::Eager, 0), (JitMode::Auto, 0), (JitMode::Eager, 4)] {
                     let got = run(&program, jit, stress);
+                    if jit == JitMode::Auto {
+                        let protos = &program.main().protos;
+                        inlined += protos.iter().map(|p| p.jit.stats.inlined_calls.get() as usize).sum::<usize>();
+                    }
                     if got != reference {
                         failures.push(format!(
                             "seed {s} under {jit:?} (stress {stress}):\n{src}\n--- vm\n{reference}\n--- jit\n{got}"
@@ -408,11 +414,15 @@ fn random_programs_agree_between_vm_and_jit() {
                 }
                 compiled += program.main().protos.iter().filter(|p| p.jit.stats.compiles.get() > 0).count();
             }
-            (failures, compiled)
+            (failures, compiled, inlined)
         })
         .expect("thread");
-    let (failures, compiled) = handle.join().expect("no panic");
-    println!("{count} random programs compared (seed {seed}); {compiled} functions compiled in the last mode");
+    let (failures, compiled, inlined) = handle.join().expect("no panic");
+    println!(
+        "{count} random programs compared (seed {seed}); {compiled} functions compiled in the last mode; \
+         {inlined} method calls inlined in auto mode"
+    );
     assert!(compiled > 0, "the JIT compiled nothing: the test would prove nothing");
+    assert!(count < 100 || inlined > 0, "no method call was inlined: the struct loops would not test it");
     assert!(failures.is_empty(), "{} mismatches; first:\n{}", failures.len(), failures[0]);
 }

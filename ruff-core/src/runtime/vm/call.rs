@@ -199,8 +199,9 @@ impl Vm {
                     // matched on stalls on its tag).
                     Some(Value::Func(c)) => {
                         let c = c.clone();
-                        // The frame's `pc` is one past the instruction.
-                        if let (Some(t), Some(f)) = (ty, self.frames.last()) {
+                        // For the tier's method inlining; the frame's `pc` is
+                        // one past the instruction.
+                        if let (Some(t), Some(f), true) = (ty, self.frames.last(), self.jit.is_some()) {
                             f.closure.proto.jit.note_receiver(f.pc - 1, t);
                         }
                         self.push_frame(c, recv_at, argc + 1, recv_at)?;
