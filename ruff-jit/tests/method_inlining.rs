@@ -87,14 +87,17 @@ func caught(n) {
 
 func other_type(n) {
     mut total := 0
+    mut s := P { x: 1, y: 1 }
+    mut kept := P { x: 2, y: 3 }
     for i in n {
-        mut s := P { x: i, y: 1 }
-        if i >= 4000 {
-            s = Q { x: i }
+        if i == 4000 {
+            s = Q { x: 7 }
+            kept = s
         }
-        total = total + s.scale(2)
+        let k := i % 3
+        total = total + s.scale(k)
     }
-    return total
+    return [total, s, kept]
 }
 
 func two_types(n) {
@@ -174,7 +177,7 @@ fn inlined_methods_agree_with_the_vm_through_guards_errors_and_other_types() {
                   Error { line: 0, message: Integer overflow: 4000 * 4611686018427387904, stack: [caught, P.scale] }\n\
                   Error { line: 0, message: Integer overflow: 4001 * 4611686018427387904, stack: [caught, P.scale] }\n\
                   [11994, 500]\n\
-                  20497500\n\
+                  [13999, Q { x: 7 }, Q { x: 7 }]\n\
                   18742500\n\
                   62507500\n\
                   140640560\n\

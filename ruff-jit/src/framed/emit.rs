@@ -239,6 +239,10 @@ struct Fx<'a, 'b> {
     /// An inlined method's translation failed after it had begun (`inline`;
     /// not expected: it was tried first), so the unit's code is unusable.
     broken: Option<Rejection>,
+    /// The method calls run in line, by instruction (`inline`).
+    sites: FxHashMap<usize, inline::Site>,
+    /// The `LOAD_LOCAL`s whose values those calls borrow.
+    borrowed: rustc_hash::FxHashSet<usize>,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature).
@@ -285,6 +289,8 @@ impl<'a, 'b> Fx<'a, 'b> {
             tail,
             inlined: 0,
             broken: None,
+            sites: FxHashMap::default(),
+            borrowed: rustc_hash::FxHashSet::default(),
         }
     }
 
@@ -319,6 +325,9 @@ impl<'a, 'b> Fx<'a, 'b> {
         if self.tail.is_none() {
             if let Some(c) = promote::find(u.proto, plan, &leaders, fits) {
                 self.promote(c);
+            }
+            if u.layout.is_some() {
+                self.plan_inlining(&leaders);
             }
         }
         self.prologue()?;
@@ -1025,6 +1034,14 @@ impl Fx<'_, '_> {
                 }
             }
             Op::Dup => self.copy(top(1), kt(1), push),
+            Op::LoadLocal(s) if self.borrowed.contains(&pc) => {
+                // Borrowed by the method call run in line after it (`inline`).
+                let (dst, src) = (self.addr(push), self.addr(Loc::Slot(s)));
+                for (ty, off) in [(types::I8, TAG_OFFSET as i32), (types::I64, PAYLOAD_OFFSET as i32)] {
+                    let w = self.b.ins().load(ty, flags(), src, off);
+                    self.b.ins().store(flags(), w, dst, off);
+                }
+            }
             Op::LoadLocal(s) => self.copy(Loc::Slot(s), st.slots[s as usize], push),
             Op::StoreLocal(s) => {
                 let slot = Loc::Slot(s);

@@ -42,7 +42,7 @@ use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET, TAG_STRUCT};
 use ruff_core::runtime::vm::jit_helpers::MethodCache;
 
 use super::super::plan::{self, How, Plan};
-use super::{heap, FramedUnit, Fx};
+use super::{heap, FramedUnit, Fx, VALUE_SIZE};
 use crate::analyze::{Kind, State};
 use crate::scalar::{flags, Loc};
 
@@ -65,6 +65,8 @@ pub(super) struct Tail {
     /// When its arguments are not of the kinds its code was planned for
     /// (nothing has run).
     pub mismatch: Block,
+    /// Its slots holding borrowed values, which its `return` leaves alone.
+    pub borrowed: u64,
 }
 
 /// A call site's method, ready to run in line.
@@ -72,6 +74,9 @@ pub(super) struct Site {
     ty: Rc<StructType>,
     method: Rc<Closure>,
     plan: Plan,
+    /// The method's slots (receiver first, then the arguments) whose values
+    /// the caller pushed *borrowed* (see [`Fx::plan_inlining`]), as a mask.
+    borrowed: u64,
 }
 
 impl Fx<'_, '_> {
@@ -117,8 +122,63 @@ impl Fx<'_, '_> {
         if callee.nslots as usize + plan.stack_need as usize > avail {
             return None;
         }
-        let site = Site { ty: ty.clone(), method: method.clone(), plan };
+        let site = Site { ty: ty.clone(), method: method.clone(), plan, borrowed: 0 };
         self.fits(&site, argc).then_some(site)
+    }
+
+    /// Finds, before the unit's code is emitted, the method calls it runs in
+    /// line, and the `LOAD_LOCAL`s whose values those calls borrow.
+    ///
+    /// A call's receiver or argument pushed by a `LOAD_LOCAL` of a heap
+    /// value, in the straight run of pushes just before the call that cannot
+    /// leave to the VM (`LOAD_LOCAL`s, ints, bools, nulls), is pushed
+    /// *borrowed*: copied without taking a reference. Nothing between
+    /// the push and the call can leave to the VM or change the local, and the
+    /// local keeps the value alive while the method runs; the inlined method
+    /// never assigns that slot, and its `return` does not release it. Every
+    /// other way on from the call (the helper's call, the VM finishing the
+    /// method) takes the references first (`own_borrowed`), and so finds the
+    /// values the VM would.
+    pub(super) fn plan_inlining(&mut self, leaders: &[bool]) {
+        let (code, plan) = (&self.u.proto.code, self.u.plan);
+        for (pc, op) in code.iter().enumerate() {
+            let (Op::CallMethod(_, argc), Some(st)) = (*op, &plan.states[pc]) else { continue };
+            if plan.how[pc] != How::Step {
+                continue;
+            }
+            let (d, argc) = (st.stack.len(), argc as usize);
+            let Some(mut site) = self.inline_site(pc, d, argc) else { continue };
+            let callee = &site.method.proto;
+            for j in 0..=argc {
+                let (q, slot) = (pc - 1 - j, argc - j);
+                let Some(sq) = plan.states[q].as_ref() else { break };
+                if sq.stack.len() != d - 1 - j || plan.how[q] != How::Native || leaders[q + 1] {
+                    break;
+                }
+                match code[q] {
+                    Op::LoadLocal(s) if sq.slots[s as usize] == Kind::Top => {
+                        if slot < 64 && !assigns(&callee.code, slot as u16) {
+                            site.borrowed |= 1 << slot;
+                            self.borrowed.insert(q);
+                        }
+                    }
+                    // Pushes that cannot leave to the VM.
+                    Op::LoadLocal(_) | Op::Int(_) | Op::True | Op::False | Op::Null => {}
+                    _ => break,
+                }
+            }
+            self.sites.insert(pc, site);
+        }
+    }
+
+    /// Takes a reference for each borrowed value of an inlined call's frame
+    /// at `recv` (`borrowed`, by slot), so the frame owns its values as the
+    /// VM's would.
+    fn own_borrowed(&mut self, l: HeapLayout, recv: Value, borrowed: u64) {
+        for i in (0..64).filter(|i| borrowed & (1 << i) != 0) {
+            let at = self.b.ins().iadd_imm_s(recv, i * VALUE_SIZE);
+            heap::clone_value(self.b, l, at, at);
+        }
     }
 
     /// The unit of `site`'s method as this unit's code runs it in line.
@@ -160,7 +220,7 @@ impl Fx<'_, '_> {
         let (done, bailed, mismatch) = (b.create_block(), b.create_block(), b.create_block());
         b.append_block_param(done, types::I8);
         b.append_block_param(done, types::I64);
-        let tail = Tail { ctx: p[0], recv: p[1], done, bailed, mismatch };
+        let tail = Tail { ctx: p[0], recv: p[1], done, bailed, mismatch, borrowed: site.borrowed };
         let unit = self.inlined_unit(site, argc);
         let mut fx = Fx::new(&mut b, &unit, Some(tail));
         fx.body().is_ok() && !fx.uses_frame
@@ -198,7 +258,7 @@ impl Fx<'_, '_> {
         self.b.ins().store(flags(), n1, calls, 0);
         self.b.append_block_param(done, types::I8);
         self.b.append_block_param(done, types::I64);
-        let tail = Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow };
+        let tail = Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow, borrowed: site.borrowed };
         let unit = self.inlined_unit(&site, argc);
         let mut fx = Fx::new(&mut *self.b, &unit, Some(tail));
         let made = fx.body();
@@ -224,11 +284,13 @@ impl Fx<'_, '_> {
         let held_at = &*held as *const MethodCache as i64;
         self.caches.methods.push(held);
         self.b.switch_to_block(bailed);
+        self.own_borrowed(l, recv, site.borrowed);
         let mut args = self.method_args(pc, d, argc, held_at);
         args.push(self.b.ins().iconst(types::I32, self.u.params.is_none() as i64));
         let r = self.call(self.u.helpers.inline_bailed, &args).expect("step result");
         self.b.ins().jump(join, &[r.into()]);
         self.b.switch_to_block(slow);
+        self.own_borrowed(l, recv, site.borrowed);
         let args = self.method_args(pc, d, argc, cache);
         let r = self.call(self.u.helpers.call_method, &args).expect("step result");
         self.b.ins().jump(join, &[r.into()]);
@@ -245,7 +307,10 @@ impl Fx<'_, '_> {
     /// the result goes to `done`.
     pub(super) fn inline_return(&mut self, st: &State, done: Block, tag: Value, payload: Value) {
         let plain = &self.u.plan.plain;
-        let slots = st.slots.iter().enumerate().map(|(i, k)| (Loc::Slot(i as u16), !k.scalar() && !plain[i]));
+        let borrowed = self.tail.map_or(0, |t| t.borrowed);
+        let owned = |i: usize| i >= 64 || borrowed & (1 << i) == 0;
+        let slots =
+            st.slots.iter().enumerate().map(|(i, k)| (Loc::Slot(i as u16), !k.scalar() && !plain[i] && owned(i)));
         let below = st.stack.len() - 1;
         let operands = st.stack[..below].iter().enumerate().map(|(i, k)| (Loc::Stack(i as u16), !k.scalar()));
         let counted: Vec<Loc> = slots.chain(operands).filter(|(_, c)| *c).map(|(loc, _)| loc).collect();
@@ -255,6 +320,12 @@ impl Fx<'_, '_> {
         }
         self.b.ins().jump(done, &[tag.into(), payload.into()]);
     }
+}
+
+/// Whether code assigns slot `s` (of the instructions a method run in line
+/// may have).
+fn assigns(code: &[Op], s: u16) -> bool {
+    code.iter().any(|op| matches!(*op, Op::StoreLocal(t) | Op::AddLocal(t) | Op::IncLocal(t, _) if t == s))
 }
 
 /// Whether a method with instruction `op` may run in line: no loops, calls,

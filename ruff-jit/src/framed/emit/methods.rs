@@ -51,7 +51,7 @@ impl Fx<'_, '_> {
             let args = self.method_args(pc, d, argc, cache);
             return self.call(self.u.helpers.call_method, &args).expect("step result");
         };
-        if let Some(site) = self.inline_site(pc, d, argc) {
+        if let Some(site) = self.sites.remove(&pc) {
             return self.inline_call(l, site, pc, d, argc, cache);
         }
         let (slow, bailed, join) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
