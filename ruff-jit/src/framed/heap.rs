@@ -151,6 +151,17 @@ pub fn new_ref_into(b: &mut FunctionBuilder<'_>, l: HeapLayout, dst: Value, part
 /// `slow` (changing nothing) otherwise.
 pub fn field(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, cache: &FieldCache, slow: Block) -> (Value, Value) {
     let obj = payload_if(b, at, TAG_STRUCT, slow);
+    struct_field(b, l, obj, cache, slow)
+}
+
+/// As [`field`], for the struct at `obj` (a pointer to it, known to be one).
+pub fn struct_field(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    obj: Value,
+    cache: &FieldCache,
+    slow: Block,
+) -> (Value, Value) {
     let el = field_of(b, l, obj, cache, slow);
     parts(b, el)
 }

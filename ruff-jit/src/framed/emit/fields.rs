@@ -109,7 +109,12 @@ impl Fx<'_, '_> {
         let cache = Box::<FieldCache>::default();
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
-        let part = heap::field(self.b, l, src, &cache, slow);
+        // An inlined method's receiver is the struct its call site checked
+        // (`inline`), unless the method assigns it.
+        let part = match self.tail.and_then(|t| t.receiver).filter(|_| a == 0) {
+            Some(obj) => heap::struct_field(self.b, l, obj, &cache, slow),
+            None => heap::field(self.b, l, src, &cache, slow),
+        };
         match want {
             Some(want) => {
                 self.b.append_block_param(done, cl_type(want));

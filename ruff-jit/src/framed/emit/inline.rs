@@ -67,6 +67,9 @@ pub(super) struct Tail {
     pub mismatch: Block,
     /// Its slots holding borrowed values, which its `return` leaves alone.
     pub borrowed: u64,
+    /// The receiver's struct (the pointer the call site checked the type
+    /// of), while its slot keeps it: the method never assigns the slot.
+    pub receiver: Option<Value>,
 }
 
 /// A call site's method, ready to run in line.
@@ -220,7 +223,8 @@ impl Fx<'_, '_> {
         let (done, bailed, mismatch) = (b.create_block(), b.create_block(), b.create_block());
         b.append_block_param(done, types::I8);
         b.append_block_param(done, types::I64);
-        let tail = Tail { ctx: p[0], recv: p[1], done, bailed, mismatch, borrowed: site.borrowed };
+        let receiver = (!assigns(&site.method.proto.code, 0)).then_some(p[1]);
+        let tail = Tail { ctx: p[0], recv: p[1], done, bailed, mismatch, borrowed: site.borrowed, receiver };
         let unit = self.inlined_unit(site, argc);
         let mut fx = Fx::new(&mut b, &unit, Some(tail));
         fx.body().is_ok() && !fx.uses_frame
@@ -252,13 +256,17 @@ impl Fx<'_, '_> {
         let go = self.b.create_block();
         self.b.ins().brif(same, go, &[], slow, &[]);
         self.b.switch_to_block(go);
-        let calls = self.b.ins().iconst(types::I64, &site.method.proto.jit.stats.native_calls as *const _ as i64);
-        let n = self.b.ins().load(types::I64, flags(), calls, 0);
-        let n1 = self.b.ins().iadd_imm_s(n, 1);
-        self.b.ins().store(flags(), n1, calls, 0);
+        if self.u.counting {
+            // Native calls are counted with the statistics.
+            let calls = self.b.ins().iconst(types::I64, &site.method.proto.jit.stats.native_calls as *const _ as i64);
+            let n = self.b.ins().load(types::I64, flags(), calls, 0);
+            let n1 = self.b.ins().iadd_imm_s(n, 1);
+            self.b.ins().store(flags(), n1, calls, 0);
+        }
         self.b.append_block_param(done, types::I8);
         self.b.append_block_param(done, types::I64);
-        let tail = Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow, borrowed: site.borrowed };
+        let receiver = (!assigns(&site.method.proto.code, 0)).then_some(obj);
+        let tail = Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow, borrowed: site.borrowed, receiver };
         let unit = self.inlined_unit(&site, argc);
         let mut fx = Fx::new(&mut *self.b, &unit, Some(tail));
         let made = fx.body();
