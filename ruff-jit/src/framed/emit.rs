@@ -243,6 +243,8 @@ struct Fx<'a, 'b> {
     sites: FxHashMap<usize, inline::Site>,
     /// The `LOAD_LOCAL`s whose values those calls borrow.
     borrowed: rustc_hash::FxHashSet<usize>,
+    /// Those emitted so far.
+    borrowed_pushes: usize,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature).
@@ -291,6 +293,7 @@ impl<'a, 'b> Fx<'a, 'b> {
             broken: None,
             sites: FxHashMap::default(),
             borrowed: rustc_hash::FxHashSet::default(),
+            borrowed_pushes: 0,
         }
     }
 
@@ -412,6 +415,7 @@ impl<'a, 'b> Fx<'a, 'b> {
         if open {
             return Err(Rejection::new("code runs off the end"));
         }
+        self.inlining_done()?;
         self.finish_leaves();
         self.finish_exits();
         Ok(())
@@ -1036,6 +1040,7 @@ impl Fx<'_, '_> {
             Op::Dup => self.copy(top(1), kt(1), push),
             Op::LoadLocal(s) if self.borrowed.contains(&pc) => {
                 // Borrowed by the method call run in line after it (`inline`).
+                self.borrowed_pushes += 1;
                 let (dst, src) = (self.addr(push), self.addr(Loc::Slot(s)));
                 for (ty, off) in [(types::I8, TAG_OFFSET as i32), (types::I64, PAYLOAD_OFFSET as i32)] {
                     let w = self.b.ins().load(ty, flags(), src, off);

@@ -37,7 +37,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use ruff_core::bytecode::{Const, Op};
 use ruff_core::runtime::heap_layout::{type_bits, HeapLayout};
 use ruff_core::runtime::object::{Closure, StructType};
-use ruff_core::runtime::tier::JitSlot;
+use ruff_core::runtime::tier::{JitSlot, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET, TAG_STRUCT};
 use ruff_core::runtime::vm::jit_helpers::MethodCache;
 
@@ -153,7 +153,7 @@ impl Fx<'_, '_> {
             let Some(mut site) = self.inline_site(pc, d, argc) else { continue };
             let callee = &site.method.proto;
             for j in 0..=argc {
-                let (q, slot) = (pc - 1 - j, argc - j);
+                let (Some(q), slot) = (pc.checked_sub(1 + j), argc - j) else { break };
                 let Some(sq) = plan.states[q].as_ref() else { break };
                 if sq.stack.len() != d - 1 - j || plan.how[q] != How::Native || leaders[q + 1] {
                     break;
@@ -171,6 +171,18 @@ impl Fx<'_, '_> {
                 }
             }
             self.sites.insert(pc, site);
+        }
+    }
+
+    /// Whether every call planned to run in line was emitted so, with every
+    /// push it borrows (a push emitted another way would take a reference
+    /// the inlined `return` never releases; a call emitted another way would
+    /// release references the borrowed pushes never took).
+    pub(super) fn inlining_done(&self) -> Result<(), Rejection> {
+        if self.sites.is_empty() && self.borrowed_pushes == self.borrowed.len() {
+            Ok(())
+        } else {
+            Err(Rejection::new("a method call planned to run in line was emitted otherwise"))
         }
     }
 
