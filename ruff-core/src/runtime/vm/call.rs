@@ -202,7 +202,7 @@ impl Vm {
                         // For the tier's method inlining; the frame's `pc` is
                         // one past the instruction.
                         if let (Some(t), Some(f), true) = (ty, self.frames.last(), self.jit.is_some()) {
-                            f.closure.proto.jit.note_receiver(f.pc - 1, t);
+                            f.closure.proto.jit.note_receiver(f.pc.saturating_sub(1), t);
                         }
                         self.push_frame(c, recv_at, argc + 1, recv_at)?;
                         return Ok(Called::Frame);

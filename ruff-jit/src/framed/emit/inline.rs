@@ -20,8 +20,11 @@
 //!   against the caller's code, which is compiled again after enough of them,
 //!   without inlining at that site (the helper's `OTHER` note in its
 //!   feedback);
-//! - a `return` writes the result where the frameless call's code writes it;
-//!   the values below it are released and the result moves over the receiver.
+//! - a `return` passes the result to the call site in registers, releases
+//!   what the frame owns (see the plan's kinds), and the result moves over
+//!   the receiver. Values the caller pushed *borrowed*, without a reference
+//!   (`plan_inlining`), are left alone; the helper's call and the VM finishing
+//!   the method take their references first (`own_borrowed`).
 //!
 //! Only *leaf* methods are inlined: short, without loops, calls or anything
 //! that needs the frame record (a step, a helper that may raise). Whether a
