@@ -14,7 +14,7 @@
 
 mod counted;
 
-use counted::{find, run_source};
+use counted::{proto, run_source};
 use ruff_core::bytecode::proto::feedback;
 use ruff_core::bytecode::{Op, Proto};
 use ruff_core::runtime::tier::JitMode;
@@ -153,10 +153,6 @@ print(turns_float(12000))
 print(turns_float(6000))
 print(overflows(5000))
 "#;
-
-fn proto(protos: &[Rc<Proto>], name: &str) -> Rc<Proto> {
-    protos.iter().find_map(|p| find(p, name)).unwrap_or_else(|| panic!("no function {name}"))
-}
 
 /// Method calls the compiled code of `name` ran in line, over its compiles.
 fn inlined(protos: &[Rc<Proto>], name: &str) -> u32 {

@@ -14,7 +14,7 @@
 
 mod counted;
 
-use counted::{agrees_with_vm, find};
+use counted::{agrees_with_vm, proto};
 use ruff_core::bytecode::proto::feedback;
 use ruff_core::bytecode::{Op, Proto};
 use ruff_core::runtime::tier::JitMode;
@@ -220,10 +220,6 @@ for k in 2 {
     print([c.run(3000), c])
 }
 "#;
-
-fn proto(protos: &[Rc<Proto>], name: &str) -> Rc<Proto> {
-    protos.iter().find_map(|p| find(p, name)).unwrap_or_else(|| panic!("no function {name}"))
-}
 
 /// Locals of `name` whose fields compiled loops kept in registers.
 fn promoted(protos: &[Rc<Proto>], name: &str) -> u32 {

@@ -18,6 +18,12 @@ pub fn find(p: &Rc<Proto>, name: &str) -> Option<Rc<Proto>> {
     p.protos.iter().find_map(|c| find(c, name))
 }
 
+/// Function `name` among `protos` and their nested functions (panics when
+/// there is none).
+pub fn proto(protos: &[Rc<Proto>], name: &str) -> Rc<Proto> {
+    protos.iter().find_map(|p| find(p, name)).unwrap_or_else(|| panic!("no function {name}"))
+}
+
 fn natives(p: &Rc<Proto>, acc: &mut (u64, u64)) {
     let s = &p.jit.stats;
     acc.0 += s.vm_insns.get();
