@@ -195,12 +195,6 @@ impl Fx<'_, '_> {
     /// it).
     pub(super) fn release_callee_frame(&mut self, l: HeapLayout, recv: Value, c: Value, nslots_at: i32) {
         let nslots = self.b.ins().load(types::I64, flags(), c, nslots_at);
-        self.release_frame_values(l, recv, nslots);
-    }
-
-    /// Releases `nslots` slots from `recv` on and the operand stack above
-    /// them below a callee's result (`JitCtx::sp`, as its return left it).
-    pub(super) fn release_frame_values(&mut self, l: HeapLayout, recv: Value, nslots: Value) {
         let sp = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::SP);
         let count = self.b.ins().iadd(nslots, sp);
         let bytes = self.b.ins().imul_imm_s(count, VALUE_SIZE);
