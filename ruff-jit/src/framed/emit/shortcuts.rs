@@ -99,7 +99,7 @@ impl Fx<'_, '_> {
     /// instruction, an operand found not to be an int may leave to the VM at
     /// `pc` before it, with the same outcome.
     fn int_operand_next(&self, pc: usize, leaders: &[bool]) -> bool {
-        let takes_top = self.u.proto.code.get(pc).is_some_and(|&op| super::checks_top_operand(op));
+        let takes_top = self.u.proto.code.get(pc).is_some_and(|&op| super::ops::checks_top_operand(op));
         takes_top && !leaders[pc] && self.u.plan.how[pc] == How::GuardInt
     }
 
