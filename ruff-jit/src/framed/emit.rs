@@ -27,6 +27,7 @@ mod fields;
 mod frameless;
 mod globals;
 mod inline;
+mod known;
 mod lazy;
 mod literals;
 mod locations;
@@ -248,6 +249,12 @@ struct Fx<'a, 'b> {
     borrowed: rustc_hash::FxHashSet<usize>,
     /// Those emitted so far.
     borrowed_pushes: usize,
+    /// The store right after an inlined call whose method may have written
+    /// its result over the stored local's struct itself, and the block that
+    /// way goes on from, after the store (`literal_into_caller`).
+    stored: Option<(usize, Block)>,
+    /// Fields known from literals (`known`).
+    known: known::Knowledge,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature).
@@ -297,6 +304,8 @@ impl<'a, 'b> Fx<'a, 'b> {
             sites: FxHashMap::default(),
             borrowed: rustc_hash::FxHashSet::default(),
             borrowed_pushes: 0,
+            stored: None,
+            known: known::Knowledge::default(),
         }
     }
 
@@ -341,6 +350,7 @@ impl<'a, 'b> Fx<'a, 'b> {
         // The first instruction not yet emitted (a fused sequence emits several).
         let mut resume = 0;
         for (pc, &op) in code.iter().enumerate() {
+            self.learn_at(pc, op);
             if pc < resume {
                 continue;
             }
@@ -350,6 +360,7 @@ impl<'a, 'b> Fx<'a, 'b> {
             self.lazy.retain(|e| (e.0 as usize) < st.stack.len());
             self.promo_on = self.promoted_at(pc);
             if let Some(&blk) = self.blocks.get(&pc) {
+                self.forget_own();
                 if open && joins[pc] {
                     self.flush_below(usize::MAX);
                 }
@@ -384,6 +395,11 @@ impl<'a, 'b> Fx<'a, 'b> {
                 resume = pc + n;
                 continue;
             }
+            if let Some(n) = self.literal_into_caller(pc, st, &leaders)? {
+                resume = pc + n;
+                open = false;
+                continue;
+            }
             let shortcut = match self.local_append(pc, st, &leaders)? {
                 Some(n) => Some(n),
                 None => match self.literal_into_local(pc, st, &leaders)? {
@@ -414,11 +430,23 @@ impl<'a, 'b> Fx<'a, 'b> {
             if let Some(r) = self.broken.take() {
                 return Err(r);
             }
+            if let Some((_, stored)) = self.stored.filter(|(at, _)| *at == pc) {
+                // The inlined method's literal written in place joins here.
+                if open {
+                    self.b.ins().jump(stored, &[]);
+                }
+                self.b.switch_to_block(stored);
+                self.stored = None;
+                open = true;
+            }
         }
         if open {
             return Err(Rejection::new("code runs off the end"));
         }
         self.inlining_done()?;
+        if self.stored.is_some() {
+            return Err(Rejection::new("the store after a method call run in line was emitted otherwise"));
+        }
         self.finish_leaves();
         self.finish_exits();
         Ok(())

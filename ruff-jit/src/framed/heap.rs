@@ -232,10 +232,29 @@ pub fn payload_if(b: &mut FunctionBuilder<'_>, at: Value, want: u8, slow: Block)
 pub fn unshared_or(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i64, also: Value, slow: Block) {
     let s = b.ins().load(types::I64, flags(), arr, l.strong);
     let other_strong = b.ins().icmp_imm_s(IntCC::NotEqual, s, strong);
+    no_weak_and_not(b, l, arr, other_strong, also, slow);
+}
+
+/// [`unshared_or`] with the strong count `strong` computed by the code.
+pub fn held_exactly_or(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    obj: Value,
+    strong: Value,
+    also: Value,
+    slow: Block,
+) {
+    let s = b.ins().load(types::I64, flags(), obj, l.strong);
+    let other_strong = b.ins().icmp(IntCC::NotEqual, s, strong);
+    no_weak_and_not(b, l, obj, other_strong, also, slow);
+}
+
+/// The rest of [`unshared_or`] after the strong count's compare (`other`).
+fn no_weak_and_not(b: &mut FunctionBuilder<'_>, l: HeapLayout, obj: Value, other: Value, also: Value, slow: Block) {
     let unique = b.create_block();
-    b.ins().brif(other_strong, slow, &[], unique, &[]);
+    b.ins().brif(other, slow, &[], unique, &[]);
     b.switch_to_block(unique);
-    let w = b.ins().load(types::I64, flags(), arr, l.weak);
+    let w = b.ins().load(types::I64, flags(), obj, l.weak);
     let weak = b.ins().icmp_imm_s(IntCC::NotEqual, w, 1);
     let no_weak = b.create_block();
     b.ins().brif(weak, slow, &[], no_weak, &[]);

@@ -101,6 +101,11 @@ impl Fx<'_, '_> {
             return None;
         }
         let name = self.name_const(k).ok()?;
+        if let Some(Const::Name(text)) = self.u.proto.consts.get(k as usize) {
+            if self.known_read(a, text, want, st) {
+                return Some(2);
+            }
+        }
         if want.is_none() {
             self.flush_below(usize::MAX);
         }

@@ -26,6 +26,11 @@
 //!   (`plan_inlining`), are left alone; the helper's call and the VM finishing
 //!   the method take their references first (`own_borrowed`).
 //!
+//! A literal the method returns, stored by the caller straight into a local,
+//! may be written over that local's struct in place (`Tail::into`,
+//! `literal_into_caller`), and field reads of a borrowed argument take the
+//! values the caller knows it holds (`known`).
+//!
 //! Only *leaf* methods are inlined: short, without loops, calls or anything
 //! that needs the frame record (a step, a helper that may raise). Whether a
 //! method is one is settled by translating it first into a scratch function
@@ -73,6 +78,11 @@ pub(super) struct Tail {
     /// The receiver's struct (the pointer the call site checked the type
     /// of), while its slot keeps it: the method never assigns the slot.
     pub receiver: Option<Value>,
+    /// When the caller stores the call's result straight into a local: that
+    /// local's address, and where the caller goes on after its store, for a
+    /// literal the method returns written over the local's struct in place
+    /// (`literal_into_caller`).
+    pub into: Option<(Value, Block)>,
 }
 
 /// A call site's method, ready to run in line.
@@ -83,12 +93,17 @@ pub(super) struct Site {
     /// The method's slots (receiver first, then the arguments) whose values
     /// the caller pushed *borrowed* (see [`Fx::plan_inlining`]), as a mask.
     borrowed: u64,
+    /// The local the caller stores the result in, by the instruction right
+    /// after the call (`Tail::into`).
+    store_into: Option<u16>,
+    /// The method's borrowed slots, each with the caller's local it borrows.
+    borrowed_from: Vec<(u16, u16)>,
 }
 
 impl Fx<'_, '_> {
     /// The method `CALL_METHOD` at `pc` (`argc` arguments, depth `d`) runs in
     /// line, when it can (see the module documentation).
-    pub(super) fn inline_site(&self, pc: usize, d: usize, argc: usize) -> Option<Site> {
+    pub(super) fn inline_site(&self, pc: usize, d: usize, argc: usize, store_into: Option<u16>) -> Option<Site> {
         let caller = self.u.proto;
         if self.tail.is_some() || self.u.layout.is_none() {
             return None;
@@ -128,7 +143,8 @@ impl Fx<'_, '_> {
         if callee.nslots as usize + plan.stack_need as usize > avail {
             return None;
         }
-        let site = Site { ty: ty.clone(), method: method.clone(), plan, borrowed: 0 };
+        let site =
+            Site { ty: ty.clone(), method: method.clone(), plan, borrowed: 0, store_into, borrowed_from: Vec::new() };
         self.fits(&site, argc).then_some(site)
     }
 
@@ -153,7 +169,15 @@ impl Fx<'_, '_> {
                 continue;
             }
             let (d, argc) = (st.stack.len(), argc as usize);
-            let Some(mut site) = self.inline_site(pc, d, argc) else { continue };
+            let store_into = match (code.get(pc + 1), plan.states.get(pc + 1)) {
+                (Some(&Op::StoreLocal(s)), Some(Some(next)))
+                    if plan.how[pc + 1] == How::Native && !leaders[pc + 1] && next.slots[s as usize] == Kind::Top =>
+                {
+                    Some(s)
+                }
+                _ => None,
+            };
+            let Some(mut site) = self.inline_site(pc, d, argc, store_into) else { continue };
             let callee = &site.method.proto;
             for j in 0..=argc {
                 let (Some(q), slot) = (pc.checked_sub(1 + j), argc - j) else { break };
@@ -165,6 +189,7 @@ impl Fx<'_, '_> {
                     Op::LoadLocal(s) if sq.slots[s as usize] == Kind::Top => {
                         if slot < 64 && !assigns(&callee.code, slot as u16) {
                             site.borrowed |= 1 << slot;
+                            site.borrowed_from.push((slot as u16, s));
                             self.borrowed.insert(q);
                         }
                     }
@@ -239,7 +264,9 @@ impl Fx<'_, '_> {
         b.append_block_param(done, types::I8);
         b.append_block_param(done, types::I64);
         let receiver = (!assigns(&site.method.proto.code, 0)).then_some(p[1]);
-        let tail = Tail { ctx: p[0], recv: p[1], done, bailed, mismatch, borrowed: site.borrowed, receiver };
+        // Any address stands for the caller's local here.
+        let into = site.store_into.map(|_| (p[1], b.create_block()));
+        let tail = Tail { ctx: p[0], recv: p[1], done, bailed, mismatch, borrowed: site.borrowed, receiver, into };
         let unit = self.inlined_unit(site, argc);
         let mut fx = Fx::new(&mut b, &unit, Some(tail));
         fx.body().is_ok() && !fx.uses_frame
@@ -281,9 +308,16 @@ impl Fx<'_, '_> {
         self.b.append_block_param(done, types::I8);
         self.b.append_block_param(done, types::I64);
         let receiver = (!assigns(&site.method.proto.code, 0)).then_some(obj);
-        let tail = Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow, borrowed: site.borrowed, receiver };
+        let into = site.store_into.map(|s| {
+            let stored = self.b.create_block();
+            self.stored = Some((pc + 1, stored));
+            (self.addr(Loc::Slot(s)), stored)
+        });
+        let tail = Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow, borrowed: site.borrowed, receiver, into };
         let unit = self.inlined_unit(&site, argc);
+        let known = self.known_for(&site.borrowed_from);
         let mut fx = Fx::new(&mut *self.b, &unit, Some(tail));
+        fx.known = super::known::Knowledge::for_args(known);
         let made = fx.body();
         let caches = std::mem::take(&mut fx.caches);
         drop(fx);
@@ -329,19 +363,25 @@ impl Fx<'_, '_> {
     /// released here, where the plan knows which of them are scalars, and
     /// the result goes to `done`.
     pub(super) fn inline_return(&mut self, st: &State, done: Block, tag: Value, payload: Value) {
+        self.release_inlined_frame(st, st.stack.len() - 1);
+        self.b.ins().jump(done, &[tag.into(), payload.into()]);
+    }
+
+    /// Releases what an inlined method's frame owns in state `st`: its slots
+    /// where the plan's kinds say they may hold a counted value (not those
+    /// borrowed), and its operands below depth `below`.
+    pub(super) fn release_inlined_frame(&mut self, st: &State, below: usize) {
         let plain = &self.u.plan.plain;
         let borrowed = self.tail.map_or(0, |t| t.borrowed);
         let owned = |i: usize| i >= 64 || borrowed & (1 << i) == 0;
         let slots =
             st.slots.iter().enumerate().map(|(i, k)| (Loc::Slot(i as u16), !k.scalar() && !plain[i] && owned(i)));
-        let below = st.stack.len() - 1;
         let operands = st.stack[..below].iter().enumerate().map(|(i, k)| (Loc::Stack(i as u16), !k.scalar()));
         let counted: Vec<Loc> = slots.chain(operands).filter(|(_, c)| *c).map(|(loc, _)| loc).collect();
         for loc in counted {
             let a = self.addr(loc);
             self.release(a);
         }
-        self.b.ins().jump(done, &[tag.into(), payload.into()]);
     }
 }
 
