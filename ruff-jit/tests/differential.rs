@@ -307,8 +307,9 @@ impl Gen {
     /// Structs made and dropped in a loop (kept objects reused by literals),
     /// methods returning new structs, fields assigned, a second type of the
     /// same shape, a field holding a string, structs kept in an array (shared,
-    /// so not reused), and now and then a struct of the other type where a
-    /// method is called (an error).
+    /// so not reused, the method's result too), a literal's local whose
+    /// field is assigned between reads, and now and then a struct of the
+    /// other type where a method is called (an error).
     fn churn(&mut self, src: &mut String) {
         let vars = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
         let plus = [self.mild(&vars(&["self.x", "o.x"])), self.mild(&vars(&["self.y", "o.y"]))];
@@ -321,17 +322,20 @@ impl Gen {
         );
         let made = [self.mild(&vars(&["i", "seed"])), self.mild(&vars(&["i"]))];
         let set = self.mild(&vars(&["acc.x", "i"]));
+        let reset = self.mild(&vars(&["u.y", "i"]));
         let other = self.mild(&vars(&["i", "seed"]));
         let switch = self.rng.below(40) + 3;
         let _ = writeln!(
             src,
-            "func churn(n, seed) {{\n    mut acc := V2 {{ x: seed, y: 1 }}\n    mut t := 0\n    mut held := []\n    \
+            "func churn(n, seed) {{\n    mut acc := V2 {{ x: seed, y: 1 }}\n    mut t := 0\n    mut held := []\n    mut kept := []\n    \
              for i in n {{\n        let v := V2 {{ x: {}, y: {} }}\n        let w := W2 {{ x: i, y: {other} }}\n        \
-             let g := Tag {{ n: i, s: \"t\" + to_string(i % 4) }}\n        acc = acc.plus(v)\n        \
-             acc.x := {set}\n        acc.y += 1\n        t = t + acc.dot(v) % 1000 + w.x + len(g.s) + g.n\n        \
+             let g := Tag {{ n: i, s: \"t\" + to_string(i % 4) }}\n        mut u := V2 {{ x: i, y: seed }}\n        \
+             acc = acc.plus(v)\n        t = t + u.dot(v) % 1000\n        \
+             u.x := {reset}\n        t = t + u.dot(v) % 1000 + u.x\n        acc.x := {set}\n        acc.y += 1\n        if i % 7 == 3 {{ kept = push(kept, acc) }}\n        \
+             t = t + acc.dot(v) % 1000 + u.dot(acc) % 1000 + w.x + len(g.s) + g.n\n        \
              if i % 5 == 2 {{ held = push(held, v) }}\n        if i % 6 == 1 {{ held = push(held, g) }}\n        \
              if i % {switch} == {} {{ acc = W2 {{ x: acc.y, y: acc.x }} }}\n    }}\n    \
-             return t + acc.x + acc.y + len(held)\n}}",
+             for k in kept {{ t = t + k.x - k.y }}\n    return t + acc.x + acc.y + len(held)\n}}",
             made[0],
             made[1],
             switch - 1
