@@ -232,16 +232,17 @@ pub fn payload_if(b: &mut FunctionBuilder<'_>, at: Value, want: u8, slow: Block)
 pub fn unshared_or(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i64, also: Value, slow: Block) {
     let s = b.ins().load(types::I64, flags(), arr, l.strong);
     let other_strong = b.ins().icmp_imm_s(IntCC::NotEqual, s, strong);
-    no_weak_and_not(b, l, arr, other_strong, also, slow);
+    no_weak_and_not(b, l, arr, other_strong, Some(also), slow);
 }
 
-/// [`unshared_or`] with the strong count `strong` computed by the code.
+/// [`unshared_or`] with the strong count `strong` computed by the code, and
+/// `also` optional.
 pub fn held_exactly_or(
     b: &mut FunctionBuilder<'_>,
     l: HeapLayout,
     obj: Value,
     strong: Value,
-    also: Value,
+    also: Option<Value>,
     slow: Block,
 ) {
     let s = b.ins().load(types::I64, flags(), obj, l.strong);
@@ -250,7 +251,14 @@ pub fn held_exactly_or(
 }
 
 /// The rest of [`unshared_or`] after the strong count's compare (`other`).
-fn no_weak_and_not(b: &mut FunctionBuilder<'_>, l: HeapLayout, obj: Value, other: Value, also: Value, slow: Block) {
+fn no_weak_and_not(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    obj: Value,
+    other: Value,
+    also: Option<Value>,
+    slow: Block,
+) {
     let unique = b.create_block();
     b.ins().brif(other, slow, &[], unique, &[]);
     b.switch_to_block(unique);
@@ -259,7 +267,9 @@ fn no_weak_and_not(b: &mut FunctionBuilder<'_>, l: HeapLayout, obj: Value, other
     let no_weak = b.create_block();
     b.ins().brif(weak, slow, &[], no_weak, &[]);
     b.switch_to_block(no_weak);
-    let fits = b.create_block();
-    b.ins().brif(also, slow, &[], fits, &[]);
-    b.switch_to_block(fits);
+    if let Some(also) = also {
+        let fits = b.create_block();
+        b.ins().brif(also, slow, &[], fits, &[]);
+        b.switch_to_block(fits);
+    }
 }

@@ -278,22 +278,22 @@ impl<'a> Fx<'a, '_> {
         let ty = self.b.ins().load(types::I64, flags(), obj, l.struct_ty);
         let known = self.b.ins().load(types::I64, flags(), c, LiteralCache::TY);
         let other_ty = self.b.ins().icmp(IntCC::NotEqual, ty, known);
+        self.or_slow(other_ty, slow);
         let untyped = self.b.ins().icmp_imm_s(IntCC::Equal, ty, 0);
-        let bad_ty = self.b.ins().bor(other_ty, untyped);
-        self.or_slow(bad_ty, slow);
+        self.or_slow(untyped, slow);
         let p = self.b.ins().iconst(types::I64, pool() as i64);
         let now = self.b.ins().load(types::I64, flags(), p, Pool::GENERATION);
         let then = self.b.ins().load(types::I64, flags(), c, LiteralCache::GENERATION);
         let declared_since = self.b.ins().icmp(IntCC::NotEqual, now, then);
         self.or_slow(declared_since, slow);
+        // A branch per check, each a compare and a jump: or'ed together,
+        // each condition took a `set` and an `or` more (x86-64).
         let buf = self.b.ins().load(types::I64, flags(), obj, l.struct_values);
-        let mut owns = None;
         for i in 0..fields.len() as i32 {
             let tag = self.b.ins().load(types::I8, flags(), buf, i * VALUE_SIZE as i32 + TAG_OFFSET as i32);
             let counted = heap::counted(self.b, tag);
-            owns = Some(owns.map_or(counted, |o| self.b.ins().bor(o, counted)));
+            self.or_slow(counted, slow);
         }
-        let owns = owns.expect("at least one field");
         // One more reference when `also` holds this struct.
         let strong = match also {
             Some(p) => {
@@ -303,7 +303,7 @@ impl<'a> Fx<'a, '_> {
             }
             None => self.b.ins().iconst(types::I64, 1),
         };
-        heap::held_exactly_or(self.b, l, obj, strong, owns, slow);
+        heap::held_exactly_or(self.b, l, obj, strong, None, slow);
         buf
     }
 
