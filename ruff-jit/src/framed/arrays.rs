@@ -206,8 +206,9 @@ pub fn append(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i6
     let len = b.ins().load(types::I64, flags(), arr, l.ints_len);
     let cap = b.ins().load(types::I64, flags(), arr, l.ints_cap);
     let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
-    let refuse = or_other_kind(b, full, tag, form);
-    unshared_or(b, l, arr, strong, refuse, slow);
+    or_slow(b, full, slow);
+    let other = other_kind(b, tag, form);
+    unshared_or(b, l, arr, strong, other, slow);
     let elems = b.ins().load(types::I64, flags(), arr, l.ints_ptr);
     let el = int_at(b, elems, len);
     let word = compact_payload(b, tag, payload);
@@ -233,15 +234,23 @@ pub fn append(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i6
     b.switch_to_block(done);
 }
 
-/// `cond` (an `i8` condition) or'ed with "`tag` is not `form`", the compact
-/// elements' tag (compared with a constant when `tag` is one: an item the
-/// code pushes is often an int).
-fn or_other_kind(b: &mut FunctionBuilder<'_>, cond: Value, tag: Value, form: Value) -> Value {
-    let other = match const_of(b, tag) {
+/// Whether `tag` is not `form`, the compact elements' tag (compared with a
+/// constant when `tag` is one: an item the code pushes is often an int).
+fn other_kind(b: &mut FunctionBuilder<'_>, tag: Value, form: Value) -> Value {
+    match const_of(b, tag) {
         Some(t) => b.ins().icmp_imm_s(IntCC::NotEqual, form, t),
         None => b.ins().icmp(IntCC::NotEqual, tag, form),
-    };
-    b.ins().bor(cond, other)
+    }
+}
+
+/// Goes to `slow` when `cond` (an `i8` condition) holds; continues in a new
+/// block. A compare and a branch per condition: or'ed with the next one,
+/// each took a `set` and an `or` more (the sieve's marking loop: 31 to 29
+/// instructions per store).
+fn or_slow(b: &mut FunctionBuilder<'_>, cond: Value, slow: Block) {
+    let next = b.create_block();
+    b.ins().brif(cond, slow, &[], next, &[]);
+    b.switch_to_block(next);
 }
 
 /// The word a compact array keeps for a value of its kind with these parts.
@@ -274,8 +283,9 @@ pub fn set_element(b: &mut FunctionBuilder<'_>, l: HeapLayout, local: Value, ind
     let len = b.ins().load(types::I64, flags(), arr, l.ints_len);
     // Unsigned: a negative index (counted from the end) is the VM's to place.
     let outside = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
-    let refuse = or_other_kind(b, outside, tag, form);
-    unshared_or(b, l, arr, 1, refuse, slow);
+    or_slow(b, outside, slow);
+    let other = other_kind(b, tag, form);
+    unshared_or(b, l, arr, 1, other, slow);
     let elems = b.ins().load(types::I64, flags(), arr, l.ints_ptr);
     let el = int_at(b, elems, index);
     let word = compact_payload(b, tag, payload);

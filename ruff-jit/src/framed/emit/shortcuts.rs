@@ -199,6 +199,20 @@ impl Fx<'_, '_> {
         args: &[Value],
         inline: impl FnOnce(&mut FunctionBuilder<'_>, HeapLayout, Block),
     ) -> Block {
+        self.inline_then_helper_with(try_inline, slow, helper, |_| args.to_vec(), inline)
+    }
+
+    /// [`Fx::inline_then_helper`] with the helper's arguments made by `args`
+    /// in the helper's block (addresses the common case has no use for are
+    /// not computed on its way).
+    fn inline_then_helper_with(
+        &mut self,
+        try_inline: bool,
+        slow: Block,
+        helper: FuncRef,
+        args: impl FnOnce(&mut Self) -> Vec<Value>,
+        inline: impl FnOnce(&mut FunctionBuilder<'_>, HeapLayout, Block),
+    ) -> Block {
         self.flush_names();
         let done = self.b.create_block();
         let by_helper = self.b.create_block();
@@ -218,7 +232,8 @@ impl Fx<'_, '_> {
         // pending on the common path, which never wrote it.
         let pending = self.lazy.clone();
         self.write_pending(&pending);
-        self.helper_or(slow, helper, args, done);
+        let args = args(self);
+        self.helper_or(slow, helper, &args, done);
         done
     }
 
@@ -281,17 +296,22 @@ impl Fx<'_, '_> {
             // int index into the local's own array where the element replaced
             // holds no reference, by a helper otherwise.
             Op::SetPath(Var::Local(s), 1, 0) => {
-                let args = [self.addr(Loc::Slot(s)), self.addr(top(2)), self.addr(top(1))];
                 // Scalar operands are in their variables as well as in the
-                // frame: used from there, not read back.
+                // frame: used from there, not read back (nor their addresses
+                // computed but for the helper).
                 let index = (st.stack[d - 2] == Kind::Int).then(|| self.get(top(2), Kind::Int));
                 let value = self.scalar_parts(top(1), st.stack[d - 1]);
-                Some(self.inline_then_helper(true, slow, self.u.helpers.set_index, &args, |b, l, helper| {
-                    let i = index.unwrap_or_else(|| heap::payload_if(b, args[1], TAG_INT, helper));
+                let local = self.addr(Loc::Slot(s));
+                let index_at = index.is_none().then(|| self.addr(top(2)));
+                let value_at = value.is_none().then(|| self.addr(top(1)));
+                let args = |fx: &mut Self| vec![local, fx.addr(top(2)), fx.addr(top(1))];
+                Some(self.inline_then_helper_with(true, slow, self.u.helpers.set_index, args, |b, l, helper| {
+                    let i =
+                        index.unwrap_or_else(|| heap::payload_if(b, index_at.expect("its address"), TAG_INT, helper));
                     let may_count = value.is_none();
-                    let parts = value.unwrap_or_else(|| heap::parts(b, args[2]));
+                    let parts = value.unwrap_or_else(|| heap::parts(b, value_at.expect("its address")));
                     let item = arrays::Item { parts, may_count, new_ref: false };
-                    arrays::set_element(b, l, args[0], i, item, helper);
+                    arrays::set_element(b, l, local, i, item, helper);
                 }))
             }
             // `local.name = value`: inline on an unshared struct of the shape
