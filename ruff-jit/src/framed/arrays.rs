@@ -16,7 +16,7 @@ use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_ARRAY, TAG_BOOL, TAG_INT, TAG_NATIVE, TAG_NULL, TAG_OFFSET};
 
-use super::heap::{counted, parts, payload_if, retain, unshared_or, value_at, write};
+use super::heap::{counted, or_slow, parts, payload_if, retain, unshared_or, value_at, write};
 use crate::scalar::{const_of, flags};
 
 /// A value (tag and payload) about to be stored into an array: whether it may
@@ -241,16 +241,6 @@ fn other_kind(b: &mut FunctionBuilder<'_>, tag: Value, form: Value) -> Value {
         Some(t) => b.ins().icmp_imm_s(IntCC::NotEqual, form, t),
         None => b.ins().icmp(IntCC::NotEqual, tag, form),
     }
-}
-
-/// Goes to `slow` when `cond` (an `i8` condition) holds; continues in a new
-/// block. A compare and a branch per condition: or'ed with the next one,
-/// each took a `set` and an `or` more (the sieve's marking loop: 31 to 29
-/// instructions per store).
-fn or_slow(b: &mut FunctionBuilder<'_>, cond: Value, slow: Block) {
-    let next = b.create_block();
-    b.ins().brif(cond, slow, &[], next, &[]);
-    b.switch_to_block(next);
 }
 
 /// The word a compact array keeps for a value of its kind with these parts.

@@ -112,25 +112,25 @@ impl<'a> Fx<'a, '_> {
         let p = self.b.ins().iconst(types::I64, pool() as i64);
         let len = self.b.ins().load(types::I64, flags(), p, Pool::LEN);
         let empty = self.b.ins().icmp_imm_s(IntCC::Equal, len, 0);
-        self.or_slow(empty, slow);
+        heap::or_slow(self.b, empty, slow);
         let top = self.b.ins().iadd_imm_s(len, -1);
         let off = self.b.ins().ishl_imm_u(top, 3);
         let slot = self.b.ins().iadd(p, off);
         let kept_shape = self.b.ins().load(types::I64, flags(), slot, Pool::SHAPES);
         let other_shape = self.b.ins().icmp_imm_s(IntCC::NotEqual, kept_shape, shape as i64);
-        self.or_slow(other_shape, slow);
+        heap::or_slow(self.b, other_shape, slow);
         let kept_name = self.b.ins().load(types::I64, flags(), slot, Pool::NAMES);
         let other_name = self.b.ins().icmp_imm_s(IntCC::NotEqual, kept_name, name as i64);
-        self.or_slow(other_name, slow);
+        heap::or_slow(self.b, other_name, slow);
         let obj = self.b.ins().load(types::I64, flags(), slot, Pool::OBJS);
         let ty = self.b.ins().load(types::I64, flags(), obj, l.struct_ty);
         let known = self.b.ins().load(types::I64, flags(), c, LiteralCache::TY);
         let other_ty = self.b.ins().icmp(IntCC::NotEqual, ty, known);
-        self.or_slow(other_ty, slow);
+        heap::or_slow(self.b, other_ty, slow);
         let now = self.b.ins().load(types::I64, flags(), p, Pool::GENERATION);
         let then = self.b.ins().load(types::I64, flags(), c, LiteralCache::GENERATION);
         let declared_since = self.b.ins().icmp(IntCC::NotEqual, now, then);
-        self.or_slow(declared_since, slow);
+        heap::or_slow(self.b, declared_since, slow);
         self.b.ins().store(flags(), top, p, Pool::LEN);
         let buf = self.b.ins().load(types::I64, flags(), obj, l.struct_values);
         self.move_values(at, buf, n);
@@ -161,27 +161,16 @@ impl<'a> Fx<'a, '_> {
         leaders: &[bool],
     ) -> Result<Option<usize>, Rejection> {
         let Some(Op::StoreLocal(s)) = self.u.proto.code.get(pc + 1).copied() else { return Ok(None) };
-        let Some(LiteralStart { k, fields, next, l }) = self.literal_then(pc, leaders) else { return Ok(None) };
-        let n = fields.len();
-        if next.slots[s as usize] != Kind::Top {
+        let Some(start) = self.literal_then(pc, leaders) else { return Ok(None) };
+        if start.next.slots[s as usize] != Kind::Top {
             return Ok(None);
         }
-        // The values are read from the frame.
-        self.flush_below(usize::MAX);
-        self.will_know(k, st, pc + 1, s);
-        let d = st.stack.len();
-        let c = self.literal_cache();
-        let (slow, done) = (self.b.create_block(), self.b.create_block());
-        self.b.set_cold_block(slow);
+        self.will_know(start.k, st, pc + 1, s);
+        let done = self.b.create_block();
         let local = self.addr(Loc::Slot(s));
-        let buf = self.reusable_in_place(l, local, fields, c, None, slow);
-        let at = self.addr(Loc::Stack((d - n) as u16));
-        self.move_values(at, buf, n);
+        let (c, slow) = self.write_in_place(&start, st, local, None);
         self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(slow);
-        self.make_struct_with(k, d, c)?;
-        self.at = (pc + 1, d - n + 1);
-        if !self.op(pc + 1, Op::StoreLocal(s), next)? {
+        if !self.literal_as_written(&start, st, pc, c, slow, Op::StoreLocal(s))? {
             return Err(Rejection::new("a store ends a block"));
         }
         self.b.ins().jump(done, &[]);
@@ -213,29 +202,59 @@ impl<'a> Fx<'a, '_> {
         if self.u.proto.code.get(pc + 1) != Some(&Op::Return) {
             return Ok(None);
         }
-        let Some(LiteralStart { k, fields, next, l }) = self.literal_then(pc, leaders) else { return Ok(None) };
-        let n = fields.len();
-        // The values are read from the frame.
-        self.flush_below(usize::MAX);
-        let d = st.stack.len();
-        let c = self.literal_cache();
-        let slow = self.b.create_block();
-        self.b.set_cold_block(slow);
+        let Some(start) = self.literal_then(pc, leaders) else { return Ok(None) };
         // The method's receiver, when its frame owns a reference to it
         // (pushed without borrowing), releases it right after.
         let owned_receiver = tail.receiver.filter(|_| tail.borrowed & 1 == 0);
-        let buf = self.reusable_in_place(l, local, fields, c, owned_receiver, slow);
-        let at = self.addr(Loc::Stack((d - n) as u16));
-        self.move_values(at, buf, n);
-        self.release_inlined_frame(st, d - n);
+        let (c, slow) = self.write_in_place(&start, st, local, owned_receiver);
+        self.release_inlined_frame(st, st.stack.len() - start.fields.len());
         self.b.ins().jump(stored, &[]);
-        self.b.switch_to_block(slow);
-        self.make_struct_with(k, d, c)?;
-        self.at = (pc + 1, d - n + 1);
-        if self.op(pc + 1, Op::Return, next)? {
+        if self.literal_as_written(&start, st, pc, c, slow, Op::Return)? {
             return Err(Rejection::new("a return does not end its block"));
         }
         Ok(Some(2))
+    }
+
+    /// The common part of the fused literal sequences: the literal's values
+    /// (the operands at the top of `st`'s stack, written to the frame first)
+    /// moved over the struct at `local` when it can take them in place
+    /// ([`Fx::reusable_in_place`], with `also`). Returns the literal's cache
+    /// and the (cold) block where anything else goes.
+    fn write_in_place(
+        &mut self,
+        start: &LiteralStart<'_>,
+        st: &State,
+        local: Value,
+        also: Option<Value>,
+    ) -> (Value, Block) {
+        self.flush_below(usize::MAX);
+        let c = self.literal_cache();
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let buf = self.reusable_in_place(start.l, local, start.fields, c, also, slow);
+        let n = start.fields.len();
+        let at = self.addr(Loc::Stack((st.stack.len() - n) as u16));
+        self.move_values(at, buf, n);
+        (c, slow)
+    }
+
+    /// In `slow`, the fused sequence at `pc` as written: the literal (with its
+    /// cache `c`), then the next instruction, `op`. Returns whether that
+    /// instruction's block goes on.
+    fn literal_as_written(
+        &mut self,
+        start: &LiteralStart<'_>,
+        st: &State,
+        pc: usize,
+        c: Value,
+        slow: Block,
+        op: Op,
+    ) -> Result<bool, Rejection> {
+        self.b.switch_to_block(slow);
+        let d = st.stack.len();
+        self.make_struct_with(start.k, d, c)?;
+        self.at = (pc + 1, d - start.fields.len() + 1);
+        self.op(pc + 1, op, start.next)
     }
 
     /// `MAKE_STRUCT k` at `pc` of 1 to [`MAX_FIELDS`] fields, it and the
@@ -271,28 +290,26 @@ impl<'a> Fx<'a, '_> {
         let obj = heap::payload_if(self.b, local, TAG_STRUCT, slow);
         let shape = self.b.ins().load(types::I64, flags(), obj, l.struct_shape_ptr);
         let other_shape = self.b.ins().icmp_imm_s(IntCC::NotEqual, shape, l.shape_ptr_word(fields) as i64);
-        self.or_slow(other_shape, slow);
+        heap::or_slow(self.b, other_shape, slow);
         // The type: the one the cache knows, not none (two undeclared names
         // of one shape are told apart by name only), and no type declared
         // since the cache was filled.
         let ty = self.b.ins().load(types::I64, flags(), obj, l.struct_ty);
         let known = self.b.ins().load(types::I64, flags(), c, LiteralCache::TY);
         let other_ty = self.b.ins().icmp(IntCC::NotEqual, ty, known);
-        self.or_slow(other_ty, slow);
+        heap::or_slow(self.b, other_ty, slow);
         let untyped = self.b.ins().icmp_imm_s(IntCC::Equal, ty, 0);
-        self.or_slow(untyped, slow);
+        heap::or_slow(self.b, untyped, slow);
         let p = self.b.ins().iconst(types::I64, pool() as i64);
         let now = self.b.ins().load(types::I64, flags(), p, Pool::GENERATION);
         let then = self.b.ins().load(types::I64, flags(), c, LiteralCache::GENERATION);
         let declared_since = self.b.ins().icmp(IntCC::NotEqual, now, then);
-        self.or_slow(declared_since, slow);
-        // A branch per check, each a compare and a jump: or'ed together,
-        // each condition took a `set` and an `or` more (x86-64).
+        heap::or_slow(self.b, declared_since, slow);
         let buf = self.b.ins().load(types::I64, flags(), obj, l.struct_values);
         for i in 0..fields.len() as i32 {
             let tag = self.b.ins().load(types::I8, flags(), buf, i * VALUE_SIZE as i32 + TAG_OFFSET as i32);
             let counted = heap::counted(self.b, tag);
-            self.or_slow(counted, slow);
+            heap::or_slow(self.b, counted, slow);
         }
         // One more reference when `also` holds this struct.
         let strong = match also {
@@ -318,12 +335,5 @@ impl<'a> Fx<'a, '_> {
             let payload = self.b.ins().load(types::I64, flags(), at, v + PAYLOAD_OFFSET as i32);
             self.b.ins().store(flags(), payload, buf, v + PAYLOAD_OFFSET as i32);
         }
-    }
-
-    /// Goes to `slow` when `bad` holds; continues in a new block.
-    fn or_slow(&mut self, bad: Value, slow: Block) {
-        let next = self.b.create_block();
-        self.b.ins().brif(bad, slow, &[], next, &[]);
-        self.b.switch_to_block(next);
     }
 }
