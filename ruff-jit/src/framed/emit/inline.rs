@@ -91,13 +91,19 @@ pub(super) struct Site {
     method: Rc<Closure>,
     plan: Plan,
     /// The method's slots (receiver first, then the arguments) whose values
-    /// the caller pushed *borrowed* (see [`Fx::plan_inlining`]), as a mask.
-    borrowed: u64,
+    /// the caller pushed *borrowed* (see [`Fx::plan_inlining`]), each with
+    /// the caller's local it borrows.
+    borrowed_from: Vec<(u16, u16)>,
     /// The local the caller stores the result in, by the instruction right
     /// after the call (`Tail::into`).
     store_into: Option<u16>,
-    /// The method's borrowed slots, each with the caller's local it borrows.
-    borrowed_from: Vec<(u16, u16)>,
+}
+
+impl Site {
+    /// The borrowed slots as a mask (all below 64).
+    fn borrowed(&self) -> u64 {
+        self.borrowed_from.iter().fold(0, |m, (slot, _)| m | 1 << slot)
+    }
 }
 
 impl Fx<'_, '_> {
@@ -143,8 +149,7 @@ impl Fx<'_, '_> {
         if callee.nslots as usize + plan.stack_need as usize > avail {
             return None;
         }
-        let site =
-            Site { ty: ty.clone(), method: method.clone(), plan, borrowed: 0, store_into, borrowed_from: Vec::new() };
+        let site = Site { ty: ty.clone(), method: method.clone(), plan, borrowed_from: Vec::new(), store_into };
         self.fits(&site, argc).then_some(site)
     }
 
@@ -188,7 +193,6 @@ impl Fx<'_, '_> {
                 match code[q] {
                     Op::LoadLocal(s) if sq.slots[s as usize] == Kind::Top => {
                         if slot < 64 && !assigns(&callee.code, slot as u16) {
-                            site.borrowed |= 1 << slot;
                             site.borrowed_from.push((slot as u16, s));
                             self.borrowed.insert(q);
                         }
@@ -266,7 +270,7 @@ impl Fx<'_, '_> {
         let receiver = (!assigns(&site.method.proto.code, 0)).then_some(p[1]);
         // Any address stands for the caller's local here.
         let into = site.store_into.map(|_| (p[1], b.create_block()));
-        let tail = Tail { ctx: p[0], recv: p[1], done, bailed, mismatch, borrowed: site.borrowed, receiver, into };
+        let tail = Tail { ctx: p[0], recv: p[1], done, bailed, mismatch, borrowed: site.borrowed(), receiver, into };
         let unit = self.inlined_unit(site, argc);
         let mut fx = Fx::new(&mut b, &unit, Some(tail));
         fx.body().is_ok() && !fx.uses_frame
@@ -313,7 +317,8 @@ impl Fx<'_, '_> {
             self.stored = Some((pc + 1, stored));
             (self.addr(Loc::Slot(s)), stored)
         });
-        let tail = Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow, borrowed: site.borrowed, receiver, into };
+        let tail =
+            Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow, borrowed: site.borrowed(), receiver, into };
         let unit = self.inlined_unit(&site, argc);
         let known = self.known_for(&site.borrowed_from);
         let mut fx = Fx::new(&mut *self.b, &unit, Some(tail));
@@ -341,13 +346,13 @@ impl Fx<'_, '_> {
         let held_at = &*held as *const MethodCache as i64;
         self.caches.methods.push(held);
         self.b.switch_to_block(bailed);
-        self.own_borrowed(l, recv, site.borrowed);
+        self.own_borrowed(l, recv, site.borrowed());
         let mut args = self.method_args(pc, d, argc, held_at);
         args.push(self.b.ins().iconst(types::I32, self.u.params.is_none() as i64));
         let r = self.call(self.u.helpers.inline_bailed, &args).expect("step result");
         self.b.ins().jump(join, &[r.into()]);
         self.b.switch_to_block(slow);
-        self.own_borrowed(l, recv, site.borrowed);
+        self.own_borrowed(l, recv, site.borrowed());
         let args = self.method_args(pc, d, argc, cache);
         let r = self.call(self.u.helpers.call_method, &args).expect("step result");
         self.b.ins().jump(join, &[r.into()]);

@@ -14,8 +14,8 @@
 //! other ways in).
 //!
 //! A method run in line (`inline`) gets what its caller knows of the locals
-//! whose values it borrows as arguments: those values were defined before
-//! the call, and the method never assigns those slots.
+//! whose values it borrows (its receiver or arguments): those values were
+//! defined before the call, and the method never assigns those slots.
 
 use std::rc::Rc;
 
