@@ -1,6 +1,6 @@
-//! Arrays that have only held bools keep them as plain 8-byte words, 0 and 1
-//! (`Values`'s compact form, as for ints), and native code reads, appends and
-//! stores them in that form. Bools from the frame (read from a boxed array, a
+//! Arrays that have only held bools keep them as bytes, 0 and 1
+//! (`Values`'s compact form, as ints are kept as plain words), and native code
+//! reads, appends and stores them in that form. Bools from the frame (read from a boxed array, a
 //! dict, a local holding a heap value) have only their first payload byte
 //! set, and must compile and be stored as 0 and 1; anything of another kind
 //! stored or appended widens the array; a shared array is copied on write.
@@ -95,7 +95,14 @@ func widened(n) {
     mut h := []
     for i in n { h = push(h, i) }
     h[1] = false
-    return [a[n], a[n - 1], b[3], b[2], c[2], c[1], e[n], e[0], g[n], g[n - 1], h[1], h[2], len(a)]
+    mut k := flags(n)
+    k[4] = 2.5
+    k = push(k, 0.5)
+    mut q := flags(2)
+    q = pop(pop(q)[0])[0]
+    for i in n { q = push(q, i) }
+    q[1] = true
+    return [a[n], a[n - 1], b[3], b[2], c[2], c[1], e[n], e[0], g[n], g[n - 1], h[1], h[2], len(a), k[4], k[3], k[n], q[0], q[1], q[2], len(q)]
 }
 func fails(f, i) {
     try {

@@ -30,14 +30,21 @@ pub struct HeapLayout {
     pub array_counted: i32,
     /// An array's byte saying its elements are plain ints or bools (`Values`'s
     /// compact form: the elements' tag, 0 for boxed values), whose pointer,
-    /// length and capacity are the next three.
+    /// length and capacity are the next three (ints) or the three after
+    /// (bools).
     pub array_compact: i32,
-    /// A compact array's `i64` element pointer.
+    /// A compact array's `i64` element pointer (ints).
     pub ints_ptr: i32,
-    /// A compact array's length.
+    /// A compact array's length (ints; 0 for any other array).
     pub ints_len: i32,
-    /// A compact array's capacity.
+    /// A compact array's capacity (ints).
     pub ints_cap: i32,
+    /// A compact array's `u8` element pointer (bools, 0 or 1 each).
+    pub bools_ptr: i32,
+    /// A compact array's length (bools; 0 for any other array).
+    pub bools_len: i32,
+    /// A compact array's capacity (bools).
+    pub bools_cap: i32,
     /// A struct's shape: the two words of its `Rc<[Rc<str>]>` (see
     /// [`FieldCache`]).
     pub struct_shape: i32,
@@ -191,7 +198,10 @@ fn probe() -> Option<HeapLayout> {
     let [ptr, len, cap] = vec_fields(unsafe { words(data, 3) }, rc.as_ptr() as usize)?;
     drop(value);
     let (struct_shape, struct_shape_ptr, struct_values, struct_values_len, struct_ty) = probe_struct(ptr * 8, len * 8)?;
-    let [ints_ptr, ints_len, ints_cap] = probe_ints()?;
+    let [ints_ptr, ints_len, ints_cap] =
+        probe_compact(vec![1i64, 2, 3], Values::from_ints, Values::INTS_OFFSET, crate::runtime::value::TAG_INT)?;
+    let [bools_ptr, bools_len, bools_cap] =
+        probe_compact(vec![1u8, 0, 1], Values::from_bools, Values::BOOLS_OFFSET, crate::runtime::value::TAG_BOOL)?;
     // A closure's `Rc` puts it where it puts a `Values`, when they are aligned alike.
     let closure_captures = (std::mem::align_of::<Closure>() == std::mem::align_of::<Values>())
         .then(probe_captures)
@@ -209,6 +219,9 @@ fn probe() -> Option<HeapLayout> {
         ints_ptr: (data_off + ints_ptr) as i32,
         ints_len: (data_off + ints_len) as i32,
         ints_cap: (data_off + ints_cap) as i32,
+        bools_ptr: (data_off + bools_ptr) as i32,
+        bools_len: (data_off + bools_len) as i32,
+        bools_cap: (data_off + bools_cap) as i32,
         struct_shape,
         struct_shape_ptr,
         struct_values,
@@ -244,25 +257,26 @@ fn vec_fields(fields: Vec<usize>, ptr: usize) -> Option<[usize; 3]> {
 }
 
 /// The offsets from the start of a `Values` of a compact buffer's element
-/// pointer, length and capacity, checked on a real one (whose compact byte
-/// must read `TAG_INT`, and a boxed one's 0).
-fn probe_ints() -> Option<[usize; 3]> {
-    let mut ints = Vec::with_capacity(7);
-    ints.extend([1i64, 2, 3]);
-    let ptr = ints.as_ptr() as usize;
-    let v = Values::from_ints(ints);
+/// pointer, length and capacity, for the vector at `offset` that `make`
+/// fills with `three` elements, checked on a real one (whose compact byte
+/// must read `tag`, and a boxed one's 0).
+fn probe_compact<T>(three: Vec<T>, make: fn(Vec<T>) -> Values, offset: i32, tag: u8) -> Option<[usize; 3]> {
+    let mut elems = Vec::with_capacity(7);
+    elems.extend(three);
+    let ptr = elems.as_ptr() as usize;
+    let v = make(elems);
     let at = &v as *const Values as usize;
     let boxed = Values::from(vec![Value::Int(1)]);
     // SAFETY: both reads lie inside the live `Values` structs.
     let (fields, compact, not) = unsafe {
         let flag = |p: usize| *((p + Values::COMPACT_OFFSET as usize) as *const u8);
-        (words(at + Values::INTS_OFFSET as usize, 3), flag(at), flag(&boxed as *const Values as usize))
+        (words(at + offset as usize, 3), flag(at), flag(&boxed as *const Values as usize))
     };
-    if (compact, not) != (crate::runtime::value::TAG_INT, 0) {
+    if (compact, not) != (tag, 0) {
         return None;
     }
     let found = vec_fields(fields, ptr)?;
-    Some(found.map(|i| Values::INTS_OFFSET as usize + 8 * i))
+    Some(found.map(|i| offset as usize + 8 * i))
 }
 
 /// The offsets of a struct's shape words, of its values' element pointer and
@@ -348,6 +362,21 @@ mod tests {
             assert_eq!(read_at(base + l.ints_cap as usize, 0), 5);
             assert_eq!(read_at(base + l.ints_ptr as usize, 0), ptr);
             assert_eq!(*(ptr as *const i64).add(1), 20);
+            assert_eq!(read_at(base + l.bools_len as usize, 0), 0, "no bools");
+        }
+        let mut bools = Vec::with_capacity(6);
+        bools.extend([1u8, 0, 1]);
+        let ptr = bools.as_ptr() as usize;
+        let flags = Value::Array(Rc::new(Values::from_bools(bools)));
+        let base = flags.payload_bits().unwrap() as usize;
+        // SAFETY: as above.
+        unsafe {
+            assert_eq!(*((base + l.array_compact as usize) as *const u8), crate::runtime::value::TAG_BOOL, "bools");
+            assert_eq!(read_at(base + l.bools_len as usize, 0), 3);
+            assert_eq!(read_at(base + l.bools_cap as usize, 0), 6);
+            assert_eq!(read_at(base + l.bools_ptr as usize, 0), ptr);
+            assert_eq!(read_at(base + l.ints_len as usize, 0), 0, "no ints");
+            assert_eq!(*(ptr as *const u8).add(1), 0);
         }
         let strs = Value::array(vec![Value::Int(1), Value::str("s")]);
         let base = strs.payload_bits().unwrap() as usize;

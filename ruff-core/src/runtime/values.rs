@@ -8,11 +8,13 @@
 //!   and summing one took 12.9 ms with 16-byte elements, 7.4 ms with 8-byte
 //!   ones; medians of 21 runs). In Ruff the gain is smaller, as the rest of
 //!   the work is a larger share: README, "Memory". A buffer that has only
-//!   ever held bools keeps them the same way, as 0 and 1 (a sieve's flags).
+//!   ever held bools keeps them as bytes, 0 and 1, one each (a sieve's flags:
+//!   2M of them take 2 MiB instead of 16, and fit in the cache).
 //! - **boxed**: a `Vec<Value>`, for everything else.
 //!
 //! Every buffer starts compact when it starts empty, and the kind of its
-//! first element (an int or a bool) is then the kind of all. It is widened
+//! first element (an int or a bool) is then the kind of all (an emptied
+//! compact buffer takes the kind of what comes next). It is widened
 //! to boxed values once and for good, the first time anything of another
 //! kind is stored or anything asks for the elements as a `Vec<Value>`
 //! (`Deref`, `DerefMut`).
@@ -35,31 +37,33 @@ use super::heap_layout::counted;
 use super::value::{Value, TAG_BOOL, TAG_INT, TAG_OFFSET};
 
 /// Elements of an array, set or stack; a `Vec<Value>` to every reader, kept as
-/// plain ints (or bools) while it holds nothing else (see the module's
-/// documentation).
+/// plain ints (or bytes for bools) while it holds nothing else (see the
+/// module's documentation).
 ///
 /// `repr(C)` so that compiled code finds the flags at fixed offsets
-/// ([`Values::COUNTED_OFFSET`], [`Values::COMPACT_OFFSET`]); the two vectors'
-/// own fields are found by the probe in `heap_layout`.
+/// ([`Values::COUNTED_OFFSET`], [`Values::COMPACT_OFFSET`]); the three
+/// vectors' own fields are found by the probe in `heap_layout`.
 ///
 /// # The one rule that makes the interior mutability sound
 ///
-/// `Deref` widens a compact buffer through `&self`. That writes both vectors,
-/// so no reference into either may be alive at the time. It holds because a
+/// `Deref` widens a compact buffer through `&self`. That writes the vectors,
+/// so no reference into any of them may be alive at the time. It holds because a
 /// buffer is compact only from its creation until its first widening, never
 /// again: while it is compact no `&Vec<Value>` of it can exist (every one comes
-/// from `Deref`, which widens first), and no reference to the ints ever leaves
-/// a method of this type.
+/// from `Deref`, which widens first), and no reference to the ints or bools
+/// ever leaves a method of this type.
 #[repr(C)]
 pub struct Values {
     /// The elements while the buffer is boxed; empty while it is compact.
-    /// One of the two vectors is always empty, so the buffer's length is the
-    /// sum of theirs (compiled code's inline `len` reads it so, with no branch
-    /// on the form; `one_vector_is_always_empty` checks it).
+    /// All but one of the three vectors are always empty, so the buffer's
+    /// length is the sum of theirs (compiled code's inline `len` reads it so,
+    /// with no branch on the form; `one_vector_is_always_empty` checks it).
     vec: UnsafeCell<Vec<Value>>,
-    /// The elements while the buffer is compact (ints, or bools as 0 and 1);
-    /// empty otherwise.
+    /// The elements while the buffer is compact with ints; empty otherwise.
     ints: UnsafeCell<Vec<i64>>,
+    /// The elements while the buffer is compact with bools, as 0 and 1;
+    /// empty otherwise.
+    bools: UnsafeCell<Vec<u8>>,
     /// False only while no element is a counted reference. Every way in keeps
     /// it so: a fresh buffer scans its elements once, [`Values::push`] and
     /// [`Values::set`] look at the one they store, compiled code's in-place
@@ -67,9 +71,9 @@ pub struct Values {
     /// mutable access (`DerefMut`) sets it, since it could store anything.
     /// Always false while compact.
     counted: bool,
-    /// While the buffer is compact, the tag of every element
-    /// ([`TAG_INT`] or [`TAG_BOOL`], kept in `ints`); 0 once it is boxed, for
-    /// good (see the module's documentation).
+    /// While the buffer is compact, the tag of every element: [`TAG_INT`]
+    /// (kept in `ints`) or [`TAG_BOOL`] (kept in `bools`); 0 once it is
+    /// boxed, for good (see the module's documentation).
     compact: Cell<u8>,
 }
 
@@ -112,8 +116,10 @@ impl Values {
     /// Offset of the byte that says the buffer is compact (the tag of its
     /// elements, [`TAG_INT`] or [`TAG_BOOL`]) or boxed (0).
     pub const COMPACT_OFFSET: i32 = std::mem::offset_of!(Values, compact) as i32;
-    /// Offset of the `Vec<i64>` that holds a compact buffer's elements.
+    /// Offset of the `Vec<i64>` that holds a compact buffer's ints.
     pub const INTS_OFFSET: i32 = std::mem::offset_of!(Values, ints) as i32;
+    /// Offset of the `Vec<u8>` that holds a compact buffer's bools.
+    pub const BOOLS_OFFSET: i32 = std::mem::offset_of!(Values, bools) as i32;
 
     /// No elements (compact).
     pub const fn new() -> Values {
@@ -122,22 +128,29 @@ impl Values {
 
     /// A compact buffer of these ints.
     pub const fn from_ints(ints: Vec<i64>) -> Values {
-        Values::compact_of(ints, TAG_INT)
+        Values::of(Vec::new(), ints, Vec::new(), false, TAG_INT)
     }
 
-    /// A compact buffer of these payloads, the elements' tag `tag`.
-    const fn compact_of(ints: Vec<i64>, tag: u8) -> Values {
-        Values {
-            vec: UnsafeCell::new(Vec::new()),
-            ints: UnsafeCell::new(ints),
-            counted: false,
-            compact: Cell::new(tag),
-        }
+    /// A compact buffer of these bools (each 0 or 1).
+    pub fn from_bools(bools: Vec<u8>) -> Values {
+        debug_assert!(bools.iter().all(|&b| b <= 1), "bools are 0 or 1");
+        Values::of(Vec::new(), Vec::new(), bools, false, TAG_BOOL)
     }
 
     /// A boxed buffer of these elements; `counted` as for the flag.
     const fn boxed(vec: Vec<Value>, counted: bool) -> Values {
-        Values { vec: UnsafeCell::new(vec), ints: UnsafeCell::new(Vec::new()), counted, compact: Cell::new(0) }
+        Values::of(vec, Vec::new(), Vec::new(), counted, 0)
+    }
+
+    /// A buffer of these fields (all but one vector empty).
+    const fn of(vec: Vec<Value>, ints: Vec<i64>, bools: Vec<u8>, counted: bool, tag: u8) -> Values {
+        Values {
+            vec: UnsafeCell::new(vec),
+            ints: UnsafeCell::new(ints),
+            bools: UnsafeCell::new(bools),
+            counted,
+            compact: Cell::new(tag),
+        }
     }
 
     /// The elements as a plain vector.
@@ -152,7 +165,7 @@ impl Values {
         self.counted
     }
 
-    /// True while the elements are kept as plain ints (or bools).
+    /// True while the elements are kept as plain ints (or bytes for bools).
     pub fn is_compact(&self) -> bool {
         self.compact.get() != 0
     }
@@ -160,11 +173,11 @@ impl Values {
     /// The number of elements.
     #[inline]
     pub fn len(&self) -> usize {
-        if self.is_compact() {
-            self.ints().len()
-        } else {
+        match self.compact.get() {
+            TAG_INT => self.ints().len(),
+            TAG_BOOL => self.bools().len(),
             // SAFETY: as in `ints`.
-            unsafe { (&*self.vec.get()).len() }
+            _ => unsafe { (&*self.vec.get()).len() },
         }
     }
 
@@ -180,6 +193,14 @@ impl Values {
         unsafe { &*self.ints.get() }
     }
 
+    /// The bools of a compact buffer (empty otherwise), under the rule of
+    /// [`Values::ints`].
+    #[inline]
+    fn bools(&self) -> &Vec<u8> {
+        // SAFETY: as in `ints`.
+        unsafe { &*self.bools.get() }
+    }
+
     /// True when there is no element.
     #[inline]
     pub fn is_empty(&self) -> bool {
@@ -189,8 +210,10 @@ impl Values {
     /// A copy of element `i`, or `None` past the end.
     #[inline]
     pub fn at(&self, i: usize) -> Option<Value> {
-        if self.is_compact() {
-            return self.ints().get(i).map(|&x| self.element(x));
+        match self.compact.get() {
+            TAG_INT => return self.ints().get(i).map(|&x| Value::Int(x)),
+            TAG_BOOL => return self.bools().get(i).map(|&b| Value::Bool(b != 0)),
+            _ => {}
         }
         Some(match self.deref().get(i)? {
             Value::Int(x) => Value::Int(*x),
@@ -205,40 +228,31 @@ impl Values {
         if i >= self.len() {
             return Err(v);
         }
-        if self.is_compact() {
-            if let Some(x) = self.payload_of(&v) {
-                self.ints.get_mut()[i] = x;
-                return Ok(());
+        match (self.compact.get(), &v) {
+            (TAG_INT, Value::Int(x)) => self.ints.get_mut()[i] = *x,
+            (TAG_BOOL, Value::Bool(b)) => self.bools.get_mut()[i] = u8::from(*b),
+            _ => {
+                self.widen_mut();
+                self.counted |= is_counted(&v);
+                self.vec.get_mut()[i] = v;
             }
-            self.widen_mut();
         }
-        self.counted |= is_counted(&v);
-        self.vec.get_mut()[i] = v;
         Ok(())
     }
 
     /// Appends `v`, noting whether it is a counted reference.
     #[inline]
     pub fn push(&mut self, v: Value) {
-        if self.is_compact() {
-            if let Some(x) = self.payload_of(&v) {
-                self.ints.get_mut().push(x);
-                return;
+        match (self.compact.get(), &v) {
+            (TAG_INT, Value::Int(x)) => return self.ints.get_mut().push(*x),
+            (TAG_BOOL, Value::Bool(b)) => return self.bools.get_mut().push(u8::from(*b)),
+            (0, _) => {}
+            (_, Value::Int(_) | Value::Bool(_)) if self.is_empty() => {
+                // An empty buffer takes the kind of its first element.
+                self.compact.set(if matches!(v, Value::Int(_)) { TAG_INT } else { TAG_BOOL });
+                return self.push(v);
             }
-            // An empty buffer takes the kind of its first element.
-            if self.ints().is_empty() {
-                let (tag, x) = match v {
-                    Value::Int(x) => (TAG_INT, x),
-                    Value::Bool(b) => (TAG_BOOL, i64::from(b)),
-                    _ => (0, 0),
-                };
-                if tag != 0 {
-                    self.compact.set(tag);
-                    self.ints.get_mut().push(x);
-                    return;
-                }
-            }
-            self.widen_mut();
+            _ => self.widen_mut(),
         }
         self.counted |= is_counted(&v);
         self.vec.get_mut().push(v);
@@ -247,31 +261,10 @@ impl Values {
     /// Removes and returns the last element.
     #[inline]
     pub fn pop(&mut self) -> Option<Value> {
-        if self.is_compact() {
-            let x = self.ints.get_mut().pop()?;
-            return Some(self.element(x));
-        }
-        self.vec.get_mut().pop()
-    }
-
-    /// The value a compact buffer's payload `x` stands for.
-    #[inline(always)]
-    fn element(&self, x: i64) -> Value {
-        if self.compact.get() == TAG_BOOL {
-            Value::Bool(x != 0)
-        } else {
-            Value::Int(x)
-        }
-    }
-
-    /// What a compact buffer keeps for `v`: its payload when it is of the
-    /// buffer's kind, `None` otherwise.
-    #[inline(always)]
-    fn payload_of(&self, v: &Value) -> Option<i64> {
-        match (v, self.compact.get()) {
-            (Value::Int(x), TAG_INT) => Some(*x),
-            (Value::Bool(b), TAG_BOOL) => Some(i64::from(*b)),
-            _ => None,
+        match self.compact.get() {
+            TAG_INT => self.ints.get_mut().pop().map(Value::Int),
+            TAG_BOOL => self.bools.get_mut().pop().map(|b| Value::Bool(b != 0)),
+            _ => self.vec.get_mut().pop(),
         }
     }
 
@@ -281,33 +274,30 @@ impl Values {
     fn widen(&self) {
         // SAFETY: the buffer is compact, so no reference into either vector is
         // alive (the rule on the type); nothing here calls out.
-        unsafe { widen_into(&mut *self.ints.get(), &mut *self.vec.get(), self.compact.get()) };
+        unsafe { widen_into(&mut *self.ints.get(), &mut *self.bools.get(), &mut *self.vec.get()) };
         self.compact.set(0);
     }
 
     /// Makes a compact buffer boxed.
     fn widen_mut(&mut self) {
         if self.is_compact() {
-            widen_into(self.ints.get_mut(), self.vec.get_mut(), self.compact.get());
+            widen_into(self.ints.get_mut(), self.bools.get_mut(), self.vec.get_mut());
             self.compact.set(0);
         }
     }
 }
 
-/// Moves the payloads of a compact buffer whose elements have tag `tag`, as
-/// values, into its empty `vec`.
-fn widen_into(ints: &mut Vec<i64>, vec: &mut Vec<Value>, tag: u8) {
+/// Moves the elements of a compact buffer (its ints or its bools, the other
+/// vector empty), as values, into its empty `vec`.
+fn widen_into(ints: &mut Vec<i64>, bools: &mut Vec<u8>, vec: &mut Vec<Value>) {
     debug_assert!(vec.is_empty(), "a compact buffer's boxed vector is empty");
+    debug_assert!(ints.is_empty() || bools.is_empty(), "one compact vector is empty");
     // The same capacity, so that widening half-way through a run of pushes
-    // does not change when the buffer grows next; allocated before the ints
-    // are taken, so that nothing is lost if it cannot be.
-    let mut out = Vec::with_capacity(ints.capacity());
-    let ints = std::mem::take(ints).into_iter();
-    if tag == TAG_BOOL {
-        out.extend(ints.map(|x| Value::Bool(x != 0)));
-    } else {
-        out.extend(ints.map(Value::Int));
-    }
+    // does not change when the buffer grows next; allocated before the
+    // elements are taken, so that nothing is lost if it cannot be.
+    let mut out = Vec::with_capacity(ints.capacity().max(bools.capacity()));
+    out.extend(std::mem::take(ints).into_iter().map(Value::Int));
+    out.extend(std::mem::take(bools).into_iter().map(|b| Value::Bool(b != 0)));
     *vec = out;
 }
 
@@ -366,8 +356,10 @@ impl FromIterator<Value> for Values {
 
 impl Clone for Values {
     fn clone(&self) -> Values {
-        if self.is_compact() {
-            return Values::compact_of(self.ints().clone(), self.compact.get());
+        match self.compact.get() {
+            TAG_INT => return Values::from_ints(self.ints().clone()),
+            TAG_BOOL => return Values::from_bools(self.bools().clone()),
+            _ => {}
         }
         let this = self.deref();
         let n = this.len();
@@ -404,7 +396,7 @@ impl Drop for Values {
         // SAFETY: the vector forgets its elements first, so each is dropped once,
         // here; scalars need no drop at all, and with the flag clear every
         // element is a scalar or a builtin. (A compact buffer's `vec` is empty;
-        // its ints need no drop.)
+        // its ints or bools need no drop.)
         unsafe {
             vec.set_len(0);
             if counted {
@@ -427,7 +419,7 @@ mod tests {
     /// The sum of the two vectors' lengths, as compiled code reads it.
     fn both_lengths(v: &Values) -> usize {
         // SAFETY: no reference into either vector is alive here.
-        unsafe { (*v.vec.get()).len() + (*v.ints.get()).len() }
+        unsafe { (*v.vec.get()).len() + (*v.ints.get()).len() + (*v.bools.get()).len() }
     }
 
     #[test]
@@ -558,6 +550,9 @@ mod tests {
             v.push(Value::Bool(i % 3 == 0));
         }
         assert!(v.is_compact() && !v.counted(), "the first element, a bool, sets the kind");
+        // SAFETY: no reference into either vector is alive here.
+        let kept = unsafe { ((*v.bools.get()).clone(), (*v.ints.get()).len()) };
+        assert_eq!(kept, (vec![1, 0, 0, 1, 0, 0], 0), "a byte each, in the bools' vector");
         assert_eq!(format!("{:?}", (v.at(0), v.at(1), v.at(6))), "(Some(Bool(true)), Some(Bool(false)), None)");
         assert!(v.set(1, Value::Bool(true)).is_ok() && v.is_compact());
         assert_eq!(format!("{:?}", v.pop()), "Some(Bool(false))");
@@ -584,6 +579,14 @@ mod tests {
         e.push(Value::Int(5));
         assert!(e.is_compact());
         assert_eq!(format!("{e:?}"), "[Int(5)]");
+        assert_eq!(both_lengths(&e), 1);
+        assert_eq!(format!("{:?}", e.pop()), "Some(Int(5))");
+        e.push(Value::Bool(true));
+        assert_eq!((format!("{e:?}"), both_lengths(&e)), ("[Bool(true)]".into(), 1), "and back");
+        assert!(e.set(0, Value::Int(5)).is_ok() && !e.is_compact(), "a set of another kind widens");
+        assert_eq!(format!("{e:?}"), "[Int(5)]");
+        let mut e = Values::default();
+        e.push(Value::Int(5));
         // And an int buffer does not take a bool.
         e.push(Value::Bool(true));
         assert!(!e.is_compact());

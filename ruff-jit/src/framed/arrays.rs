@@ -1,16 +1,16 @@
-//! Arrays handled inline by framed code, in either of their two forms (see
+//! Arrays handled inline by framed code, in any of their three forms (see
 //! `ruff_core::runtime::values`): an element read by int index, an append in
 //! place and an element store, each branching on the array's compact byte.
-//! A compact array's elements are plain payloads, 8 bytes each, of the kind
-//! the compact byte names (it is their tag: ints, or bools as 0 and 1; what
-//! is read from one is of that kind, and only that kind is stored into one);
-//! a boxed array's are values. Anything else (a shared array, a full one, an
+//! A compact array's elements are plain payloads of the kind the compact byte
+//! names (it is their tag: ints, 8 bytes each, or bools, one byte each, 0 or
+//! 1; what is read from one is of that kind, and only that kind is stored
+//! into one); a boxed array's are values. Anything else (a shared array, a full one, an
 //! index out of range, a value of another kind stored into a compact array,
 //! which widens it) goes to the slow path the caller provides, changing
 //! nothing.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
+use cranelift_codegen::ir::{types, Block, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::FunctionBuilder;
 use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::heap_layout::HeapLayout;
@@ -30,24 +30,82 @@ pub struct Item {
     pub new_ref: bool,
 }
 
-/// The two blocks that go on from here for the array `arr`, compact and
-/// boxed (the current block ends in the branch between them), and the
-/// compact byte (the compact elements' tag). A branch, not `select`s: with
-/// the offsets picked by `select`, every address depended on the compact
-/// byte, and array_sum's build and sum loops ran 34% and 21% slower than with
-/// this branch, which is always predicted.
-fn forms(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value) -> (Block, Block, Value) {
-    let compact = b.ins().load(types::I8, flags(), arr, l.array_compact);
-    let (ints, boxed) = (b.create_block(), b.create_block());
-    b.ins().brif(compact, ints, &[], boxed, &[]);
-    (ints, boxed, compact)
+/// One of an array's three forms (see `Values`): the block that goes on for
+/// it, where its elements' pointer, length and capacity are, and for a compact
+/// form its elements' tag.
+#[derive(Clone, Copy)]
+struct Form {
+    block: Block,
+    ptr: i32,
+    len: i32,
+    cap: i32,
+    compact: Option<u8>,
 }
 
-/// The address of element `index` of a compact array whose elements start at
-/// `elems`.
-fn int_at(b: &mut FunctionBuilder<'_>, elems: Value, index: Value) -> Value {
-    let off = b.ins().ishl_imm_u(index, 3);
-    b.ins().iadd(elems, off)
+impl Form {
+    /// The address of element `index`, its elements starting at `elems`:
+    /// 8 bytes each for ints, 1 for bools, a value's size for boxed values.
+    fn at(self, b: &mut FunctionBuilder<'_>, elems: Value, index: Value) -> Value {
+        match self.compact {
+            Some(TAG_BOOL) => b.ins().iadd(elems, index),
+            Some(_) => {
+                let off = b.ins().ishl_imm_u(index, 3);
+                b.ins().iadd(elems, off)
+            }
+            None => value_at(b, elems, index),
+        }
+    }
+
+    /// The tag and payload of the element at `el`.
+    fn read(self, b: &mut FunctionBuilder<'_>, el: Value) -> (Value, Value) {
+        match self.compact {
+            Some(TAG_BOOL) => (b.ins().iconst(types::I8, TAG_BOOL as i64), b.ins().uload8(types::I64, flags(), el, 0)),
+            Some(tag) => (b.ins().iconst(types::I8, tag as i64), b.ins().load(types::I64, flags(), el, 0)),
+            None => parts(b, el),
+        }
+    }
+
+    /// Writes the payload of a value of this compact form's kind at `el`: a
+    /// bool's low byte (read from the frame, the rest of its word may be
+    /// anything), an int's word.
+    fn write_compact(self, b: &mut FunctionBuilder<'_>, el: Value, payload: Value) {
+        if self.compact == Some(TAG_BOOL) {
+            // The payload of whatever the code stores: a float's, whose tag
+            // never lets this run (the kind is checked), is still stored as
+            // an int's to be valid IR.
+            let ty = b.func.dfg.value_type(payload);
+            if ty == types::I8 {
+                b.ins().store(flags(), payload, el, 0);
+            } else {
+                let word =
+                    if ty.is_float() { b.ins().bitcast(ty.as_int(), MemFlagsData::new(), payload) } else { payload };
+                b.ins().istore8(flags(), word, el, 0);
+            }
+        } else {
+            b.ins().store(flags(), payload, el, 0);
+        }
+    }
+}
+
+/// The three forms of the array `arr`, ints, bools and boxed; the current
+/// block ends in the branches between them, on the compact byte (the compact
+/// elements' tag). Branches, not `select`s: with the offsets picked by
+/// `select`, every address depended on the compact byte, and array_sum's build
+/// and sum loops ran 34% and 21% slower than with a branch, which is always
+/// predicted. Ints come first, one compare and branch as before bools had a
+/// form of their own.
+fn forms(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value) -> [Form; 3] {
+    let compact = b.ins().load(types::I8, flags(), arr, l.array_compact);
+    let [ints, not_ints, bools, boxed] = [(); 4].map(|_| b.create_block());
+    let is_ints = b.ins().icmp_imm_s(IntCC::Equal, compact, TAG_INT as i64);
+    b.ins().brif(is_ints, ints, &[], not_ints, &[]);
+    b.switch_to_block(not_ints);
+    b.ins().brif(compact, bools, &[], boxed, &[]);
+    [
+        Form { block: ints, ptr: l.ints_ptr, len: l.ints_len, cap: l.ints_cap, compact: Some(TAG_INT) },
+        Form { block: bools, ptr: l.bools_ptr, len: l.bools_len, cap: l.bools_cap, compact: Some(TAG_BOOL) },
+        Form { block: boxed, ptr: l.array_ptr, len: l.array_len, cap: l.array_cap, compact: None },
+    ]
 }
 
 /// The tag and payload of element `index` of the array at `at`, in a new block
@@ -57,11 +115,7 @@ pub fn element(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, index: Val
     let join = b.create_block();
     let tag = b.append_block_param(join, types::I8);
     let payload = b.append_block_param(join, types::I64);
-    each_form(b, l, at, index, slow, |b, el, form| {
-        let (t, p) = match form {
-            Some(tag) => (tag, b.ins().load(types::I64, flags(), el, 0)),
-            None => parts(b, el),
-        };
+    each_form(b, l, at, index, slow, |b, _, (t, p)| {
         b.ins().jump(join, &[t.into(), p.into()]);
     });
     b.switch_to_block(join);
@@ -71,7 +125,7 @@ pub fn element(b: &mut FunctionBuilder<'_>, l: HeapLayout, at: Value, index: Val
 /// Element `index` of the array at `at` when it is an int, in a new block: as
 /// [`element`], with `not_int` (changing nothing) for an element of another
 /// kind. A compact array's elements are all of the kind its compact byte
-/// says.
+/// says: the bools' form goes to `not_int` with no check.
 pub fn int_element(
     b: &mut FunctionBuilder<'_>,
     l: HeapLayout,
@@ -82,13 +136,17 @@ pub fn int_element(
 ) -> Value {
     let join = b.create_block();
     let payload = b.append_block_param(join, types::I64);
-    each_form(b, l, at, index, slow, |b, el, form| {
-        let (t, p) = match form {
-            Some(tag) => (tag, b.ins().load(types::I64, flags(), el, 0)),
-            None => parts(b, el),
-        };
-        let is_int = b.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
-        b.ins().brif(is_int, join, &[p.into()], not_int, &[]);
+    each_form(b, l, at, index, slow, |b, form, (t, p)| match form.compact {
+        Some(TAG_INT) => {
+            b.ins().jump(join, &[p.into()]);
+        }
+        Some(_) => {
+            b.ins().jump(not_int, &[]);
+        }
+        None => {
+            let is_int = b.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
+            b.ins().brif(is_int, join, &[p.into()], not_int, &[]);
+        }
     });
     b.switch_to_block(join);
     payload
@@ -96,41 +154,42 @@ pub fn int_element(
 
 /// Branches on the form of the array at `at` and, in each form's block once
 /// `0 <= index < len` is checked (`slow` otherwise, as for anything but an
-/// array), calls `read` with the element's address and, for the compact form,
-/// its elements' tag; `read` ends the block.
+/// array), calls `read` with the form and the element's tag and payload;
+/// `read` ends the block.
 fn each_form(
     b: &mut FunctionBuilder<'_>,
     l: HeapLayout,
     at: Value,
     index: Value,
     slow: Block,
-    mut read: impl FnMut(&mut FunctionBuilder<'_>, Value, Option<Value>),
+    mut read: impl FnMut(&mut FunctionBuilder<'_>, Form, (Value, Value)),
 ) {
     let arr = payload_if(b, at, TAG_ARRAY, slow);
-    let (ints, boxed, form) = forms(b, l, arr);
-    for (block, len_at, ptr_at) in [(ints, l.ints_len, l.ints_ptr), (boxed, l.array_len, l.array_ptr)] {
-        b.switch_to_block(block);
-        let len = b.ins().load(types::I64, flags(), arr, len_at);
+    for form in forms(b, l, arr) {
+        b.switch_to_block(form.block);
+        let len = b.ins().load(types::I64, flags(), arr, form.len);
         // Unsigned: a negative index is out of range here (the slow path
         // handles counting from the end).
         let inside = b.ins().icmp(IntCC::UnsignedLessThan, index, len);
         let fast = b.create_block();
         b.ins().brif(inside, fast, &[], slow, &[]);
         b.switch_to_block(fast);
-        let elems = b.ins().load(types::I64, flags(), arr, ptr_at);
-        let compact = block == ints;
-        let el = if compact { int_at(b, elems, index) } else { value_at(b, elems, index) };
-        read(b, el, compact.then_some(form));
+        let elems = b.ins().load(types::I64, flags(), arr, form.ptr);
+        let el = form.at(b, elems, index);
+        let parts = form.read(b, el);
+        read(b, form, parts);
     }
 }
 
-/// The length of the array whose `Rc` pointer is `arr`: the sum of its two
-/// vectors' lengths, as one of them is always empty (see `Values`), with no
-/// branch on its form.
+/// The length of the array whose `Rc` pointer is `arr`: the sum of its three
+/// vectors' lengths, as all but one of them are always empty (see `Values`),
+/// with no branch on its form.
 pub fn length(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value) -> Value {
     let ints = b.ins().load(types::I64, flags(), arr, l.ints_len);
+    let bools = b.ins().load(types::I64, flags(), arr, l.bools_len);
     let boxed = b.ins().load(types::I64, flags(), arr, l.array_len);
-    b.ins().iadd(ints, boxed)
+    let compact = b.ins().iadd(ints, bools);
+    b.ins().iadd(compact, boxed)
 }
 
 /// Where the call `var = push(var, item)` leaves its operands: the variable (a
@@ -199,62 +258,74 @@ fn appending_builtin(b: &mut FunctionBuilder<'_>, at: Value, slow: Block) {
 /// element and, when it is compact, the item is of its elements' kind; `slow`
 /// (changing nothing) otherwise.
 pub fn append(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i64, item: Item, slow: Block) {
-    let (ints, boxed, form) = forms(b, l, arr);
     let done = b.create_block();
     let (tag, payload) = item.parts;
-    b.switch_to_block(ints);
-    let len = b.ins().load(types::I64, flags(), arr, l.ints_len);
-    let cap = b.ins().load(types::I64, flags(), arr, l.ints_cap);
-    let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
-    or_slow(b, full, slow);
-    let other = other_kind(b, tag, form);
-    unshared_or(b, l, arr, strong, other, slow);
-    let elems = b.ins().load(types::I64, flags(), arr, l.ints_ptr);
-    let el = int_at(b, elems, len);
-    let word = compact_payload(b, tag, payload);
-    b.ins().store(flags(), word, el, 0);
-    let len1 = b.ins().iadd_imm_s(len, 1);
-    b.ins().store(flags(), len1, arr, l.ints_len);
-    b.ins().jump(done, &[]);
-
-    b.switch_to_block(boxed);
-    let len = b.ins().load(types::I64, flags(), arr, l.array_len);
-    let cap = b.ins().load(types::I64, flags(), arr, l.array_cap);
-    let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
-    unshared_or(b, l, arr, strong, full, slow);
-    if item.new_ref {
-        retain(b, l, tag, payload);
+    for form in forms(b, l, arr) {
+        b.switch_to_block(form.block);
+        let len = b.ins().load(types::I64, flags(), arr, form.len);
+        let cap = b.ins().load(types::I64, flags(), arr, form.cap);
+        let full = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
+        match form.compact {
+            Some(kind) => {
+                let at = CompactStore { arr, strong, past: full, index: len };
+                at.write(b, l, form, kind, item.parts, slow);
+            }
+            None => {
+                unshared_or(b, l, arr, strong, Some(full), slow);
+                if item.new_ref {
+                    retain(b, l, tag, payload);
+                }
+                let elems = b.ins().load(types::I64, flags(), arr, form.ptr);
+                let el = form.at(b, elems, len);
+                store_element(b, l, arr, el, item);
+            }
+        }
+        let len1 = b.ins().iadd_imm_s(len, 1);
+        b.ins().store(flags(), len1, arr, form.len);
+        b.ins().jump(done, &[]);
     }
-    let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
-    let el = value_at(b, elems, len);
-    store_element(b, l, arr, el, item);
-    let len1 = b.ins().iadd_imm_s(len, 1);
-    b.ins().store(flags(), len1, arr, l.array_len);
-    b.ins().jump(done, &[]);
     b.switch_to_block(done);
 }
 
-/// Whether `tag` is not `form`, the compact elements' tag (compared with a
-/// constant when `tag` is one: an item the code pushes is often an int).
-fn other_kind(b: &mut FunctionBuilder<'_>, tag: Value, form: Value) -> Value {
-    match const_of(b, tag) {
-        Some(t) => b.ins().icmp_imm_s(IntCC::NotEqual, form, t),
-        None => b.ins().icmp(IntCC::NotEqual, tag, form),
+/// Where an append or a store writes into a compact array `arr`: at `index`,
+/// when `past` (the end reached, the index outside) is false and the strong
+/// count is `strong`.
+struct CompactStore {
+    arr: Value,
+    strong: i64,
+    past: Value,
+    index: Value,
+}
+
+impl CompactStore {
+    /// Writes the value of these parts in `form` (whose elements' tag is
+    /// `kind`), once the checks of [`append`] and [`set_element`] pass;
+    /// `slow` otherwise.
+    fn write(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        l: HeapLayout,
+        form: Form,
+        kind: u8,
+        parts: (Value, Value),
+        slow: Block,
+    ) {
+        or_slow(b, self.past, slow);
+        let other = other_kind(b, parts.0, kind);
+        unshared_or(b, l, self.arr, self.strong, other, slow);
+        let elems = b.ins().load(types::I64, flags(), self.arr, form.ptr);
+        let el = form.at(b, elems, self.index);
+        form.write_compact(b, el, parts.1);
     }
 }
 
-/// The word a compact array keeps for a value of its kind with these parts.
-/// A bool's payload is one byte: read from the frame, the rest of its word
-/// may be anything, and is cleared (one built by compiled code, whose tag is
-/// a constant, is 0 or 1 already).
-fn compact_payload(b: &mut FunctionBuilder<'_>, tag: Value, payload: Value) -> Value {
+/// Whether `tag` is not `kind`, a compact form's elements' tag: `None` when
+/// `tag` is that constant (an item the code pushes is often an int), so that
+/// no check is made.
+fn other_kind(b: &mut FunctionBuilder<'_>, tag: Value, kind: u8) -> Option<Value> {
     match const_of(b, tag) {
-        Some(_) => payload,
-        None => {
-            let is_bool = b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_BOOL as i64);
-            let byte = b.ins().band_imm_s(payload, 0xff);
-            b.ins().select(is_bool, byte, payload)
-        }
+        Some(t) if t == kind as i64 => None,
+        _ => Some(b.ins().icmp_imm_s(IntCC::NotEqual, tag, kind as i64)),
     }
 }
 
@@ -266,38 +337,33 @@ fn compact_payload(b: &mut FunctionBuilder<'_>, tag: Value, payload: Value) -> V
 /// `slow` (changing nothing) otherwise. `value` moves into the array.
 pub fn set_element(b: &mut FunctionBuilder<'_>, l: HeapLayout, local: Value, index: Value, value: Item, slow: Block) {
     let arr = payload_if(b, local, TAG_ARRAY, slow);
-    let (ints, boxed, form) = forms(b, l, arr);
     let done = b.create_block();
-    let (tag, payload) = value.parts;
-    b.switch_to_block(ints);
-    let len = b.ins().load(types::I64, flags(), arr, l.ints_len);
-    // Unsigned: a negative index (counted from the end) is the VM's to place.
-    let outside = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
-    or_slow(b, outside, slow);
-    let other = other_kind(b, tag, form);
-    unshared_or(b, l, arr, 1, other, slow);
-    let elems = b.ins().load(types::I64, flags(), arr, l.ints_ptr);
-    let el = int_at(b, elems, index);
-    let word = compact_payload(b, tag, payload);
-    b.ins().store(flags(), word, el, 0);
-    b.ins().jump(done, &[]);
-
-    b.switch_to_block(boxed);
-    let len = b.ins().load(types::I64, flags(), arr, l.array_len);
-    let outside = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
-    unshared_or(b, l, arr, 1, outside, slow);
-    let elems = b.ins().load(types::I64, flags(), arr, l.array_ptr);
-    let el = value_at(b, elems, index);
-    let old = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
-    let holds = counted(b, old);
-    let plain = b.create_block();
-    b.ins().brif(holds, slow, &[], plain, &[]);
-    b.switch_to_block(plain);
-    store_element(b, l, arr, el, value);
-    b.ins().jump(done, &[]);
+    for form in forms(b, l, arr) {
+        b.switch_to_block(form.block);
+        let len = b.ins().load(types::I64, flags(), arr, form.len);
+        // Unsigned: a negative index (counted from the end) is the VM's to place.
+        let outside = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+        match form.compact {
+            Some(kind) => {
+                let at = CompactStore { arr, strong: 1, past: outside, index };
+                at.write(b, l, form, kind, value.parts, slow);
+            }
+            None => {
+                unshared_or(b, l, arr, 1, Some(outside), slow);
+                let elems = b.ins().load(types::I64, flags(), arr, form.ptr);
+                let el = form.at(b, elems, index);
+                let old = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
+                let holds = counted(b, old);
+                let plain = b.create_block();
+                b.ins().brif(holds, slow, &[], plain, &[]);
+                b.switch_to_block(plain);
+                store_element(b, l, arr, el, value);
+            }
+        }
+        b.ins().jump(done, &[]);
+    }
     b.switch_to_block(done);
 }
-
 /// Writes `item` at `el`, an element of the boxed array `arr`, and when it may
 /// be counted, sets the array's flag (`Values::counted`) if it is.
 fn store_element(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, el: Value, item: Item) {

@@ -183,7 +183,7 @@ pub fn set_field(
     let el = field_of(b, l, obj, cache, slow);
     let old = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
     let holds = counted(b, old);
-    unshared_or(b, l, obj, 1, holds, slow);
+    unshared_or(b, l, obj, 1, Some(holds), slow);
     let part = parts(b, value);
     write(b, el, part);
 }
@@ -224,15 +224,22 @@ pub fn payload_if(b: &mut FunctionBuilder<'_>, at: Value, want: u8, slow: Block)
 }
 
 /// Continues in a new block when the object at `arr` (an array, a struct) has
-/// strong count `strong`, it has no
-/// weak reference and `also` (an `i8` condition) is false; `slow` otherwise.
+/// strong count `strong`, it has no weak reference and `also` (an `i8`
+/// condition, when there is one) is false; `slow` otherwise.
 /// Three branches, each a compare with its jump, rather than one on the
 /// conditions or'ed together, which took 13 instructions in array_sum's
 /// append (each condition set into a register, or'ed and tested).
-pub fn unshared_or(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i64, also: Value, slow: Block) {
+pub fn unshared_or(
+    b: &mut FunctionBuilder<'_>,
+    l: HeapLayout,
+    arr: Value,
+    strong: i64,
+    also: Option<Value>,
+    slow: Block,
+) {
     let s = b.ins().load(types::I64, flags(), arr, l.strong);
     let other_strong = b.ins().icmp_imm_s(IntCC::NotEqual, s, strong);
-    no_weak_and_not(b, l, arr, other_strong, Some(also), slow);
+    no_weak_and_not(b, l, arr, other_strong, also, slow);
 }
 
 /// [`unshared_or`] with the strong count `strong` computed by the code, and
