@@ -16,7 +16,7 @@ use ruff_core::runtime::builtins::Builtin;
 use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_ARRAY, TAG_BOOL, TAG_INT, TAG_NATIVE, TAG_NULL, TAG_OFFSET};
 
-use super::heap::{counted, or_slow, parts, payload_if, retain, unshared_or, value_at, write};
+use super::heap::{counted, held_or, or_slow, parts, payload_if, retain, value_at, write, Count};
 use crate::scalar::{const_of, flags};
 
 /// A value (tag and payload) about to be stored into an array: whether it may
@@ -271,7 +271,7 @@ pub fn append(b: &mut FunctionBuilder<'_>, l: HeapLayout, arr: Value, strong: i6
                 at.write(b, l, form, kind, item.parts, slow);
             }
             None => {
-                unshared_or(b, l, arr, strong, Some(full), slow);
+                held_or(b, l, arr, Count::Exactly(strong), Some(full), slow);
                 if item.new_ref {
                     retain(b, l, tag, payload);
                 }
@@ -312,7 +312,7 @@ impl CompactStore {
     ) {
         or_slow(b, self.past, slow);
         let other = other_kind(b, parts.0, kind);
-        unshared_or(b, l, self.arr, self.strong, other, slow);
+        held_or(b, l, self.arr, Count::Exactly(self.strong), other, slow);
         let elems = b.ins().load(types::I64, flags(), self.arr, form.ptr);
         let el = form.at(b, elems, self.index);
         form.write_compact(b, el, parts.1);
@@ -349,7 +349,7 @@ pub fn set_element(b: &mut FunctionBuilder<'_>, l: HeapLayout, local: Value, ind
                 at.write(b, l, form, kind, value.parts, slow);
             }
             None => {
-                unshared_or(b, l, arr, 1, Some(outside), slow);
+                held_or(b, l, arr, Count::Exactly(1), Some(outside), slow);
                 let elems = b.ins().load(types::I64, flags(), arr, form.ptr);
                 let el = form.at(b, elems, index);
                 let old = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);

@@ -183,7 +183,7 @@ pub fn set_field(
     let el = field_of(b, l, obj, cache, slow);
     let old = b.ins().load(types::I8, flags(), el, TAG_OFFSET as i32);
     let holds = counted(b, old);
-    unshared_or(b, l, obj, 1, Some(holds), slow);
+    held_or(b, l, obj, Count::Exactly(1), Some(holds), slow);
     let part = parts(b, value);
     write(b, el, part);
 }
@@ -223,41 +223,37 @@ pub fn payload_if(b: &mut FunctionBuilder<'_>, at: Value, want: u8, slow: Block)
     b.ins().load(types::I64, flags(), at, PAYLOAD_OFFSET as i32)
 }
 
-/// Continues in a new block when the object at `arr` (an array, a struct) has
+/// The strong count an object must have: a constant, or one the code
+/// computed.
+#[derive(Clone, Copy)]
+pub enum Count {
+    Exactly(i64),
+    Computed(Value),
+}
+
+/// Continues in a new block when the object at `obj` (an array, a struct) has
 /// strong count `strong`, it has no weak reference and `also` (an `i8`
 /// condition, when there is one) is false; `slow` otherwise.
 /// Three branches, each a compare with its jump, rather than one on the
 /// conditions or'ed together, which took 13 instructions in array_sum's
 /// append (each condition set into a register, or'ed and tested).
-pub fn unshared_or(
-    b: &mut FunctionBuilder<'_>,
-    l: HeapLayout,
-    arr: Value,
-    strong: i64,
-    also: Option<Value>,
-    slow: Block,
-) {
-    let s = b.ins().load(types::I64, flags(), arr, l.strong);
-    let other_strong = b.ins().icmp_imm_s(IntCC::NotEqual, s, strong);
-    no_weak_and_not(b, l, arr, other_strong, also, slow);
-}
-
-/// [`unshared_or`] with the strong count `strong` computed by the code, and
-/// `also` optional.
-pub fn held_exactly_or(
+pub fn held_or(
     b: &mut FunctionBuilder<'_>,
     l: HeapLayout,
     obj: Value,
-    strong: Value,
+    strong: Count,
     also: Option<Value>,
     slow: Block,
 ) {
     let s = b.ins().load(types::I64, flags(), obj, l.strong);
-    let other_strong = b.ins().icmp(IntCC::NotEqual, s, strong);
+    let other_strong = match strong {
+        Count::Exactly(n) => b.ins().icmp_imm_s(IntCC::NotEqual, s, n),
+        Count::Computed(n) => b.ins().icmp(IntCC::NotEqual, s, n),
+    };
     no_weak_and_not(b, l, obj, other_strong, also, slow);
 }
 
-/// The rest of [`unshared_or`] after the strong count's compare (`other`).
+/// The rest of [`held_or`] after the strong count's compare (`other`).
 fn no_weak_and_not(
     b: &mut FunctionBuilder<'_>,
     l: HeapLayout,

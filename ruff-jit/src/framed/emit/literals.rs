@@ -320,7 +320,7 @@ impl<'a> Fx<'a, '_> {
             }
             None => self.b.ins().iconst(types::I64, 1),
         };
-        heap::held_exactly_or(self.b, l, obj, strong, None, slow);
+        heap::held_or(self.b, l, obj, heap::Count::Computed(strong), None, slow);
         buf
     }
 
