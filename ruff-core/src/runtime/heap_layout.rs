@@ -350,38 +350,51 @@ mod tests {
             assert_eq!(*((base + l.array_compact as usize) as *const u8), 0, "boxed");
         }
         drop(weak);
-        let mut ints = Vec::with_capacity(5);
-        ints.extend([10i64, 20]);
-        let ptr = ints.as_ptr() as usize;
-        let compact = Value::Array(Rc::new(Values::from_ints(ints)));
-        let base = compact.payload_bits().unwrap() as usize;
-        // SAFETY: as above.
-        unsafe {
-            assert_eq!(*((base + l.array_compact as usize) as *const u8), crate::runtime::value::TAG_INT, "compact");
-            assert_eq!(read_at(base + l.ints_len as usize, 0), 2);
-            assert_eq!(read_at(base + l.ints_cap as usize, 0), 5);
-            assert_eq!(read_at(base + l.ints_ptr as usize, 0), ptr);
-            assert_eq!(*(ptr as *const i64).add(1), 20);
-            assert_eq!(read_at(base + l.bools_len as usize, 0), 0, "no bools");
-        }
-        let mut bools = Vec::with_capacity(6);
-        bools.extend([1u8, 0, 1]);
-        let ptr = bools.as_ptr() as usize;
-        let flags = Value::Array(Rc::new(Values::from_bools(bools)));
-        let base = flags.payload_bits().unwrap() as usize;
-        // SAFETY: as above.
-        unsafe {
-            assert_eq!(*((base + l.array_compact as usize) as *const u8), crate::runtime::value::TAG_BOOL, "bools");
-            assert_eq!(read_at(base + l.bools_len as usize, 0), 3);
-            assert_eq!(read_at(base + l.bools_cap as usize, 0), 6);
-            assert_eq!(read_at(base + l.bools_ptr as usize, 0), ptr);
-            assert_eq!(read_at(base + l.ints_len as usize, 0), 0, "no ints");
-            assert_eq!(*(ptr as *const u8).add(1), 0);
-        }
+        use crate::runtime::value::{TAG_BOOL, TAG_INT};
+        compact_form(&[10i64, 20], 5, Values::from_ints, TAG_INT, [l.ints_ptr, l.ints_len, l.ints_cap], l.bools_len);
+        compact_form(
+            &[1u8, 0, 1],
+            6,
+            Values::from_bools,
+            TAG_BOOL,
+            [l.bools_ptr, l.bools_len, l.bools_cap],
+            l.ints_len,
+        );
         let strs = Value::array(vec![Value::Int(1), Value::str("s")]);
         let base = strs.payload_bits().unwrap() as usize;
         // SAFETY: as above.
         assert_eq!(unsafe { *((base + l.array_counted as usize) as *const u8) }, 1, "holds a string");
+    }
+
+    /// Checks one compact form's probed offsets on a real array that `make`
+    /// fills with `elems` (capacity `cap`): its compact byte reads `tag`, the
+    /// form's pointer, length and capacity (`at`) are the vector's, its
+    /// second element is where the pointer says, and the other compact
+    /// form's length (`other_len`) reads 0.
+    fn compact_form<T: Copy + PartialEq + std::fmt::Debug>(
+        elems: &[T],
+        cap: usize,
+        make: fn(Vec<T>) -> Values,
+        tag: u8,
+        at: [i32; 3],
+        other_len: i32,
+    ) {
+        let l = heap_layout().expect("layout recognised on this platform");
+        let mut v = Vec::with_capacity(cap);
+        v.extend_from_slice(elems);
+        let ptr = v.as_ptr() as usize;
+        let arr = Value::Array(Rc::new(make(v)));
+        let base = arr.payload_bits().unwrap() as usize;
+        let [ptr_at, len_at, cap_at] = at;
+        // SAFETY: offsets from the probe, on a live array.
+        unsafe {
+            assert_eq!(*((base + l.array_compact as usize) as *const u8), tag, "compact");
+            assert_eq!(read_at(base + len_at as usize, 0), elems.len());
+            assert_eq!(read_at(base + cap_at as usize, 0), cap);
+            assert_eq!(read_at(base + ptr_at as usize, 0), ptr);
+            assert_eq!(*(ptr as *const T).add(1), elems[1]);
+            assert_eq!(read_at(base + other_len as usize, 0), 0, "the other compact form is empty");
+        }
     }
 
     #[test]

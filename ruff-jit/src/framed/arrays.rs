@@ -58,11 +58,14 @@ impl Form {
 
     /// The tag and payload of the element at `el`.
     fn read(self, b: &mut FunctionBuilder<'_>, el: Value) -> (Value, Value) {
-        match self.compact {
-            Some(TAG_BOOL) => (b.ins().iconst(types::I8, TAG_BOOL as i64), b.ins().uload8(types::I64, flags(), el, 0)),
-            Some(tag) => (b.ins().iconst(types::I8, tag as i64), b.ins().load(types::I64, flags(), el, 0)),
-            None => parts(b, el),
-        }
+        let Some(tag) = self.compact else { return parts(b, el) };
+        let t = b.ins().iconst(types::I8, tag as i64);
+        let payload = if tag == TAG_BOOL {
+            b.ins().uload8(types::I64, flags(), el, 0)
+        } else {
+            b.ins().load(types::I64, flags(), el, 0)
+        };
+        (t, payload)
     }
 
     /// Writes the payload of a value of this compact form's kind at `el`: a
