@@ -14,11 +14,7 @@
 
 mod counted;
 
-use counted::{proto, run_source};
-use ruff_core::bytecode::proto::feedback;
-use ruff_core::bytecode::{Op, Proto};
-use ruff_core::runtime::tier::JitMode;
-use std::rc::Rc;
+use counted::{agrees_in_every_mode, inlined, noted, proto};
 
 const PROGRAM: &str = r#"
 struct P {
@@ -154,19 +150,6 @@ print(turns_float(6000))
 print(overflows(5000))
 "#;
 
-/// Method calls the compiled code of `name` ran in line, over its compiles.
-fn inlined(protos: &[Rc<Proto>], name: &str) -> u32 {
-    proto(protos, name).jit.stats.inlined_calls.get()
-}
-
-/// Whether inlined code of `name` left to the VM at a failed guard: its
-/// method call's feedback says so (`ruff_jit_inline_bailed`).
-fn noted(protos: &[Rc<Proto>], name: &str) -> bool {
-    let p = proto(protos, name);
-    let calls = p.code.iter().enumerate().filter(|(_, op)| matches!(op, Op::CallMethod(..)));
-    calls.into_iter().any(|(pc, _)| p.feedback[pc].get() & feedback::OTHER != 0)
-}
-
 #[test]
 fn inlined_methods_agree_with_the_vm_through_guards_errors_and_other_types() {
     let expect = "[12587440, P { x: 12, y: 4991 }, P { x: 5001, y: 2 }]\n\
@@ -178,38 +161,29 @@ fn inlined_methods_agree_with_the_vm_through_guards_errors_and_other_types() {
                   62507500\n\
                   140640560\n\
                   35334185\n";
-    let (vm, _, _) = run_source(PROGRAM, JitMode::Off, 0);
-    assert!(vm.contains(expect), "unexpected VM output: {vm}");
-    assert!(vm.contains("Integer overflow: 10 * 4611686018427387904"), "no overflow: {vm}");
-    assert!(vm.contains("0 at P.scale") && vm.contains("1 at overflows"), "trace without the method: {vm}");
-    for (mode, stress) in
-        [(JitMode::Auto, 0), (JitMode::Auto, 1), (JitMode::Auto, 3), (JitMode::Eager, 0), (JitMode::Eager, 7)]
-    {
-        let (jit, _, protos) = run_source(PROGRAM, mode, stress);
-        assert_eq!(jit, vm, "{mode:?} stress {stress} differs from the VM");
-        if (mode, stress) != (JitMode::Auto, 0) {
-            continue;
-        }
+    let vm = agrees_in_every_mode(PROGRAM, expect, |protos| {
         for name in ["walk", "caught", "other_type", "turns_float", "overflows"] {
-            assert!(inlined(&protos, name) > 0, "{name} ran no method in line");
+            assert!(inlined(protos, name) > 0, "{name} ran no method in line");
         }
-        assert_eq!(inlined(&protos, "walk"), 3, "walk's three methods");
+        assert_eq!(inlined(protos, "walk"), 3, "walk's three methods");
         // Seen with two types in the VM, or a method that calls: called.
         for name in ["two_types", "calling"] {
-            assert_eq!(inlined(&protos, name), 0, "{name} ran a method in line");
+            assert_eq!(inlined(protos, name), 0, "{name} ran a method in line");
         }
         // A field turned float inside the inlined method: the VM finished
         // those calls and noted it, and the code compiled for the second
         // call (the first call's loop ran on in the first code) calls the
         // method instead.
-        assert!(noted(&protos, "turns_float"), "turns_float's failed guards were not noted");
-        let s = &proto(&protos, "turns_float").jit.stats;
+        assert!(noted(protos, "turns_float"), "turns_float's failed guards were not noted");
+        let s = &proto(protos, "turns_float").jit.stats;
         assert!(s.recompiles.get() > 0 && s.compiles.get() > 1, "turns_float was not compiled again");
-        assert_eq!(inlined(&protos, "turns_float"), 1, "turns_float's recompile ran the method in line");
+        assert_eq!(inlined(protos, "turns_float"), 1, "turns_float's recompile ran the method in line");
         // Overflows raised inside inlined code are errors, not failed guards.
-        assert!(!noted(&protos, "caught"), "an error was noted as a failed guard");
+        assert!(!noted(protos, "caught"), "an error was noted as a failed guard");
         // The inlined instructions count as the method's native ones.
-        let scale = &proto(&protos, "P.scale").jit.stats;
+        let scale = &proto(protos, "P.scale").jit.stats;
         assert!(scale.native_insns.get() > 10_000, "P.scale ran {} natively", scale.native_insns.get());
-    }
+    });
+    assert!(vm.contains("Integer overflow: 10 * 4611686018427387904"), "no overflow: {vm}");
+    assert!(vm.contains("0 at P.scale") && vm.contains("1 at overflows"), "trace without the method: {vm}");
 }

@@ -253,6 +253,11 @@ struct Fx<'a, 'b> {
     /// its result over the stored local's struct itself, and the block that
     /// way goes on from, after the store (`literal_into_caller`).
     stored: Option<(usize, Block)>,
+    /// What that store makes known of its local (`known::Returned`).
+    stored_known: Option<known::Returned>,
+    /// For a method run in line: its literal return that defines what its
+    /// caller will know (`known::Returned`).
+    returned: Option<known::Returned>,
     /// Fields known from literals (`known`).
     known: known::Knowledge,
 }
@@ -305,6 +310,8 @@ impl<'a, 'b> Fx<'a, 'b> {
             borrowed: rustc_hash::FxHashSet::default(),
             borrowed_pushes: 0,
             stored: None,
+            stored_known: None,
+            returned: None,
             known: known::Knowledge::default(),
         }
     }
@@ -432,12 +439,20 @@ impl<'a, 'b> Fx<'a, 'b> {
             }
             if let Some((_, stored)) = self.stored.filter(|(at, _)| *at == pc) {
                 // The inlined method's literal written in place joins here.
+                let learned = self.stored_known.take();
+                let Op::StoreLocal(s) = op else { return Err(Rejection::new("a call's result stored otherwise")) };
                 if open {
+                    if let Some(r) = &learned {
+                        self.define_returned_from(r, pc, st.stack.len(), s);
+                    }
                     self.b.ins().jump(stored, &[]);
                 }
                 self.b.switch_to_block(stored);
                 self.stored = None;
                 open = true;
+                if let Some(r) = &learned {
+                    self.know_returned(r, s);
+                }
             }
         }
         if open {

@@ -7,7 +7,8 @@
 use std::rc::Rc;
 
 use ruff_core::api::{Options, Program};
-use ruff_core::bytecode::Proto;
+use ruff_core::bytecode::proto::feedback;
+use ruff_core::bytecode::{Op, Proto};
 use ruff_core::runtime::tier::JitMode;
 use ruff_jit::{Jit, JitOptions};
 
@@ -70,4 +71,37 @@ pub fn stats_of(protos: &[Rc<Proto>], name: &str) -> (u64, u64, u64) {
     let f = protos.iter().find_map(|p| find(p, name)).unwrap_or_else(|| panic!("no function {name}"));
     let s = &f.jit.stats;
     (s.native_insns.get(), s.vm_insns.get(), s.stepped_insns.get())
+}
+
+/// Method calls the compiled code of `name` ran in line, over its compiles.
+pub fn inlined(protos: &[Rc<Proto>], name: &str) -> u32 {
+    proto(protos, name).jit.stats.inlined_calls.get()
+}
+
+/// Whether a method call of `name` has `OTHER` in its feedback: inlined
+/// code there left to the VM (a failed guard, or a struct of another shape
+/// after the call), and the code compiled next calls the method instead.
+pub fn noted(protos: &[Rc<Proto>], name: &str) -> bool {
+    let p = proto(protos, name);
+    let calls = p.code.iter().enumerate().filter(|(_, op)| matches!(op, Op::CallMethod(..)));
+    calls.into_iter().any(|(pc, _)| p.feedback[pc].get() & feedback::OTHER != 0)
+}
+
+/// Runs `source` in the VM (whose output must contain `expect`), then under
+/// `auto` and `eager`, each with and without deopt stress, requiring the
+/// VM's output; `check` looks at the statistics of the `auto` run without
+/// stress. Returns the VM's output.
+pub fn agrees_in_every_mode(source: &str, expect: &str, check: impl Fn(&[Rc<Proto>])) -> String {
+    let (vm, _, _) = run_source(source, JitMode::Off, 0);
+    assert!(vm.contains(expect), "unexpected VM output: {vm}");
+    for (mode, stress) in
+        [(JitMode::Auto, 0), (JitMode::Auto, 1), (JitMode::Auto, 3), (JitMode::Eager, 0), (JitMode::Eager, 7)]
+    {
+        let (jit, _, protos) = run_source(source, mode, stress);
+        assert_eq!(jit, vm, "{mode:?} stress {stress} differs from the VM");
+        if (mode, stress) == (JitMode::Auto, 0) {
+            check(&protos);
+        }
+    }
+    vm
 }

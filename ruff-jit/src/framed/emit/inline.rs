@@ -317,12 +317,20 @@ impl Fx<'_, '_> {
             self.stored = Some((pc + 1, stored));
             (self.addr(Loc::Slot(s)), stored)
         });
+        let callee = &site.method.proto;
+        let returned = site.store_into.and_then(|_| {
+            super::known::Returned::find(&callee.code, &callee.consts, &site.plan, |k| {
+                self.b.declare_var(crate::translate::cl_type(k))
+            })
+        });
+        self.stored_known = returned.clone();
         let tail =
             Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow, borrowed: site.borrowed(), receiver, into };
         let unit = self.inlined_unit(&site, argc);
         let known = self.known_for(&site.borrowed_from);
         let mut fx = Fx::new(&mut *self.b, &unit, Some(tail));
         fx.known = super::known::Knowledge::for_args(known);
+        fx.returned = returned;
         let made = fx.body();
         let caches = std::mem::take(&mut fx.caches);
         drop(fx);

@@ -16,17 +16,34 @@
 //! A method run in line (`inline`) gets what its caller knows of the locals
 //! whose values it borrows (its receiver or arguments): those values were
 //! defined before the call, and the method never assigns those slots.
+//!
+//! The other way round, a method run in line whose result its caller stores
+//! straight into a local (`acc = acc.add(v)`), and whose one literal return
+//! is written over that local's struct in place (`literal_into_caller`),
+//! makes the literal's scalar fields known after the store ([`Returned`]):
+//! variables that the way in place defines from the literal's operands, and
+//! every other way to the store (the literal made by the helper, another
+//! `return`, the call by the helper, the VM finishing the method) from the
+//! struct the local then holds, checked to be of the literal's shape with
+//! fields of those kinds. A struct that is not leaves to the VM after the
+//! store, noting `OTHER` at the call, so that the code compiled next does not
+//! run that method in line.
 
 use std::rc::Rc;
 
-use cranelift_codegen::ir::Value;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_frontend::Variable;
 use ruff_core::bytecode::{Const, Op};
+use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET, TAG_STRUCT};
 use rustc_hash::FxHashMap;
 
-use super::super::plan::writes_slot;
-use super::Fx;
+use super::super::heap;
+use super::super::plan::{writes_slot, Plan};
+use super::{Fx, VALUE_SIZE};
 use crate::analyze::{Kind, State};
-use crate::scalar::Loc;
+use crate::scalar::{flags, Loc};
+use crate::translate::{cl_type, tag_of};
 
 /// What is known of a local's struct: per field of the literal that made it,
 /// its name, and its value when that is a scalar in a variable.
@@ -43,6 +60,44 @@ pub(super) struct Knowledge {
     /// For a method run in line: by slot, what its caller knew of the local
     /// whose value the slot borrows.
     args: FxHashMap<u16, Known>,
+}
+
+/// The one literal a method run in line returns (`MAKE_STRUCT` then
+/// `RETURN`), when its caller stores the result straight into a local: what
+/// the store makes known of that local (module notes).
+#[derive(Clone)]
+pub(super) struct Returned {
+    /// The literal's index in the method's code.
+    pub at: usize,
+    /// Its fields, each with a variable (in the caller's function) for its
+    /// value when the literal's operand there is a scalar.
+    pub fields: Rc<[Rc<str>]>,
+    pub vars: Vec<Option<(Kind, Variable)>>,
+}
+
+impl Returned {
+    /// The one literal return of a method of code `code` and plan `plan`,
+    /// with variables declared by `declare`; `None` when it has none or
+    /// several, or no field is a scalar.
+    pub(super) fn find(
+        code: &[Op],
+        consts: &[Const],
+        plan: &Plan,
+        mut declare: impl FnMut(Kind) -> Variable,
+    ) -> Option<Returned> {
+        let mut pairs = (0..code.len().saturating_sub(1))
+            .filter(|&q| plan.states[q].is_some() && matches!((code[q], code[q + 1]), (Op::MakeStruct(_), Op::Return)));
+        let (at, None) = (pairs.next()?, pairs.next()) else { return None };
+        let (Op::MakeStruct(k), Some(st)) = (code[at], &plan.states[at]) else { return None };
+        let Const::Shape { fields, .. } = &consts[k as usize] else { return None };
+        let (n, d) = (fields.len(), st.stack.len());
+        let distinct = fields.iter().enumerate().all(|(i, f)| !fields[..i].contains(f));
+        if !distinct || n == 0 || n > d {
+            return None;
+        }
+        let vars: Vec<_> = st.stack[d - n..].iter().map(|k| k.unboxed().then(|| (*k, declare(*k)))).collect();
+        vars.iter().any(Option::is_some).then(|| Returned { at, fields: fields.clone(), vars })
+    }
 }
 
 impl Knowledge {
@@ -98,6 +153,60 @@ impl Fx<'_, '_> {
             })
             .collect();
         self.known.pending = Some((store, s, known));
+    }
+
+    /// In a method run in line, its literal return at `pc` written in place
+    /// over the caller's local, whose operands start at stack position
+    /// `first`: defines what the caller will know (module notes).
+    pub(super) fn define_returned(&mut self, pc: usize, first: usize) {
+        let Some(r) = self.returned.as_ref().filter(|r| r.at == pc) else { return };
+        let vars = r.vars.clone();
+        for (i, (k, var)) in vars.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))) {
+            let v = self.get(Loc::Stack((first + i) as u16), k);
+            self.b.def_var(var, v);
+        }
+    }
+
+    /// After `STORE_LOCAL s` at `pc` (with `d` operands before it), stored
+    /// from an inlined method's result by any other way than the literal in
+    /// place: defines the variables of `r` from the local's struct, or leaves
+    /// to the VM after the store when it is not of the literal's shape with
+    /// fields of those kinds (noting `OTHER` at the call, `pc - 1`).
+    pub(super) fn define_returned_from(&mut self, r: &Returned, pc: usize, d: usize, s: u16) {
+        let Some(l) = self.u.layout else { return };
+        let other = self.b.create_block();
+        self.b.set_cold_block(other);
+        let local = self.addr(Loc::Slot(s));
+        let obj = heap::payload_if(self.b, local, TAG_STRUCT, other);
+        let shape = self.b.ins().load(types::I64, flags(), obj, l.struct_shape_ptr);
+        let other_shape = self.b.ins().icmp_imm_s(IntCC::NotEqual, shape, l.shape_ptr_word(&r.fields) as i64);
+        heap::or_slow(self.b, other_shape, other);
+        let buf = self.b.ins().load(types::I64, flags(), obj, l.struct_values);
+        for (i, (k, var)) in r.vars.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))) {
+            let off = i as i32 * VALUE_SIZE as i32;
+            let tag = self.b.ins().load(types::I8, flags(), buf, off + TAG_OFFSET as i32);
+            let other_kind = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, tag_of(k) as i64);
+            heap::or_slow(self.b, other_kind, other);
+            let v = self.b.ins().load(cl_type(k), flags(), buf, off + PAYLOAD_OFFSET as i32);
+            self.b.def_var(var, v);
+        }
+        let go = self.b.create_block();
+        self.b.ins().jump(go, &[]);
+        self.b.switch_to_block(other);
+        self.note_other(pc - 1);
+        self.leave(pc + 1, d - 1);
+        self.b.switch_to_block(go);
+    }
+
+    /// What `r`'s variables make known of local `s`, from here on.
+    pub(super) fn know_returned(&mut self, r: &Returned, s: u16) {
+        let known: Known = r
+            .fields
+            .iter()
+            .zip(&r.vars)
+            .map(|(name, v)| (name.clone(), v.map(|(k, var)| (k, self.b.use_var(var)))))
+            .collect();
+        self.known.own.insert(s, known);
     }
 
     /// The value of field `name` of local `s`'s struct, when it is known.

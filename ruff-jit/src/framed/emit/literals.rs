@@ -44,6 +44,7 @@ use super::super::plan::How;
 use super::{Fx, VALUE_SIZE};
 use crate::analyze::{Kind, State};
 use crate::scalar::{flags, Loc};
+use crate::translate::tag_of;
 
 /// The start of a fused literal sequence ([`Fx::literal_then`]).
 struct LiteralStart<'a> {
@@ -207,7 +208,9 @@ impl<'a> Fx<'a, '_> {
         // (pushed without borrowing), releases it right after.
         let owned_receiver = tail.receiver.filter(|_| tail.borrowed & 1 == 0);
         let (c, slow) = self.write_in_place(&start, st, local, owned_receiver);
-        self.release_inlined_frame(st, st.stack.len() - start.fields.len());
+        let first = st.stack.len() - start.fields.len();
+        self.define_returned(pc, first);
+        self.release_inlined_frame(st, first);
         self.b.ins().jump(stored, &[]);
         if self.literal_as_written(&start, st, pc, c, slow, Op::Return)? {
             return Err(Rejection::new("a return does not end its block"));
@@ -227,15 +230,41 @@ impl<'a> Fx<'a, '_> {
         local: Value,
         also: Option<Value>,
     ) -> (Value, Block) {
-        self.flush_below(usize::MAX);
+        self.flush_names();
         let c = self.literal_cache();
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         let buf = self.reusable_in_place(start.l, local, start.fields, c, also, slow);
         let n = start.fields.len();
-        let at = self.addr(Loc::Stack((st.stack.len() - n) as u16));
-        self.move_values(at, buf, n);
+        self.move_operands(st.stack.len() - n, buf, n);
         (c, slow)
+    }
+
+    /// Moves the literal's `n` operands, from operand stack position `first`
+    /// on, into a struct's buffer at `buf`: a scalar still pending in its
+    /// variable (`lazy`) is written from there, its tag a constant, anything
+    /// else is moved from the frame (as [`Fx::move_values`] does). The
+    /// pending ones stay pending: the way that does not take the literal in
+    /// place writes them to the frame first (`literal_as_written`).
+    fn move_operands(&mut self, first: usize, buf: Value, n: usize) {
+        for i in 0..n {
+            let p = (first + i) as u16;
+            let off = i as i32 * VALUE_SIZE as i32;
+            match self.lazy.iter().find(|e| e.0 == p).map(|e| e.1).filter(|k| k.unboxed()) {
+                Some(k) => {
+                    let v = self.get(Loc::Stack(p), k);
+                    let tag = self.b.ins().iconst(types::I8, tag_of(k) as i64);
+                    self.b.ins().store(flags(), tag, buf, off + TAG_OFFSET as i32);
+                    self.b.ins().store(flags(), v, buf, off + PAYLOAD_OFFSET as i32);
+                }
+                None => {
+                    let at = self.addr(Loc::Stack(p));
+                    let (tag, payload) = heap::parts(self.b, at);
+                    self.b.ins().store(flags(), tag, buf, off + TAG_OFFSET as i32);
+                    self.b.ins().store(flags(), payload, buf, off + PAYLOAD_OFFSET as i32);
+                }
+            }
+        }
     }
 
     /// In `slow`, the fused sequence at `pc` as written: the literal (with its
@@ -251,7 +280,15 @@ impl<'a> Fx<'a, '_> {
         op: Op,
     ) -> Result<bool, Rejection> {
         self.b.switch_to_block(slow);
+        // The helper reads the operands, and anything may leave to the VM.
+        // What lies below them stays pending for the code after the
+        // sequence (the way in place never wrote it); the operands' own
+        // positions are the literal's from here on.
+        let pending = self.lazy.clone();
+        self.write_pending(&pending);
         let d = st.stack.len();
+        let first = d - start.fields.len();
+        self.lazy.retain(|e| (e.0 as usize) < first);
         self.make_struct_with(start.k, d, c)?;
         self.at = (pc + 1, d - start.fields.len() + 1);
         self.op(pc + 1, op, start.next)
