@@ -34,6 +34,7 @@ mod locations;
 mod methods;
 mod nulls;
 mod ops;
+mod owned;
 mod promote;
 mod recorded;
 mod shortcuts;
@@ -245,8 +246,9 @@ struct Fx<'a, 'b> {
     broken: Option<Rejection>,
     /// The method calls run in line, by instruction (`inline`).
     sites: FxHashMap<usize, inline::Site>,
-    /// The `LOAD_LOCAL`s whose values those calls borrow.
-    borrowed: rustc_hash::FxHashSet<usize>,
+    /// The `LOAD_LOCAL`s whose values those calls borrow, each with its
+    /// call and the method's slot it fills.
+    borrowed: FxHashMap<usize, (usize, u16)>,
     /// Those emitted so far.
     borrowed_pushes: usize,
     /// The store right after an inlined call whose method may have written
@@ -260,6 +262,11 @@ struct Fx<'a, 'b> {
     returned: Option<known::Returned>,
     /// Fields known from literals (`known`).
     known: known::Knowledge,
+    /// The locals whose struct a loop keeps as its own (`owned`).
+    owned: FxHashMap<u16, owned::Owned>,
+    /// For a method run in line: that variable of the local its caller
+    /// stores its result in, if any.
+    into_owned: Option<Variable>,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature).
@@ -307,12 +314,14 @@ impl<'a, 'b> Fx<'a, 'b> {
             inlined: 0,
             broken: None,
             sites: FxHashMap::default(),
-            borrowed: rustc_hash::FxHashSet::default(),
+            borrowed: FxHashMap::default(),
             borrowed_pushes: 0,
             stored: None,
             stored_known: None,
             returned: None,
             known: known::Knowledge::default(),
+            owned: FxHashMap::default(),
+            into_owned: None,
         }
     }
 
@@ -350,6 +359,7 @@ impl<'a, 'b> Fx<'a, 'b> {
             }
             if u.layout.is_some() {
                 self.plan_inlining(&leaders);
+                self.plan_owned(&leaders);
             }
         }
         self.prologue()?;
@@ -373,6 +383,8 @@ impl<'a, 'b> Fx<'a, 'b> {
                 }
                 let pre = self.preheader_of(pc);
                 if open {
+                    // Falling into an owning loop's header from before it.
+                    self.disown_at_header(pc);
                     self.b.ins().jump(pre.unwrap_or(blk), &[]);
                 } else {
                     // Entered by branches only, each of which wrote what the

@@ -74,6 +74,7 @@ impl Fx<'_, '_> {
             }
         };
         self.b.def_var(self.base, frame);
+        self.disown_all();
         let at = self.u.layout.and_then(|l| l.closure_captures);
         if let (false, Some(at)) = (self.u.proto.captures.is_empty(), at) {
             let closure = self.b.ins().load(types::I64, flags(), self.ctx, JitCtx::CLOSURE);

@@ -104,6 +104,23 @@ impl Site {
     fn borrowed(&self) -> u64 {
         self.borrowed_from.iter().fold(0, |m, (slot, _)| m | 1 << slot)
     }
+
+    /// The method's code.
+    pub(super) fn method_code(&self) -> &[Op] {
+        &self.method.proto.code
+    }
+
+    /// The local the caller stores the result in, by the instruction right
+    /// after the call.
+    pub(super) fn stores_into(&self) -> Option<u16> {
+        self.store_into
+    }
+
+    /// Whether the method returns one literal (`MAKE_STRUCT` then
+    /// `RETURN`), whatever else it returns.
+    pub(super) fn one_literal_return(&self) -> bool {
+        super::known::literal_returns(&self.method.proto.code, &self.plan).count() == 1
+    }
 }
 
 impl Fx<'_, '_> {
@@ -194,7 +211,7 @@ impl Fx<'_, '_> {
                     Op::LoadLocal(s) if sq.slots[s as usize] == Kind::Top => {
                         if slot < 64 && !assigns(&callee.code, slot as u16) {
                             site.borrowed_from.push((slot as u16, s));
-                            self.borrowed.insert(q);
+                            self.borrowed.insert(q, (pc, slot as u16));
                         }
                     }
                     // Pushes that cannot leave to the VM.
@@ -328,9 +345,11 @@ impl Fx<'_, '_> {
             Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow, borrowed: site.borrowed(), receiver, into };
         let unit = self.inlined_unit(&site, argc);
         let known = self.known_for(&site.borrowed_from);
+        let into_owned = site.store_into.and_then(|s| self.owned_var(s, pc + 1));
         let mut fx = Fx::new(&mut *self.b, &unit, Some(tail));
         fx.known = super::known::Knowledge::for_args(known);
         fx.returned = returned;
+        fx.into_owned = into_owned;
         let made = fx.body();
         let caches = std::mem::take(&mut fx.caches);
         drop(fx);
@@ -354,12 +373,16 @@ impl Fx<'_, '_> {
         let held_at = &*held as *const MethodCache as i64;
         self.caches.methods.push(held);
         self.b.switch_to_block(bailed);
+        // The VM finishing the method, or the helper's call, takes
+        // references and may run any code (`owned`).
+        self.disown_all();
         self.own_borrowed(l, recv, site.borrowed());
         let mut args = self.method_args(pc, d, argc, held_at);
         args.push(self.b.ins().iconst(types::I32, self.u.params.is_none() as i64));
         let r = self.call(self.u.helpers.inline_bailed, &args).expect("step result");
         self.b.ins().jump(join, &[r.into()]);
         self.b.switch_to_block(slow);
+        self.disown_all();
         self.own_borrowed(l, recv, site.borrowed());
         let args = self.method_args(pc, d, argc, cache);
         let r = self.call(self.u.helpers.call_method, &args).expect("step result");

@@ -85,8 +85,7 @@ impl Returned {
         plan: &Plan,
         mut declare: impl FnMut(Kind) -> Variable,
     ) -> Option<Returned> {
-        let mut pairs = (0..code.len().saturating_sub(1))
-            .filter(|&q| plan.states[q].is_some() && matches!((code[q], code[q + 1]), (Op::MakeStruct(_), Op::Return)));
+        let mut pairs = literal_returns(code, plan);
         let (at, None) = (pairs.next()?, pairs.next()) else { return None };
         let (Op::MakeStruct(k), Some(st)) = (code[at], &plan.states[at]) else { return None };
         let Const::Shape { fields, .. } = &consts[k as usize] else { return None };
@@ -98,6 +97,13 @@ impl Returned {
         let vars: Vec<_> = st.stack[d - n..].iter().map(|k| k.unboxed().then(|| (*k, declare(*k)))).collect();
         vars.iter().any(Option::is_some).then(|| Returned { at, fields: fields.clone(), vars })
     }
+}
+
+/// The literals that method code `code` (planned `plan`) returns as made
+/// (`MAKE_STRUCT` then `RETURN`), by index.
+pub(super) fn literal_returns<'c>(code: &'c [Op], plan: &'c Plan) -> impl Iterator<Item = usize> + 'c {
+    (0..code.len().saturating_sub(1))
+        .filter(|&q| plan.states[q].is_some() && matches!((code[q], code[q + 1]), (Op::MakeStruct(_), Op::Return)))
 }
 
 impl Knowledge {

@@ -33,6 +33,7 @@ use std::rc::Rc;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
+use cranelift_frontend::Variable;
 use ruff_core::bytecode::{Const, Op};
 use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::tier::Rejection;
@@ -47,7 +48,7 @@ use crate::scalar::{flags, Loc};
 use crate::translate::tag_of;
 
 /// The start of a fused literal sequence ([`Fx::literal_then`]).
-struct LiteralStart<'a> {
+pub(super) struct LiteralStart<'a> {
     /// The literal's shape constant, and its fields.
     k: u32,
     fields: &'a Rc<[Rc<str>]>,
@@ -169,7 +170,7 @@ impl<'a> Fx<'a, '_> {
         self.will_know(start.k, st, pc + 1, s);
         let done = self.b.create_block();
         let local = self.addr(Loc::Slot(s));
-        let (c, slow) = self.write_in_place(&start, st, local, None);
+        let (c, slow) = self.write_in_place(&start, st, local, None, self.owned_var(s, pc + 1));
         self.b.ins().jump(done, &[]);
         if !self.literal_as_written(&start, st, pc, c, slow, Op::StoreLocal(s))? {
             return Err(Rejection::new("a store ends a block"));
@@ -207,7 +208,7 @@ impl<'a> Fx<'a, '_> {
         // The method's receiver, when its frame owns a reference to it
         // (pushed without borrowing), releases it right after.
         let owned_receiver = tail.receiver.filter(|_| tail.borrowed & 1 == 0);
-        let (c, slow) = self.write_in_place(&start, st, local, owned_receiver);
+        let (c, slow) = self.write_in_place(&start, st, local, owned_receiver, self.into_owned);
         let first = st.stack.len() - start.fields.len();
         self.define_returned(pc, first);
         self.release_inlined_frame(st, first);
@@ -221,21 +222,26 @@ impl<'a> Fx<'a, '_> {
     /// The common part of the fused literal sequences: the literal's values
     /// (the operands at the top of `st`'s stack, written to the frame first)
     /// moved over the struct at `local` when it can take them in place
-    /// ([`Fx::reusable_in_place`], with `also`). Returns the literal's cache
-    /// and the (cold) block where anything else goes.
+    /// ([`Fx::reusable_in_place`], with `also`), or without a check while
+    /// the local's struct is the loop's own (`owned`, its variable). Returns
+    /// the literal's cache and the (cold) block where anything else goes.
     fn write_in_place(
         &mut self,
         start: &LiteralStart<'_>,
         st: &State,
         local: Value,
         also: Option<Value>,
+        owned: Option<Variable>,
     ) -> (Value, Block) {
         self.flush_names();
         let c = self.literal_cache();
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
-        let buf = self.reusable_in_place(start.l, local, start.fields, c, also, slow);
         let n = start.fields.len();
+        let scalar = st.stack[st.stack.len() - n..].iter().all(|k| k.scalar());
+        let buf = self.owned_buffer(start.l, local, owned, scalar, |fx| {
+            fx.reusable_in_place(start.l, local, start.fields, c, also, slow)
+        });
         self.move_operands(st.stack.len() - n, buf, n);
         (c, slow)
     }
@@ -298,7 +304,7 @@ impl<'a> Fx<'a, '_> {
     /// next instruction native and that one not a jump target, with the heap
     /// layout known: the start of a fused sequence that writes the literal in
     /// place.
-    fn literal_then(&self, pc: usize, leaders: &[bool]) -> Option<LiteralStart<'a>> {
+    pub(super) fn literal_then(&self, pc: usize, leaders: &[bool]) -> Option<LiteralStart<'a>> {
         let u = self.u;
         let Op::MakeStruct(k) = u.proto.code[pc] else { return None };
         let (Some(l), Some(Some(next))) = (u.layout, u.plan.states.get(pc + 1)) else { return None };

@@ -165,7 +165,7 @@ impl Fx<'_, '_> {
                 }
             }
             Op::Dup => self.copy(top(1), kt(1), push),
-            Op::LoadLocal(s) if self.borrowed.contains(&pc) => {
+            Op::LoadLocal(s) if self.borrowed.contains_key(&pc) => {
                 // Borrowed by the method call run in line after it (`inline`).
                 self.borrowed_pushes += 1;
                 let (dst, src) = (self.addr(push), self.addr(Loc::Slot(s)));
@@ -176,6 +176,8 @@ impl Fx<'_, '_> {
             }
             Op::LoadLocal(s) => self.copy(Loc::Slot(s), st.slots[s as usize], push),
             Op::StoreLocal(s) => {
+                // Any struct may be stored here (`owned`).
+                self.disown(s);
                 let slot = Loc::Slot(s);
                 if kt(1) == Kind::Top {
                     let (to, from) = (self.addr(slot), self.addr(top(1)));

@@ -93,16 +93,7 @@ pub fn find(proto: &Proto, plan: &Plan, leaders: &[bool], fits: impl Fn(&Candida
     if !code.iter().any(|op| matches!(op, Op::SetPath(Var::Local(_), 1, 1))) {
         return None;
     }
-    let mut loops: FxHashMap<usize, usize> = FxHashMap::default();
-    for (q, op) in code.iter().enumerate() {
-        if let (Op::Loop(t), Some(_)) = (op, &plan.states[q]) {
-            let e = loops.entry(*t as usize).or_insert(q);
-            *e = (*e).max(q);
-        }
-    }
-    let mut loops: Vec<(usize, usize)> = loops.into_iter().filter(|(t, q)| t < q).collect();
-    loops.sort_by_key(|&(t, q)| (std::cmp::Reverse(q - t), t));
-    for (t, q) in loops {
+    for (t, q) in loops(code, plan) {
         let failed = proto.feedback[q].get() & feedback::OTHER != 0;
         if failed || (t < plan.entry && plan.entry <= q) || entered_inside(code, plan, t, q) {
             continue;
@@ -129,6 +120,21 @@ pub fn find(proto: &Proto, plan: &Plan, leaders: &[bool], fits: impl Fn(&Candida
         }
     }
     None
+}
+
+/// The unit's loops, each as its header and last back-edge, the largest
+/// first.
+pub(super) fn loops(code: &[Op], plan: &Plan) -> Vec<(usize, usize)> {
+    let mut loops: FxHashMap<usize, usize> = FxHashMap::default();
+    for (q, op) in code.iter().enumerate() {
+        if let (Op::Loop(t), Some(_)) = (op, &plan.states[q]) {
+            let e = loops.entry(*t as usize).or_insert(q);
+            *e = (*e).max(q);
+        }
+    }
+    let mut loops: Vec<(usize, usize)> = loops.into_iter().filter(|(t, q)| t < q).collect();
+    loops.sort_by_key(|&(t, q)| (std::cmp::Reverse(q - t), t));
+    loops
 }
 
 /// Whether an instruction outside `[t, q]` jumps into it past `t`.
