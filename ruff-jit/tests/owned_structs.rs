@@ -1,9 +1,11 @@
 //! Locals whose struct a loop keeps as its own (`framed::emit::owned`): a
 //! literal written over such a local's struct in place skips the checks
 //! that it can take it once they have passed, until anything could have
-//! taken another reference to it. Each function below takes one way that
-//! must bring the checks back, so that a literal written in place over a
-//! struct something else holds would change its output:
+//! taken another reference to it, and field reads in the loop take the
+//! values it wrote last. Each function below takes one way that must bring
+//! the checks back, so that a literal written in place over a struct
+//! something else holds, or a field read from a stale variable, would
+//! change its output:
 //!
 //! - `nested`: the loop entered again after `keep = v` outside it;
 //! - `escapes`: a method call run in line made by the helper (a receiver of

@@ -264,9 +264,11 @@ struct Fx<'a, 'b> {
     known: known::Knowledge,
     /// The locals whose struct a loop keeps as its own (`owned`).
     owned: FxHashMap<u16, owned::Owned>,
-    /// For a method run in line: that variable of the local its caller
-    /// stores its result in, if any.
-    into_owned: Option<Variable>,
+    /// For a method run in line: those variables of the local its caller
+    /// stores its result in, if any, and of the caller's locals its slots
+    /// borrow.
+    into_owned: Option<owned::OwnVars>,
+    owned_args: FxHashMap<u16, owned::OwnVars>,
 }
 
 /// Translates the unit into `b` (which has the `NativeEntry` signature).
@@ -322,6 +324,7 @@ impl<'a, 'b> Fx<'a, 'b> {
             known: known::Knowledge::default(),
             owned: FxHashMap::default(),
             into_owned: None,
+            owned_args: FxHashMap::default(),
         }
     }
 

@@ -114,6 +114,17 @@ impl Fx<'_, '_> {
         let cache = Box::<FieldCache>::default();
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
+        if let Some(want) = want {
+            self.b.append_block_param(done, cl_type(want));
+            // The value the loop last wrote there, while the struct is its own.
+            let owned = match self.tail {
+                Some(_) => self.owned_args.get(&a).cloned(),
+                None => self.owned_at(a, pc),
+            };
+            if let Some(Const::Name(text)) = self.u.proto.consts.get(k as usize) {
+                self.owned_read(owned, text, want, done);
+            }
+        }
         // An inlined method's receiver is the struct its call site checked
         // (`inline`), unless the method assigns it.
         let part = match self.tail.and_then(|t| t.receiver).filter(|_| a == 0) {
@@ -122,7 +133,6 @@ impl Fx<'_, '_> {
         };
         match want {
             Some(want) => {
-                self.b.append_block_param(done, cl_type(want));
                 let v = self.unboxed_or_exit(part, want, pc, d);
                 self.b.ins().jump(done, &[v.into()]);
             }

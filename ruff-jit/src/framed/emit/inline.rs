@@ -48,6 +48,7 @@ use ruff_core::runtime::object::{Closure, StructType};
 use ruff_core::runtime::tier::{JitSlot, Rejection};
 use ruff_core::runtime::value::{PAYLOAD_OFFSET, TAG_OFFSET, TAG_STRUCT};
 use ruff_core::runtime::vm::jit_helpers::MethodCache;
+use rustc_hash::FxHashMap;
 
 use super::super::plan::{self, How, Plan};
 use super::{heap, FramedUnit, Fx, VALUE_SIZE};
@@ -120,6 +121,13 @@ impl Site {
     /// `RETURN`), whatever else it returns.
     pub(super) fn one_literal_return(&self) -> bool {
         super::known::literal_returns(&self.method.proto.code, &self.plan).count() == 1
+    }
+
+    /// The first literal the method returns.
+    pub(super) fn returned_literal(&self) -> Option<super::known::LiteralKinds> {
+        let proto = &self.method.proto;
+        let at = super::known::literal_returns(&proto.code, &self.plan).next()?;
+        super::known::literal_kinds(&proto.code, &proto.consts, &self.plan, at)
     }
 }
 
@@ -345,11 +353,14 @@ impl Fx<'_, '_> {
             Tail { ctx: self.ctx, recv, done, bailed, mismatch: slow, borrowed: site.borrowed(), receiver, into };
         let unit = self.inlined_unit(&site, argc);
         let known = self.known_for(&site.borrowed_from);
-        let into_owned = site.store_into.and_then(|s| self.owned_var(s, pc + 1));
+        let into_owned = site.store_into.and_then(|s| self.owned_vars(s, pc + 1));
+        let owned_args: FxHashMap<u16, super::owned::OwnVars> =
+            (site.borrowed_from.iter()).filter_map(|&(slot, s)| self.owned_at(s, pc).map(|o| (slot, o))).collect();
         let mut fx = Fx::new(&mut *self.b, &unit, Some(tail));
         fx.known = super::known::Knowledge::for_args(known);
         fx.returned = returned;
         fx.into_owned = into_owned;
+        fx.owned_args = owned_args;
         let made = fx.body();
         let caches = std::mem::take(&mut fx.caches);
         drop(fx);

@@ -87,16 +87,29 @@ impl Returned {
     ) -> Option<Returned> {
         let mut pairs = literal_returns(code, plan);
         let (at, None) = (pairs.next()?, pairs.next()) else { return None };
-        let (Op::MakeStruct(k), Some(st)) = (code[at], &plan.states[at]) else { return None };
-        let Const::Shape { fields, .. } = &consts[k as usize] else { return None };
-        let (n, d) = (fields.len(), st.stack.len());
+        let LiteralKinds { fields, kinds } = literal_kinds(code, consts, plan, at)?;
         let distinct = fields.iter().enumerate().all(|(i, f)| !fields[..i].contains(f));
-        if !distinct || n == 0 || n > d {
+        if !distinct || fields.is_empty() {
             return None;
         }
-        let vars: Vec<_> = st.stack[d - n..].iter().map(|k| k.unboxed().then(|| (*k, declare(*k)))).collect();
-        vars.iter().any(Option::is_some).then(|| Returned { at, fields: fields.clone(), vars })
+        let vars: Vec<_> = kinds.iter().map(|k| k.unboxed().then(|| (*k, declare(*k)))).collect();
+        vars.iter().any(Option::is_some).then_some(Returned { at, fields, vars })
     }
+}
+
+/// A struct literal's fields (names) and its operands' kinds.
+pub(super) struct LiteralKinds {
+    pub fields: Rc<[Rc<str>]>,
+    pub kinds: Vec<Kind>,
+}
+
+/// The literal `MAKE_STRUCT` at `p` of `code` (with constants `consts`,
+/// planned `plan`) makes, when it is one and is reached.
+pub(super) fn literal_kinds(code: &[Op], consts: &[Const], plan: &Plan, p: usize) -> Option<LiteralKinds> {
+    let (Op::MakeStruct(k), Some(st)) = (code[p], &plan.states[p]) else { return None };
+    let Const::Shape { fields, .. } = &consts[k as usize] else { return None };
+    let d = st.stack.len();
+    (fields.len() <= d).then(|| LiteralKinds { fields: fields.clone(), kinds: st.stack[d - fields.len()..].to_vec() })
 }
 
 /// The literals that method code `code` (planned `plan`) returns as made

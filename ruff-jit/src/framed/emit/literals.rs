@@ -33,7 +33,6 @@ use std::rc::Rc;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
-use cranelift_frontend::Variable;
 use ruff_core::bytecode::{Const, Op};
 use ruff_core::runtime::heap_layout::HeapLayout;
 use ruff_core::runtime::tier::Rejection;
@@ -42,6 +41,7 @@ use ruff_core::runtime::vm::jit_helpers::{name_key, pool, shape_key, LiteralCach
 
 use super::super::heap;
 use super::super::plan::How;
+use super::owned::OwnVars;
 use super::{Fx, VALUE_SIZE};
 use crate::analyze::{Kind, State};
 use crate::scalar::{flags, Loc};
@@ -170,7 +170,7 @@ impl<'a> Fx<'a, '_> {
         self.will_know(start.k, st, pc + 1, s);
         let done = self.b.create_block();
         let local = self.addr(Loc::Slot(s));
-        let (c, slow) = self.write_in_place(&start, st, local, None, self.owned_var(s, pc + 1));
+        let (c, slow) = self.write_in_place(&start, st, local, None, self.owned_vars(s, pc + 1));
         self.b.ins().jump(done, &[]);
         if !self.literal_as_written(&start, st, pc, c, slow, Op::StoreLocal(s))? {
             return Err(Rejection::new("a store ends a block"));
@@ -208,7 +208,7 @@ impl<'a> Fx<'a, '_> {
         // The method's receiver, when its frame owns a reference to it
         // (pushed without borrowing), releases it right after.
         let owned_receiver = tail.receiver.filter(|_| tail.borrowed & 1 == 0);
-        let (c, slow) = self.write_in_place(&start, st, local, owned_receiver, self.into_owned);
+        let (c, slow) = self.write_in_place(&start, st, local, owned_receiver, self.into_owned.clone());
         let first = st.stack.len() - start.fields.len();
         self.define_returned(pc, first);
         self.release_inlined_frame(st, first);
@@ -231,15 +231,15 @@ impl<'a> Fx<'a, '_> {
         st: &State,
         local: Value,
         also: Option<Value>,
-        owned: Option<Variable>,
+        owned: Option<OwnVars>,
     ) -> (Value, Block) {
         self.flush_names();
         let c = self.literal_cache();
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         let n = start.fields.len();
-        let scalar = st.stack[st.stack.len() - n..].iter().all(|k| k.scalar());
-        let buf = self.owned_buffer(start.l, local, owned, scalar, |fx| {
+        let first = st.stack.len() - n;
+        let buf = self.owned_buffer(start.l, local, owned, (first, &st.stack[first..]), |fx| {
             fx.reusable_in_place(start.l, local, start.fields, c, also, slow)
         });
         self.move_operands(st.stack.len() - n, buf, n);

@@ -17,6 +17,10 @@ use crate::translate::tag_of;
 impl Fx<'_, '_> {
     /// Emits one instruction; returns whether control falls through.
     pub(super) fn op(&mut self, pc: usize, op: Op, st: &State) -> Result<bool, Rejection> {
+        if let Some(s) = super::super::plan::writes_slot(op) {
+            // Anything may be stored there now (`owned`).
+            self.disown(s);
+        }
         let d = st.stack.len();
         match self.u.plan.how[pc] {
             How::Exit => {
@@ -176,8 +180,6 @@ impl Fx<'_, '_> {
             }
             Op::LoadLocal(s) => self.copy(Loc::Slot(s), st.slots[s as usize], push),
             Op::StoreLocal(s) => {
-                // Any struct may be stored here (`owned`).
-                self.disown(s);
                 let slot = Loc::Slot(s);
                 if kt(1) == Kind::Top {
                     let (to, from) = (self.addr(slot), self.addr(top(1)));

@@ -15,16 +15,24 @@
 //! reference to the struct, give its fields values that own something, or
 //! declare a type: once the checks have passed and the literal is written,
 //! they hold until the next write. So a variable says that they do, and
-//! while it is set the literal is written without them.
+//! while it is set the literal is written without them. Nothing but that
+//! store changes the struct's fields either, so variables also keep the
+//! scalar values it wrote last, and a field read in the loop (or in a
+//! method run in line there that borrows the local) takes its value from
+//! there while the struct is the loop's own: `acc.x` in `acc.add(v)`, at
+//! the start of the next iteration, reads no memory.
 //!
 //! The variable is cleared where the unit starts, where the loop is entered
 //! from before its header (nothing jumps into the loop from outside: the
-//! local may have been written there), on every way to the local's store but
-//! the literal in place (the literal made by the helper, the method's other
-//! returns), and wherever a method call run in line is made by the helper or
-//! finished by the VM (which take references to what the call borrows, and
-//! may run any code), for every such local. A way out to the VM leaves the
-//! unit, whose next entry starts cleared.
+//! local may have been written or shared there), by every instruction
+//! emitted on its own that writes the local (`Fx::op`: the store on every
+//! way but the literal in place, such as the literal made by the helper or
+//! the method's other returns), and, for every such local, wherever a
+//! method call run in line is made by the helper or finished by the VM
+//! (which take references to what the call borrows, and may run any code).
+//! A way out to the VM leaves the unit, whose next entry starts cleared.
+
+use std::rc::Rc;
 
 use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
 use cranelift_frontend::Variable;
@@ -33,19 +41,42 @@ use ruff_core::runtime::heap_layout::HeapLayout;
 use rustc_hash::FxHashMap;
 
 use super::super::plan::{writes_slot, How};
+use super::known::{literal_kinds, LiteralKinds};
 use super::Fx;
 use crate::analyze::Kind;
-use crate::scalar::flags;
+use crate::scalar::{flags, Loc};
+use crate::translate::cl_type;
 use ruff_core::runtime::value::PAYLOAD_OFFSET;
 
 /// A local whose struct a loop keeps as its own.
 pub(super) struct Owned {
-    /// The loop's header.
+    /// The loop's header and last back-edge.
     header: usize,
+    back: usize,
     /// The local's one store in the loop (`STORE_LOCAL`).
     store: usize,
-    /// Set while the struct is the loop's own.
-    var: Variable,
+    vars: OwnVars,
+}
+
+/// The variables of a local whose struct a loop keeps as its own: `ours`,
+/// set while it is; and per field of the literal its store writes (by name),
+/// for a scalar operand, the variable holding the value written there last
+/// (defined wherever `ours` is set).
+#[derive(Clone)]
+pub(super) struct OwnVars {
+    pub ours: Variable,
+    pub fields: FieldVars,
+}
+
+/// Per field, by name, the variable of its value when that is a scalar.
+pub(super) type FieldVars = Rc<[(Rc<str>, Option<(Kind, Variable)>)]>;
+
+impl OwnVars {
+    /// The variable of field `name` when it holds a `want`.
+    fn field(&self, name: &str, want: Kind) -> Option<Variable> {
+        let (_, f) = self.fields.iter().find(|(f, _)| &**f == name)?;
+        f.filter(|(k, _)| *k == want).map(|(_, v)| v)
+    }
 }
 
 impl Fx<'_, '_> {
@@ -61,10 +92,18 @@ impl Fx<'_, '_> {
             let mut found = self.owned_in(t, q, leaders);
             found.sort_unstable();
             for (s, store) in found {
-                if !self.owned.contains_key(&s) {
-                    let var = self.b.declare_var(types::I8);
-                    self.owned.insert(s, Owned { header: t, store, var });
+                if self.owned.contains_key(&s) {
+                    continue;
                 }
+                let Some(LiteralKinds { fields, kinds }) = self.stored_literal(store - 1) else { continue };
+                let ours = self.b.declare_var(types::I8);
+                let fields = fields
+                    .iter()
+                    .zip(kinds)
+                    .map(|(name, k)| (name.clone(), k.unboxed().then(|| (k, self.b.declare_var(cl_type(k))))))
+                    .collect();
+                let vars = OwnVars { ours, fields };
+                self.owned.insert(s, Owned { header: t, back: q, store, vars });
             }
         }
     }
@@ -129,15 +168,30 @@ impl Fx<'_, '_> {
         }
     }
 
-    /// The variable that says local `s`'s struct is the loop's own, for its
-    /// store at `store` (only that one literal store may skip the checks).
-    pub(super) fn owned_var(&self, s: u16, store: usize) -> Option<Variable> {
-        self.owned.get(&s).filter(|o| o.store == store).map(|o| o.var)
+    /// The literal that the instruction at `p` stores (fused, or returned
+    /// by the method run in line there).
+    fn stored_literal(&self, p: usize) -> Option<LiteralKinds> {
+        let u = self.u;
+        match u.proto.code[p] {
+            Op::MakeStruct(_) => literal_kinds(&u.proto.code, &u.proto.consts, u.plan, p),
+            _ => self.sites.get(&p)?.returned_literal(),
+        }
+    }
+
+    /// The variables of local `s`, for its store at `store` (only that one
+    /// literal store may skip the checks).
+    pub(super) fn owned_vars(&self, s: u16, store: usize) -> Option<OwnVars> {
+        self.owned.get(&s).filter(|o| o.store == store).map(|o| o.vars.clone())
+    }
+
+    /// The variables of local `s` for a read at `pc` inside its loop.
+    pub(super) fn owned_at(&self, s: u16, pc: usize) -> Option<OwnVars> {
+        self.owned.get(&s).filter(|o| o.header <= pc && pc <= o.back).map(|o| o.vars.clone())
     }
 
     /// Clears the variable of local `s`, if it has one.
     pub(super) fn disown(&mut self, s: u16) {
-        if let Some(var) = self.owned.get(&s).map(|o| o.var) {
+        if let Some(var) = self.owned.get(&s).map(|o| o.vars.ours) {
             let zero = self.b.ins().iconst(types::I8, 0);
             self.b.def_var(var, zero);
         }
@@ -146,7 +200,7 @@ impl Fx<'_, '_> {
     /// Clears every local's variable (where the unit starts, and after a
     /// method call run in line that was made otherwise).
     pub(super) fn disown_all(&mut self) {
-        let vars: Vec<Variable> = self.owned.values().map(|o| o.var).collect();
+        let vars: Vec<Variable> = self.owned.values().map(|o| o.vars.ours).collect();
         if vars.is_empty() {
             return;
         }
@@ -167,19 +221,23 @@ impl Fx<'_, '_> {
     }
 
     /// The field buffer of the struct at `local` for a literal written in
-    /// place: when `owned` is set, the struct's own, with no check; otherwise
-    /// `checked` (the checks, branching to the slow way), after which the
-    /// variable is set. `scalar`: the literal's operands own nothing (only
-    /// then may the variable be set).
+    /// place, whose operands start at stack position `first` with kinds
+    /// `kinds`: while `owned` says so, the struct's own, with no check;
+    /// otherwise `checked` (the checks, branching to the slow way). Then
+    /// `owned` is set, and its fields' variables hold the operands, when the
+    /// operands own nothing and have the kinds its store was planned with.
     pub(super) fn owned_buffer(
         &mut self,
         l: HeapLayout,
         local: Value,
-        owned: Option<Variable>,
-        scalar: bool,
+        owned: Option<OwnVars>,
+        (first, kinds): (usize, &[Kind]),
         checked: impl FnOnce(&mut Self) -> Value,
     ) -> Value {
-        let Some(var) = owned else { return checked(self) };
+        let Some(o) = owned else { return checked(self) };
+        let var = o.ours;
+        let planned = o.fields.iter().zip(kinds).all(|((_, f), k)| f.is_none_or(|(fk, _)| fk == *k));
+        let scalar = planned && kinds.iter().all(|k| k.scalar());
         if !scalar {
             let buf = checked(self);
             let zero = self.b.ins().iconst(types::I8, 0);
@@ -201,7 +259,30 @@ impl Fx<'_, '_> {
         self.b.switch_to_block(write);
         let one = self.b.ins().iconst(types::I8, 1);
         self.b.def_var(var, one);
+        for (i, f) in o.fields.iter().enumerate() {
+            if let Some((k, fv)) = f.1 {
+                let v = self.get(Loc::Stack((first + i) as u16), k);
+                self.b.def_var(fv, v);
+            }
+        }
         self.b.block_params(write)[0]
+    }
+
+    /// For a read of field `name` of local `a`, speculated to give a
+    /// `want`, whose struct is the loop's own here (`owned` of the caller's
+    /// local for a method run in line): branches, when it is, to `done` with
+    /// the value written there last, and goes on in a new block otherwise.
+    /// Returns whether it emitted that branch.
+    pub(super) fn owned_read(&mut self, vars: Option<OwnVars>, name: &str, want: Kind, done: Block) -> bool {
+        let Some((o, fv)) = vars.and_then(|o| o.field(name, want).map(|fv| (o, fv))) else { return false };
+        let (own, other) = (self.b.create_block(), self.b.create_block());
+        let is_own = self.b.use_var(o.ours);
+        self.b.ins().brif(is_own, own, &[], other, &[]);
+        self.b.switch_to_block(own);
+        let v = self.b.use_var(fv);
+        self.b.ins().jump(done, &[v.into()]);
+        self.b.switch_to_block(other);
+        true
     }
 }
 
