@@ -12,7 +12,10 @@
 //!   another type) whose method keeps the borrowed argument;
 //! - `mixed`: the method's result stored by the VM's call (an argument of
 //!   another kind), its literal's fields then floats;
-//! - `aliased`: a loop that shares the local's struct is not one that owns it.
+//! - `aliased`: a loop that shares the local's struct is not one that owns it;
+//! - `picks`: nor is one that passes it to a method returning that argument;
+//! - `kept`: the struct shared after the loop, then a literal of the same
+//!   method written there (not the loop's store).
 
 mod counted;
 
@@ -29,6 +32,13 @@ struct P {
 
     func plus(self, k) {
         return P { x: self.x + k, y: self.y - 1 }
+    }
+
+    func pick(self, o) {
+        if self.x > o.x {
+            return self
+        }
+        return o
     }
 }
 
@@ -100,6 +110,29 @@ func aliased(n) {
     return [total, keep, v]
 }
 
+func picks(n) {
+    mut best := P { x: 0, y: 0 }
+    mut t := 0
+    for i in n {
+        v := P { x: i % 100, y: i }
+        best = best.pick(v)
+        t = t + best.x + best.y
+    }
+    return [t, best]
+}
+
+func kept(n) {
+    mut acc := P { x: 0, y: 0 }
+    mut t := 0
+    for i in n {
+        acc = acc.plus(1)
+        t = t + acc.x
+    }
+    let all := [acc]
+    acc = acc.plus(5)
+    return [t, all, acc]
+}
+
 mut t := 0
 for c in 1500 {
     t = t + nested(3)[0]
@@ -110,6 +143,8 @@ print(escapes(6000))
 print(keepers)
 print(mixed(6000))
 print(aliased(6000))
+print(picks(5000))
+print(kept(5000))
 "#;
 
 #[test]
@@ -119,7 +154,9 @@ fn literals_written_over_a_loops_own_struct_agree_with_the_vm() {
                   35995016\n\
                   [P { x: 4000, y: 0 }, P { x: 4500, y: 0 }]\n\
                   [-26750, P { x: 5984.5, y: -6000 }]\n\
-                  [32997999, P { x: 5999, y: 1 }, P { x: 5999, y: 1 }]\n";
+                  [32997999, P { x: 5999, y: 1 }, P { x: 5999, y: 1 }]\n\
+                  [12745000, P { x: 99, y: 4999 }]\n\
+                  [12502500, [P { x: 5000, y: -5000 }], P { x: 5005, y: -5001 }]\n";
     agrees_in_every_mode(PROGRAM, expect, |protos| {
         for name in ["escapes", "mixed"] {
             assert!(inlined(protos, name) > 0, "{name} ran no method in line");
