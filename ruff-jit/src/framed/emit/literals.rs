@@ -220,7 +220,7 @@ impl<'a> Fx<'a, '_> {
     }
 
     /// The common part of the fused literal sequences: the literal's values
-    /// (the operands at the top of `st`'s stack, written to the frame first)
+    /// (the operands at the top of `st`'s stack, [`Fx::move_operands`])
     /// moved over the struct at `local` when it can take them in place
     /// ([`Fx::reusable_in_place`], with `also`), or without a check while
     /// the local's struct is the loop's own (`owned`, its variable). Returns
@@ -242,7 +242,7 @@ impl<'a> Fx<'a, '_> {
         let buf = self.owned_buffer(start.l, local, owned, (first, &st.stack[first..]), |fx| {
             fx.reusable_in_place(start.l, local, start.fields, c, also, slow)
         });
-        self.move_operands(st.stack.len() - n, buf, n);
+        self.move_operands(first, buf, n);
         (c, slow)
     }
 
