@@ -96,6 +96,10 @@ impl Fx<'_, '_> {
                     continue;
                 }
                 let Some(LiteralKinds { fields, kinds }) = self.stored_literal(store - 1) else { continue };
+                // A read finds its field by name.
+                if fields.iter().enumerate().any(|(i, f)| fields[..i].contains(f)) {
+                    continue;
+                }
                 let ours = self.b.declare_var(types::I8);
                 let fields = fields
                     .iter()
