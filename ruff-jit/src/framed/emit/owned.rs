@@ -86,7 +86,8 @@ impl Fx<'_, '_> {
     pub(super) fn plan_owned(&mut self, leaders: &[bool]) {
         let (code, plan) = (&self.u.proto.code, self.u.plan);
         for (t, q) in super::promote::loops(code, plan) {
-            if entered_from_outside(code, &plan.states, t, q) {
+            // Nothing jumps into the loop from outside, its header included.
+            if super::promote::jumped_into(code, plan, (t, q), t) {
                 continue;
             }
             let mut found = self.owned_in(t, q, leaders);
@@ -276,9 +277,8 @@ impl Fx<'_, '_> {
     /// `want`, whose struct is the loop's own here (`owned` of the caller's
     /// local for a method run in line): branches, when it is, to `done` with
     /// the value written there last, and goes on in a new block otherwise.
-    /// Returns whether it emitted that branch.
-    pub(super) fn owned_read(&mut self, vars: Option<OwnVars>, name: &str, want: Kind, done: Block) -> bool {
-        let Some((o, fv)) = vars.and_then(|o| o.field(name, want).map(|fv| (o, fv))) else { return false };
+    pub(super) fn owned_read(&mut self, vars: Option<OwnVars>, name: &str, want: Kind, done: Block) {
+        let Some((o, fv)) = vars.and_then(|o| o.field(name, want).map(|fv| (o, fv))) else { return };
         let (own, other) = (self.b.create_block(), self.b.create_block());
         let is_own = self.b.use_var(o.ours);
         self.b.ins().brif(is_own, own, &[], other, &[]);
@@ -286,17 +286,7 @@ impl Fx<'_, '_> {
         let v = self.b.use_var(fv);
         self.b.ins().jump(done, &[v.into()]);
         self.b.switch_to_block(other);
-        true
     }
-}
-
-/// Whether an instruction outside `[t, q]` jumps into it.
-fn entered_from_outside(code: &[Op], states: &[Option<crate::analyze::State>], t: usize, q: usize) -> bool {
-    code.iter().enumerate().any(|(pc, op)| {
-        let outside = pc < t || pc > q;
-        let target = op.target().map(|x| x as usize);
-        outside && states[pc].is_some() && target.is_some_and(|x| t <= x && x <= q)
-    })
 }
 
 /// Whether method code `code` uses slot `slot` only to read its fields

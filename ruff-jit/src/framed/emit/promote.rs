@@ -139,10 +139,16 @@ pub(super) fn loops(code: &[Op], plan: &Plan) -> Vec<(usize, usize)> {
 
 /// Whether an instruction outside `[t, q]` jumps into it past `t`.
 fn entered_inside(code: &[Op], plan: &Plan, t: usize, q: usize) -> bool {
+    jumped_into(code, plan, (t, q), t + 1)
+}
+
+/// Whether a reachable instruction outside the loop `[t, q]` jumps to one
+/// from `from` to `q`.
+pub(super) fn jumped_into(code: &[Op], plan: &Plan, (t, q): (usize, usize), from: usize) -> bool {
     code.iter().enumerate().any(|(pc, op)| {
         let outside = pc < t || pc > q;
         let target = op.target().map(|x| x as usize);
-        outside && plan.states[pc].is_some() && target.is_some_and(|x| t < x && x <= q)
+        outside && plan.states[pc].is_some() && target.is_some_and(|x| from <= x && x <= q)
     })
 }
 
